@@ -1,0 +1,228 @@
+/*
+ * plan.c - one line's decision: allocate free stock, peg the rest to the earliest sources,
+ * reject what is left (DESIGN.md rules 2 and 3). Pure; see plan.h for the contract.
+ */
+#include "base/platform.h"
+
+#include <string.h>
+
+#include "base/assert.h"
+#include "core/plan.h"
+
+static oms_qty min_qty(oms_qty a, oms_qty b) { return a < b ? a : b; }
+
+/* Sourcing preference: a location in the destination region, then priority, then code. */
+static bool location_better(const struct oms_plan_location *locations, uint32_t region,
+                            uint32_t a, uint32_t b)
+{
+    bool a_in = locations[a].region == region, b_in = locations[b].region == region;
+    if (a_in != b_in) return a_in;
+    if (locations[a].priority != locations[b].priority) {
+        return locations[a].priority < locations[b].priority;
+    }
+    return locations[a].rank < locations[b].rank;
+}
+
+static void add_alloc(struct oms_plan_result *result, struct oms_plan_location *locations,
+                      uint32_t location, oms_qty qty)
+{
+    OMS_ASSERT(qty > 0);
+    OMS_ASSERT(qty <= locations[location].free);
+    OMS_ASSERT(result->allocs_count < OMS_LOCATIONS_MAX);
+    locations[location].free -= qty;
+    result->allocs[result->allocs_count++] = (struct oms_plan_alloc){location, qty};
+}
+
+static void add_peg(struct oms_plan_result *result, int32_t source, oms_qty qty, oms_day day)
+{
+    OMS_ASSERT(qty > 0);
+    OMS_ASSERT(result->pegs_count < OMS_PEGS_MAX);
+    result->pegs[result->pegs_count++] = (struct oms_plan_peg){source, qty, day};
+}
+
+/* Allocates free stock to the line; returns the units allocated (0, or all of `want` for a
+ * ship-complete line). Prefers one location for the whole quantity; splits only if allowed. */
+static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_location *locations,
+                        uint32_t locations_count, const struct oms_plan_line *line, oms_qty want,
+                        struct oms_plan_result *result)
+{
+    uint32_t order[OMS_LOCATIONS_MAX];
+    uint32_t count = 0;
+    oms_qty total = 0;
+    for (uint32_t i = 0; i < locations_count; i++) {
+        if (!((line->visible >> i) & 1u) || locations[i].free <= 0) continue;
+        /* Insertion sort by preference: at most OMS_LOCATIONS_MAX entries. */
+        uint32_t at = count++;
+        while (at > 0 && location_better(locations, line->region, i, order[at - 1])) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = i;
+        total += locations[i].free;
+    }
+    for (uint32_t k = 0; k < count; k++) {
+        if (locations[order[k]].free >= want) {
+            add_alloc(result, locations, order[k], want);
+            return want;
+        }
+    }
+    if (!item->allow_split || (line->ship_complete && total < want)) return 0;
+    oms_qty taken = 0;
+    for (uint32_t k = 0; k < count && taken < want; k++) {
+        oms_qty take = min_qty(locations[order[k]].free, want - taken);
+        add_alloc(result, locations, order[k], take);
+        taken += take;
+    }
+    return taken;
+}
+
+static bool supply_usable(const struct oms_plan_supply *supply, const struct oms_plan_line *line)
+{
+    return supply->open > 0 && ((line->visible >> supply->location) & 1u);
+}
+
+/* Units the sources could carry for the line without taking them: for ship-complete lines,
+ * which are backordered whole or not at all. */
+static oms_qty sources_capacity(const struct oms_plan_item *item,
+                                const struct oms_plan_supply *supplies, uint32_t supplies_count,
+                                const struct oms_plan_line *line)
+{
+    oms_qty capacity = item->has_lead_time ? item->lead_budget : 0;
+    for (uint32_t i = 0; i < supplies_count; i++) {
+        if (supply_usable(&supplies[i], line)) capacity += supplies[i].open;
+    }
+    return capacity;
+}
+
+/* Pegs up to `want` units to supply and lead time, earliest promise first. Returns the units
+ * pegged. A waiting line (an accepted sale) may exceed the lead-time budget. */
+static oms_qty peg(struct oms_plan_item *item, struct oms_plan_supply *supplies,
+                   uint32_t supplies_count, const struct oms_plan_line *line, oms_qty want,
+                   struct oms_plan_result *result)
+{
+    oms_qty pegged = 0;
+    bool lead_done = !item->has_lead_time;
+    for (uint32_t i = 0; i <= supplies_count && pegged < want; i++) {
+        bool before_lead = i < supplies_count && supplies[i].promise_day <= line->lead_day;
+        if (!lead_done && !before_lead) {
+            lead_done = true;
+            oms_qty take = min_qty(want - pegged, item->lead_budget);
+            if (!line->is_new) take = want - pegged;
+            if (take > 0) {
+                add_peg(result, OMS_SOURCE_LEAD, take, line->lead_day);
+                item->lead_budget -= min_qty(take, item->lead_budget);
+                pegged += take;
+            }
+        }
+        if (i == supplies_count || pegged == want) break;
+        if (!supply_usable(&supplies[i], line)) continue;
+        oms_qty take = min_qty(want - pegged, supplies[i].open);
+        add_peg(result, (int32_t)i, take, supplies[i].promise_day);
+        supplies[i].open -= take;
+        pegged += take;
+    }
+    if (!line->is_new && pegged < want) {
+        /* An accepted sale with no source left at all (supply cut, no lead time): it waits on
+         * the lead time of its channel, the best date the merchant can still give. */
+        add_peg(result, OMS_SOURCE_LEAD, want - pegged, line->lead_day);
+        pegged = want;
+    }
+    return pegged;
+}
+
+static void reject(struct oms_plan_result *result, oms_qty qty, enum oms_reject_reason reason)
+{
+    OMS_ASSERT(qty > 0);
+    OMS_ASSERT(reason != OMS_REJECT_NONE);
+    result->rejected = qty;
+    result->reason = reason;
+}
+
+static void finish(const struct oms_plan_location *locations, struct oms_plan_result *result)
+{
+    oms_day promise = OMS_DAY_NONE;
+    for (uint32_t i = 0; i < result->allocs_count; i++) {
+        oms_day day = locations[result->allocs[i].location].ship_day;
+        if (day > promise) promise = day;
+    }
+    for (uint32_t i = 0; i < result->pegs_count; i++) {
+        if (result->pegs[i].promise_day > promise) promise = result->pegs[i].promise_day;
+    }
+    result->promise_day = promise;
+}
+
+/* The part of the decision after allocation: backorder or reject `rest` units. */
+static void place_rest(struct oms_plan_item *item, struct oms_plan_supply *supplies,
+                       uint32_t supplies_count, const struct oms_plan_line *line, oms_qty rest,
+                       struct oms_plan_result *result)
+{
+    bool whole = line->ship_complete && line->is_new;
+    if (line->is_new && !item->backorderable) {
+        reject(result, rest, whole ? OMS_REJECT_SHIP_COMPLETE_UNAVAILABLE : OMS_REJECT_OUT_OF_STOCK);
+        return;
+    }
+    if (line->is_new && !line->channel_backorder) {
+        reject(result, rest,
+               whole ? OMS_REJECT_SHIP_COMPLETE_UNAVAILABLE
+                     : OMS_REJECT_CHANNEL_DISALLOWS_BACKORDER);
+        return;
+    }
+    if (whole && sources_capacity(item, supplies, supplies_count, line) < rest) {
+        reject(result, rest, OMS_REJECT_SHIP_COMPLETE_UNAVAILABLE);
+        return;
+    }
+    bool budget_was_spent = item->has_lead_time && item->lead_budget < rest;
+    oms_qty pegged = peg(item, supplies, supplies_count, line, rest, result);
+    if (pegged < rest) {
+        reject(result, rest - pegged,
+               budget_was_spent ? OMS_REJECT_BACKORDER_LIMIT : OMS_REJECT_OUT_OF_STOCK);
+    }
+}
+
+void oms_plan_line(struct oms_plan_item *item, struct oms_plan_location *locations,
+                   uint32_t locations_count, struct oms_plan_supply *supplies,
+                   uint32_t supplies_count, const struct oms_plan_line *line,
+                   struct oms_plan_result *result)
+{
+    OMS_ASSERT(locations_count <= OMS_LOCATIONS_MAX);
+    OMS_ASSERT(supplies_count <= OMS_SUPPLIES_MAX);
+    OMS_ASSERT(oms_qty_valid(line->need));
+    memset(result, 0, sizeof *result);
+    result->reason = OMS_REJECT_NONE;
+    oms_qty rest = line->need;
+
+    if (line->is_new && rest > 0 && rest < item->min_order_qty) {
+        reject(result, rest, OMS_REJECT_BELOW_MIN_ORDER_QTY);
+    } else if (item->unreleased && rest > 0) {
+        /* A preorder: nothing allocated before the release; the release is the source. */
+        if (line->is_new && !line->channel_backorder) {
+            reject(result, rest, OMS_REJECT_CHANNEL_DISALLOWS_BACKORDER);
+        } else {
+            oms_qty take = line->is_new ? min_qty(rest, item->lead_budget) : rest;
+            if (take > 0) add_peg(result, OMS_SOURCE_RELEASE, take, item->release_promise_day);
+            item->lead_budget -= min_qty(take, item->lead_budget);
+            if (rest > take) reject(result, rest - take, OMS_REJECT_BACKORDER_LIMIT);
+        }
+    } else if (rest > 0) {
+        rest -= allocate(item, locations, locations_count, line, rest, result);
+        if (rest > 0) place_rest(item, supplies, supplies_count, line, rest, result);
+    }
+    finish(locations, result);
+
+    oms_qty placed = result->rejected;
+    for (uint32_t i = 0; i < result->allocs_count; i++) placed += result->allocs[i].qty;
+    for (uint32_t i = 0; i < result->pegs_count; i++) placed += result->pegs[i].qty;
+    OMS_ASSERT(placed == line->need);
+    if (!line->is_new) OMS_ASSERT(result->rejected == 0);
+}
+
+bool oms_queue_before(const struct oms_queue_key *a, const struct oms_queue_key *b)
+{
+    if (a->channel_priority != b->channel_priority) {
+        return a->channel_priority < b->channel_priority;
+    }
+    if (a->at_ms != b->at_ms) return a->at_ms < b->at_ms;
+    int order = strcmp(a->order_id, b->order_id);
+    if (order != 0) return order < 0;
+    return a->line_no < b->line_no;
+}
