@@ -40,6 +40,17 @@ static void add_peg(struct oms_plan_result *result, int32_t source, oms_qty qty,
     result->pegs[result->pegs_count++] = (struct oms_plan_peg){source, qty, day};
 }
 
+/* Rule 1: what the line's channel may allocate now, its visible free stock less its buffer. */
+static oms_qty channel_cap(const struct oms_plan_location *locations,
+                                        uint32_t locations_count, const struct oms_plan_line *line)
+{
+    oms_qty sum = 0;
+    for (uint32_t i = 0; i < locations_count; i++) {
+        if ((line->visible >> i) & 1u && locations[i].free > 0) sum += locations[i].free;
+    }
+    return sum > line->buffer ? sum - line->buffer : 0;
+}
+
 /* Allocates free stock to the line; returns the units allocated (0, or all of `want` for a
  * ship-complete line). Prefers one location for the whole quantity; splits only if allowed. */
 static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_location *locations,
@@ -49,6 +60,7 @@ static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_locati
     uint32_t order[OMS_LOCATIONS_MAX];
     uint32_t count = 0;
     oms_qty total = 0;
+    oms_qty cap = channel_cap(locations, locations_count, line);
     for (uint32_t i = 0; i < locations_count; i++) {
         if (!((line->visible >> i) & 1u) || locations[i].free <= 0) continue;
         /* Insertion sort by preference: at most OMS_LOCATIONS_MAX entries. */
@@ -60,16 +72,17 @@ static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_locati
         order[at] = i;
         total += locations[i].free;
     }
-    for (uint32_t k = 0; k < count; k++) {
+    for (uint32_t k = 0; k < count && want <= cap; k++) {
         if (locations[order[k]].free >= want) {
             add_alloc(result, locations, order[k], want);
             return want;
         }
     }
-    if (!item->allow_split || (line->ship_complete && total < want)) return 0;
+    if (!item->allow_split || (line->ship_complete && (total < want || cap < want))) return 0;
+    oms_qty limit = min_qty(want, cap);
     oms_qty taken = 0;
-    for (uint32_t k = 0; k < count && taken < want; k++) {
-        oms_qty take = min_qty(locations[order[k]].free, want - taken);
+    for (uint32_t k = 0; k < count && taken < limit; k++) {
+        oms_qty take = min_qty(locations[order[k]].free, limit - taken);
         add_alloc(result, locations, order[k], take);
         taken += take;
     }
@@ -92,6 +105,21 @@ static oms_qty sources_capacity(const struct oms_plan_item *item,
         if (supply_usable(&supplies[i], line)) capacity += supplies[i].open;
     }
     return capacity;
+}
+
+/* The date for units of an accepted sale that no source carries (supply cut, no lead time): the
+ * lead day of its channel, but never before supply the line can see. Otherwise a line behind
+ * it in the queue, finding that supply taken, would be promised earlier than a line ahead of
+ * it that got the supply (rule 3). */
+static oms_day fallback_day(const struct oms_plan_supply *supplies, uint32_t supplies_count,
+                            const struct oms_plan_line *line)
+{
+    oms_day day = line->lead_day;
+    for (uint32_t i = 0; i < supplies_count; i++) {
+        bool seen = (line->visible >> supplies[i].location) & 1u;
+        if (seen && supplies[i].promise_day > day) day = supplies[i].promise_day;
+    }
+    return day;
 }
 
 /* Pegs up to `want` units to supply and lead time, earliest promise first. Returns the units
@@ -124,7 +152,8 @@ static oms_qty peg(struct oms_plan_item *item, struct oms_plan_supply *supplies,
     if (!line->is_new && pegged < want) {
         /* An accepted sale with no source left at all (supply cut, no lead time): it waits on
          * the lead time of its channel, the best date the merchant can still give. */
-        add_peg(result, OMS_SOURCE_LEAD, want - pegged, line->lead_day);
+        add_peg(result, OMS_SOURCE_LEAD, want - pegged,
+                fallback_day(supplies, supplies_count, line));
         pegged = want;
     }
     return pegged;

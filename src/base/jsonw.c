@@ -1,0 +1,82 @@
+/*
+ * jsonw.c - escaping and appending for jsonw.h.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/jsonw.h"
+
+static void put(struct oms_jsonw *w, const char *text, size_t len)
+{
+    OMS_ASSERT(w->len + len + 2 <= sizeof w->text);
+    memcpy(w->text + w->len, text, len);
+    w->len += len;
+    w->text[w->len] = '\0';
+}
+
+static void put_string(struct oms_jsonw *w, const char *s)
+{
+    put(w, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8];
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*p;
+            put(w, esc, 2);
+        } else if (*p < 0x20) {
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+            put(w, esc, 6);
+        } else {
+            put(w, (const char *)p, 1);
+        }
+    }
+    put(w, "\"", 1);
+}
+
+static void key(struct oms_jsonw *w, const char *name)
+{
+    if (!w->first) put(w, ",", 1);
+    w->first = false;
+    put_string(w, name);
+    put(w, ":", 1);
+}
+
+void oms_jsonw_begin(struct oms_jsonw *w)
+{
+    w->len = 0;
+    w->first = true;
+    put(w, "{", 1);
+}
+
+void oms_jsonw_str(struct oms_jsonw *w, const char *name, const char *value)
+{
+    key(w, name);
+    if (value) {
+        put_string(w, value);
+    } else {
+        put(w, "null", 4);
+    }
+}
+
+void oms_jsonw_int(struct oms_jsonw *w, const char *name, int64_t value)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)value);
+    key(w, name);
+    put(w, digits, (size_t)n);
+}
+
+void oms_jsonw_bool(struct oms_jsonw *w, const char *name, bool value)
+{
+    key(w, name);
+    put(w, value ? "true" : "false", value ? 4 : 5);
+}
+
+const char *oms_jsonw_end(struct oms_jsonw *w)
+{
+    put(w, "}", 1);
+    return w->text;
+}

@@ -1,0 +1,270 @@
+/*
+ * apply_order.c - placing, cancelling and shipping orders (rules 2, 5 and 8). Placing
+ * decides every line in the writer on current data; cancelling releases exactly the open
+ * remainder once and hands freed units to the waiting queue first; shipping consumes the
+ * line's own allocation at the shipping location.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/jsonw.h"
+#include "core/calendar.h"
+#include "engine/writer.h"
+
+static void emit_line(struct oms_writer *w, const char *type, uint32_t index, oms_qty qty)
+{
+    const struct oms_line *line = &w->state.lines[index];
+    const char *order_id = w->state.orders[line->order].id;
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "order", order_id);
+    oms_jsonw_int(&json, "line", line->line_no);
+    oms_jsonw_str(&json, "sku", line->sku);
+    oms_jsonw_int(&json, "qty", qty);
+    if (strcmp(type, "line.rejected") == 0) {
+        oms_jsonw_str(&json, "reason", oms_reject_reason_name(line->reason));
+    }
+    if (line->promise_day != OMS_DAY_NONE) {
+        char day[11];
+        oms_day_format(line->promise_day, day);
+        oms_jsonw_str(&json, "promise_date", day);
+    }
+    oms__emit(w, type, order_id, oms_jsonw_end(&json));
+}
+
+static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, uint32_t channel)
+{
+    struct oms_state *state = &w->state;
+    const struct oms_cmd_order *c = &cmd->u.order;
+    oms_grow((void **)&state->orders, &state->orders_cap, state->orders_count + 1,
+             sizeof *state->orders);
+    uint32_t index = state->orders_count++;
+    struct oms_order *order = &state->orders[index];
+    memset(order, 0, sizeof *order);
+    order->id = oms_strdup(c->id);
+    order->channel = channel;
+    order->region = oms_strdup(c->region ? c->region : "");
+    order->region_id = oms_state_region(state, order->region);
+    order->customer_ref = oms_strdup(c->customer_ref);
+    order->contact = oms_strdup(c->contact);
+    order->at_ms = w->at_ms;
+    order->created_ms = state->clock_ms;
+    order->first_line = state->lines_count;
+    order->lines_count = c->lines_count;
+    snprintf(order->fingerprint, sizeof order->fingerprint, "%s", cmd->fingerprint);
+    oms_strmap_put(&state->order_by_id, order->id, index);
+    oms_grow((void **)&state->lines, &state->lines_cap, state->lines_count + c->lines_count,
+             sizeof *state->lines);
+    for (uint32_t i = 0; i < c->lines_count; i++) {
+        struct oms_line *line = &state->lines[state->lines_count++];
+        memset(line, 0, sizeof *line);
+        line->order = index;
+        line->line_no = i + 1;
+        line->sku = oms_strdup(c->lines[i].sku);
+        line->item = oms_state_item(state, c->lines[i].sku);
+        line->qty = c->lines[i].qty;
+        line->ship_complete = c->lines[i].ship_complete;
+        line->price_minor = c->lines[i].price_minor;
+        line->promise_day = OMS_DAY_NONE;
+    }
+    return index;
+}
+
+enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_state *state = &w->state;
+    const struct oms_cmd_order *c = &cmd->u.order;
+    uint32_t channel = oms_state_channel(state, c->channel);
+    if (channel == OMS_NONE) {
+        return oms__fail(cmd, OMS_EINVAL, "channel", "no channel '%s'", c->channel);
+    }
+    OMS_ASSERT(c->lines_count > 0 && c->lines_count <= OMS_LINES_PER_ORDER_MAX);
+    uint32_t index = add_order(w, cmd, channel);
+    char cause[OMS_ID_BYTES_MAX + 16];
+    snprintf(cause, sizeof cause, "order %s", c->id);
+    w->cause = cause;
+    oms__emit(w, "order.created", c->id, "{}");
+    /* Lines in line order: lines of one SKU are served in that order; lines of other SKUs
+     * never see each other (each plan reads only its own item). */
+    const struct oms_order *order = &state->orders[index];
+    for (uint32_t i = 0; i < c->lines_count; i++) {
+        uint32_t line_index = order->first_line + i;
+        struct oms_line *line = &state->lines[line_index];
+        if (line->item == OMS_NONE) {
+            line->rejected = line->qty;
+            line->reason = OMS_REJECT_UNKNOWN_SKU;
+        } else {
+            oms__repeg(w, line->item, line_index);
+        }
+        line = &state->lines[line_index];
+        oms_qty allocated = oms_line_allocated(line), backordered = oms_line_backordered(line);
+        if (allocated > 0) emit_line(w, "line.allocated", line_index, allocated);
+        if (backordered > 0) emit_line(w, "line.backordered", line_index, backordered);
+        if (line->rejected > 0) emit_line(w, "line.rejected", line_index, line->rejected);
+        oms__save_line(w, line_index);
+        order = &state->orders[index];
+    }
+    w->cause = NULL;
+    cmd->status = 201;
+    cmd->result_index = index;
+    return OMS_OK;
+}
+
+static enum oms_err find_order(struct oms_writer *w, struct oms_command *cmd, const char *id,
+                               uint32_t *index)
+{
+    *index = oms_state_order(&w->state, id);
+    if (*index == OMS_NONE) return oms__fail(cmd, OMS_ENOTFOUND, NULL, "no order '%s'", id);
+    return OMS_OK;
+}
+
+/* Checks "lines[i].line" of a request against the order; returns the line index. */
+static enum oms_err find_line(struct oms_writer *w, struct oms_command *cmd, uint32_t order,
+                              uint32_t i, uint32_t line_no, uint32_t *line)
+{
+    const struct oms_order *o = &w->state.orders[order];
+    if (line_no < 1 || line_no > o->lines_count) {
+        char field[48];
+        snprintf(field, sizeof field, "lines[%u].line", i);
+        return oms__fail(cmd, OMS_EINVAL, field, "order '%s' has no line %u", o->id, line_no);
+    }
+    *line = o->first_line + line_no - 1;
+    return OMS_OK;
+}
+
+static oms_qty open_qty(const struct oms_line *line)
+{
+    return oms_line_allocated(line) + oms_line_backordered(line);
+}
+
+enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_state *state = &w->state;
+    struct oms_cmd_cancel *c = &cmd->u.cancel;
+    uint32_t order;
+    enum oms_err err = find_order(w, cmd, c->id, &order);
+    if (err) return err;
+    const struct oms_order *o = &state->orders[order];
+    uint32_t count = c->lines ? c->lines_count : o->lines_count;
+    oms_qty *want = calloc(o->lines_count, sizeof *want);
+    OMS_ASSERT(want != NULL);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t line = o->first_line + i;
+        if (c->lines) {
+            err = find_line(w, cmd, order, i, c->lines[i].line_no, &line);
+            if (err) break;
+        }
+        want[line - o->first_line] += c->lines ? c->lines[i].qty : open_qty(&state->lines[line]);
+        if (want[line - o->first_line] > open_qty(&state->lines[line])) {
+            char field[48];
+            snprintf(field, sizeof field, "lines[%u].qty", i);
+            err = oms__fail(cmd, OMS_ECONFLICT, field,
+                            "line %u has %lld open units; cannot cancel %lld",
+                            state->lines[line].line_no, (long long)open_qty(&state->lines[line]),
+                            (long long)want[line - o->first_line]);
+            break;
+        }
+    }
+    if (err) {
+        free(want);
+        return err;
+    }
+    char cause[OMS_ID_BYTES_MAX + 32];
+    snprintf(cause, sizeof cause, "cancellation of order %s", c->id);
+    w->cause = cause;
+    c->cancelled = 0;
+    for (uint32_t k = 0; k < o->lines_count; k++) {
+        if (want[k] == 0) continue;
+        uint32_t line = o->first_line + k;
+        oms_qty released = oms__release_line(w, line, want[k], "cancel");
+        OMS_ASSERT(released == want[k]);
+        state->lines[line].cancelled += released;
+        c->cancelled += released;
+        struct oms_line *l = &state->lines[line];
+        l->promise_day = OMS_DAY_NONE;
+        for (uint32_t a = 0; a < l->allocs_count; a++) {
+            if (l->allocs[a].ship_day > l->promise_day) l->promise_day = l->allocs[a].ship_day;
+        }
+        for (uint32_t p = 0; p < l->pegs_count; p++) {
+            if (l->pegs[p].promise_day > l->promise_day) l->promise_day = l->pegs[p].promise_day;
+        }
+        emit_line(w, "line.cancelled", line, released);
+        oms__save_line(w, line);
+        /* Freed units go to the waiting backorders first (rule 3). */
+        oms__repeg(w, state->lines[line].item, OMS_NONE);
+    }
+    free(want);
+    w->cause = NULL;
+    cmd->status = 200;
+    cmd->result_index = order;
+    return OMS_OK;
+}
+
+enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_state *state = &w->state;
+    const struct oms_cmd_ship *c = &cmd->u.ship;
+    uint32_t order;
+    enum oms_err err = find_order(w, cmd, c->id, &order);
+    if (err) return err;
+    uint32_t location = oms_state_location(state, c->location);
+    if (location == OMS_NONE) {
+        return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'", c->location);
+    }
+    const struct oms_order *o = &state->orders[order];
+    oms_qty *want = calloc(o->lines_count, sizeof *want);
+    OMS_ASSERT(want != NULL);
+    for (uint32_t i = 0; i < c->lines_count && !err; i++) {
+        uint32_t line;
+        err = find_line(w, cmd, order, i, c->lines[i].line_no, &line);
+        if (err) break;
+        want[line - o->first_line] += c->lines[i].qty;
+        const struct oms_line *l = &state->lines[line];
+        oms_qty here = 0;
+        for (uint32_t a = 0; a < l->allocs_count; a++) {
+            if (l->allocs[a].location == location) here += l->allocs[a].qty;
+        }
+        if (want[line - o->first_line] > here) {
+            char field[48];
+            snprintf(field, sizeof field, "lines[%u].qty", i);
+            err = oms__fail(cmd, OMS_EINSUFFICIENT_ALLOCATION, field,
+                            "line %u has %lld allocated at '%s'; cannot ship %lld", l->line_no,
+                            (long long)here, c->location, (long long)want[line - o->first_line]);
+        }
+    }
+    for (uint32_t k = 0; !err && k < o->lines_count; k++) {
+        if (want[k] == 0) continue;
+        uint32_t index = o->first_line + k;
+        struct oms_line *line = &state->lines[index];
+        oms_qty left = want[k];
+        for (uint32_t a = line->allocs_count; a > 0 && left > 0; a--) {
+            struct oms_line_alloc *alloc = &line->allocs[a - 1];
+            if (alloc->location != location) continue;
+            oms_qty take = alloc->qty < left ? alloc->qty : left;
+            alloc->qty -= take;
+            left -= take;
+            if (alloc->qty == 0) line->allocs[a - 1] = line->allocs[--line->allocs_count];
+        }
+        const struct oms_stock_level *level = &state->items[line->item].levels[location];
+        oms__move(w, line->item, location, OMS_ALLOCATED, level->allocated - want[k], "shipment",
+                  o->id);
+        oms__move(w, line->item, location, OMS_ON_HAND, level->on_hand - want[k], "shipment",
+                  o->id);
+        line->shipped += want[k];
+        if (line->allocs_count + line->pegs_count == 0) {
+            oms_state_queue_remove(state, index);
+            line->promise_day = OMS_DAY_NONE;
+        }
+        emit_line(w, "line.shipped", index, want[k]);
+        oms__save_line(w, index);
+    }
+    free(want);
+    if (err) return err;
+    cmd->status = 200;
+    cmd->result_index = order;
+    return OMS_OK;
+}

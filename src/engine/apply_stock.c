@@ -1,0 +1,201 @@
+/*
+ * apply_stock.c - stock adjustments and counts (rules 3b and 6), supply creation and
+ * receipts (rule 4). Every change to free stock or supply re-runs the item's queue, so the
+ * waiting backorders are served before any new order.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/jsonw.h"
+#include "core/calendar.h"
+#include "engine/writer.h"
+
+static enum oms_err find_level(struct oms_writer *w, struct oms_command *cmd, const char *sku,
+                               const char *location, uint32_t *item, uint32_t *loc)
+{
+    *item = oms_state_item(&w->state, sku);
+    if (*item == OMS_NONE) return oms__fail(cmd, OMS_EINVAL, "sku", "no item '%s'", sku);
+    *loc = oms_state_location(&w->state, location);
+    if (*loc == OMS_NONE) {
+        return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'", location);
+    }
+    return OMS_OK;
+}
+
+enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
+{
+    const struct oms_cmd_adjust *c = &cmd->u.adjust;
+    uint32_t item, location;
+    enum oms_err err = find_level(w, cmd, c->sku, c->location, &item, &location);
+    if (err) return err;
+    const struct oms_stock_level *level = &w->state.items[item].levels[location];
+    oms_qty on_hand;
+    if (c->is_set) {
+        /* Rule 6: movements recorded after the count was taken are re-applied on top, so a
+         * late count never resurrects units sold since. */
+        oms_qty since = 0;
+        oms__must(oms_store_on_hand_moves_after(w->store, c->sku, c->location, c->as_of_ms, &since),
+                  "read the ledger");
+        on_hand = c->set + since;
+        if (on_hand < 0) on_hand = 0;
+    } else {
+        on_hand = level->on_hand + c->delta;
+        if (on_hand < 0) {
+            return oms__fail(cmd, OMS_EINVAL, "delta",
+                             "on_hand is %lld; a delta of %lld would make it negative",
+                             (long long)level->on_hand, (long long)c->delta);
+        }
+    }
+    if (on_hand > OMS_QTY_MAX) {
+        return oms__fail(cmd, OMS_EINVAL, c->is_set ? "set" : "delta", "on_hand above %lld",
+                         (long long)OMS_QTY_MAX);
+    }
+    oms_qty unavailable = c->has_unavailable ? c->unavailable : level->unavailable;
+    if (unavailable > on_hand) {
+        return oms__fail(cmd, OMS_EINVAL, c->has_unavailable ? "unavailable" : "delta",
+                         "unavailable (%lld) cannot exceed on_hand (%lld)",
+                         (long long)unavailable, (long long)on_hand);
+    }
+    const char *reason = c->reason ? c->reason : (c->is_set ? "count" : "adjustment");
+    /* Order matters for the level check: never let unavailable exceed on_hand in between. */
+    if (unavailable < level->unavailable) {
+        oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, NULL);
+    }
+    oms__move(w, item, location, OMS_ON_HAND, on_hand, reason, NULL);
+    oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, NULL);
+    if (c->has_safety) oms__move(w, item, location, OMS_SAFETY, c->safety, reason, NULL);
+    level = &w->state.items[item].levels[location];
+    if (oms_stock_free(level) < 0) oms__cover_shortage(w, item, location);
+    w->cause = c->is_set ? "stock count" : "stock adjustment";
+    oms__repeg(w, item, OMS_NONE);
+    cmd->status = 200;
+    cmd->result_index = item;
+    return OMS_OK;
+}
+
+enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_state *state = &w->state;
+    const struct oms_cmd_supply *c = &cmd->u.supply;
+    if (oms_state_supply(state, c->id) != OMS_NONE) {
+        return oms__fail(cmd, OMS_ECONFLICT, "id", "supply '%s' exists already", c->id);
+    }
+    uint32_t item, location;
+    enum oms_err err = find_level(w, cmd, c->sku, c->location, &item, &location);
+    if (err) return err;
+    if (state->items[item].supplies_count >= OMS_SUPPLIES_MAX) {
+        return oms__fail(cmd, OMS_ELIMIT, "sku",
+                         "item '%s' has %d open supply lines (supplies_per_item_max)", c->sku,
+                         OMS_SUPPLIES_MAX);
+    }
+    oms_grow((void **)&state->supplies, &state->supplies_cap, state->supplies_count + 1,
+             sizeof *state->supplies);
+    uint32_t index = state->supplies_count++;
+    struct oms_supply *supply = &state->supplies[index];
+    *supply = (struct oms_supply){
+        .id = oms_strdup(c->id),
+        .item = item,
+        .location = location,
+        .qty = c->qty,
+        .expected_day = c->expected_day,
+        .status = OMS_SUPPLY_OPEN,
+    };
+    oms_strmap_put(&state->supply_by_id, supply->id, index);
+    struct oms_item *it = &state->items[item];
+    oms_grow((void **)&it->supplies, &it->supplies_cap, it->supplies_count + 1, sizeof(uint32_t));
+    it->supplies[it->supplies_count++] = index;
+    oms__must(oms_store_save_supply(w->store, state, index), "save a supply line");
+    char cause[OMS_ID_BYTES_MAX + 32];
+    snprintf(cause, sizeof cause, "supply %s created", c->id);
+    w->cause = cause;
+    oms__repeg(w, item, OMS_NONE);
+    w->cause = NULL;
+    cmd->status = 201;
+    cmd->result_index = index;
+    return OMS_OK;
+}
+
+static void close_supply(struct oms_state *state, uint32_t index)
+{
+    struct oms_item *item = &state->items[state->supplies[index].item];
+    for (uint32_t k = 0; k < item->supplies_count; k++) {
+        if (item->supplies[k] == index) {
+            item->supplies[k] = item->supplies[--item->supplies_count];
+            return;
+        }
+    }
+}
+
+enum oms_err oms__apply_supply_receive(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_state *state = &w->state;
+    struct oms_cmd_receive *c = &cmd->u.receive;
+    uint32_t index = oms_state_supply(state, c->id);
+    if (index == OMS_NONE) {
+        return oms__fail(cmd, OMS_EUNKNOWN_SUPPLY, NULL, "no supply line '%s'", c->id);
+    }
+    struct oms_supply *supply = &state->supplies[index];
+    if (supply->status != OMS_SUPPLY_OPEN) {
+        return oms__fail(cmd, OMS_ESUPPLY_CLOSED, NULL, "supply line '%s' is %s", c->id,
+                         oms_supply_status_name(supply->status));
+    }
+    const struct oms_stock_level *level = &state->items[supply->item].levels[supply->location];
+    if (level->on_hand + c->qty > OMS_QTY_MAX) {
+        return oms__fail(cmd, OMS_EINVAL, "qty", "on_hand would exceed %lld",
+                         (long long)OMS_QTY_MAX);
+    }
+    oms_qty outstanding = supply->qty - supply->received;
+    c->over_received = c->qty > outstanding ? c->qty - (outstanding > 0 ? outstanding : 0) : 0;
+    supply->received += c->qty;
+    uint32_t item = supply->item, location = supply->location;
+    if (supply->received >= supply->qty) {
+        supply->status = OMS_SUPPLY_RECEIVED;
+        close_supply(state, index);
+    }
+    oms__move(w, item, location, OMS_ON_HAND, level->on_hand + c->qty, "receipt", c->id);
+    oms__must(oms_store_save_supply(w->store, state, index), "save a supply line");
+
+    char cause[OMS_ID_BYTES_MAX + 32];
+    snprintf(cause, sizeof cause, "receipt of supply %s", c->id);
+    w->cause = cause;
+    w->fills = NULL;
+    w->fills_count = w->fills_cap = 0;
+    w->fills_location = location;
+    w->record_fills = true;
+    oms__repeg(w, item, OMS_NONE);
+    w->record_fills = false;
+    c->fills = w->fills; /* Handed to the command; oms_command_release frees it. */
+    c->fills_count = w->fills_count;
+    w->fills = NULL;
+    w->cause = NULL;
+    oms_qty filled = 0;
+    for (uint32_t i = 0; i < c->fills_count; i++) filled += c->fills[i].qty;
+    c->to_stock = c->qty - filled > 0 ? c->qty - filled : 0;
+
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "supply", c->id);
+    oms_jsonw_str(&json, "sku", state->items[item].sku);
+    oms_jsonw_str(&json, "location", state->locations[location].code);
+    oms_jsonw_int(&json, "qty", c->qty);
+    oms_jsonw_int(&json, "received", state->supplies[index].received);
+    oms_jsonw_int(&json, "over_received", c->over_received);
+    oms_jsonw_int(&json, "to_backorders", filled);
+    oms_jsonw_int(&json, "to_stock", c->to_stock);
+    oms__emit(w, "supply.received", c->id, oms_jsonw_end(&json));
+    cmd->status = 200;
+    cmd->result_index = index;
+    return OMS_OK;
+}
+
+enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd)
+{
+    /* The engine moved its clock before this handler; a tick has nothing more to do. */
+    (void)w;
+    cmd->status = 200;
+    return OMS_OK;
+}

@@ -1,0 +1,342 @@
+/*
+ * engine.c - the single writer: a bounded queue of commands, batches applied in one store
+ * transaction each (group commit), idempotency, the engine clock, and the index refresh
+ * after commit. See engine.h for the contract.
+ */
+#include "base/platform.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "engine/index.h"
+#include "engine/tz.h"
+#include "engine/writer.h"
+
+struct oms_engine {
+    struct oms_writer writer;
+    struct oms_index *index;
+    struct oms_store *reader; /* Read-only connection for the event feed. */
+    pthread_mutex_t reader_lock;
+
+    pthread_mutex_t lock; /* Guards the queue and stopping. */
+    pthread_cond_t wake;
+    struct oms_command **queue; /* Ring of OMS_QUEUE_MAX. */
+    uint32_t head, count;
+    bool stopping;
+    pthread_t thread;
+    int64_t clock_ms; /* Last committed engine clock, for readers (guarded by lock). */
+};
+
+typedef enum oms_err (*apply_fn)(struct oms_writer *w, struct oms_command *cmd);
+
+static const apply_fn handlers[] = {
+    [OMS_CMD_READ] = NULL,
+    [OMS_CMD_PUT_ITEM] = oms__apply_put_item,
+    [OMS_CMD_PUT_LOCATION] = oms__apply_put_location,
+    [OMS_CMD_PUT_CHANNEL] = oms__apply_put_channel,
+    [OMS_CMD_ADJUST] = oms__apply_adjust,
+    [OMS_CMD_SUPPLY_CREATE] = oms__apply_supply_create,
+    [OMS_CMD_SUPPLY_RECEIVE] = oms__apply_supply_receive,
+    [OMS_CMD_ORDER_PLACE] = oms__apply_order_place,
+    [OMS_CMD_ORDER_CANCEL] = oms__apply_order_cancel,
+    [OMS_CMD_ORDER_SHIP] = oms__apply_order_ship,
+    [OMS_CMD_CLOCK] = oms__apply_clock,
+};
+
+/* Moves the engine clock to the command's instant (never backwards); a new local day
+ * re-runs every waiting queue (overdue supply, releases: rule 3's clock tick). */
+static void advance_clock(struct oms_writer *w, const struct oms_command *cmd)
+{
+    int64_t at = cmd->at_ms ? cmd->at_ms : oms_now_ms();
+    w->at_ms = at;
+    if (at > w->state.clock_ms) w->state.clock_ms = at;
+    if (!oms__refresh_days(w)) return;
+    w->cause = "clock";
+    for (uint32_t i = 0; i < w->state.items_count; i++) {
+        if (w->state.items[i].queue_count > 0) oms__repeg(w, i, OMS_NONE);
+    }
+    oms__flush_stock_events(w);
+    w->cause = NULL;
+}
+
+/* Rule 8: a retry with the same body gets the first answer; another body is a conflict.
+ * Returns true when the command was answered here. */
+static bool replay_if_known(struct oms_writer *w, struct oms_command *cmd)
+{
+    char fingerprint[65] = "";
+    char *body = NULL;
+    size_t len = 0;
+    int status = 0;
+    enum oms_err err = OMS_ENOTFOUND;
+    if (cmd->idem_key) {
+        err = oms_store_idem_get(w->store, cmd->idem_key, fingerprint, &status, &body, &len);
+        if (err != OMS_ENOTFOUND) oms__must(err, "read an idempotency key");
+    }
+    if (err == OMS_ENOTFOUND && cmd->kind == OMS_CMD_ORDER_PLACE) {
+        uint32_t order = oms_state_order(&w->state, cmd->u.order.id);
+        if (order == OMS_NONE) return false;
+        snprintf(fingerprint, sizeof fingerprint, "%s", w->state.orders[order].fingerprint);
+        oms__must(oms_store_order_answer(w->store, cmd->u.order.id, &body, &len),
+                  "read an order's first answer");
+        cmd->result_index = order;
+        err = OMS_OK;
+    }
+    if (err == OMS_ENOTFOUND) return false;
+    if (strcmp(fingerprint, cmd->fingerprint) != 0 || !fingerprint[0]) {
+        free(body);
+        (void)oms__fail(cmd, OMS_EIDEMPOTENCY, cmd->idem_key ? NULL : "id",
+                        "%s was used before with a different body",
+                        cmd->idem_key ? "this Idempotency-Key" : "this order id");
+        return true;
+    }
+    cmd->answer = body;
+    cmd->answer_len = len;
+    cmd->status = 200;
+    cmd->replayed = true;
+    return true;
+}
+
+static void process(struct oms_writer *w, struct oms_command *cmd)
+{
+    cmd->err = OMS_OK;
+    cmd->err_field[0] = cmd->err_message[0] = '\0';
+    cmd->replayed = false;
+    cmd->answer = NULL;
+    cmd->answer_len = 0;
+    cmd->status = 200;
+    if (cmd->kind != OMS_CMD_READ) {
+        if (replay_if_known(w, cmd)) return;
+        advance_clock(w, cmd);
+        OMS_ASSERT((size_t)cmd->kind < OMS_ARRAY_LEN(handlers) && handlers[cmd->kind]);
+        if (handlers[cmd->kind](w, cmd) != OMS_OK) {
+            OMS_ASSERT(w->touched_count == 0); /* A failed command changed nothing. */
+            return;
+        }
+        oms__flush_stock_events(w);
+    }
+    if (cmd->encode) cmd->answer = cmd->encode(cmd, &w->state, &cmd->answer_len);
+    if (cmd->kind == OMS_CMD_ORDER_PLACE) {
+        oms__must(oms_store_save_order(w->store, &w->state, cmd->result_index, cmd->answer,
+                                       cmd->answer_len),
+                  "save an order");
+    }
+    if (cmd->idem_key && cmd->kind != OMS_CMD_READ) {
+        oms__must(oms_store_idem_put(w->store, cmd->idem_key, cmd->fingerprint, cmd->status,
+                                     cmd->answer ? cmd->answer : "", cmd->answer_len,
+                                     w->state.clock_ms),
+                  "save an idempotency key");
+    }
+}
+
+static void run_batch(struct oms_engine *engine, struct oms_command **batch, uint32_t count)
+{
+    struct oms_writer *w = &engine->writer;
+    bool writes = false;
+    for (uint32_t i = 0; i < count; i++) writes |= batch[i]->kind != OMS_CMD_READ;
+    if (writes) oms__must(oms_store_begin(w->store), "begin a transaction");
+    for (uint32_t i = 0; i < count; i++) process(w, batch[i]);
+    if (writes) {
+        oms__must(oms_store_meta_put(w->store, "clock_ms", w->state.clock_ms), "save the clock");
+        oms__must(oms_store_commit(w->store), "commit");
+    }
+    if (w->dirty_count > 0 || w->master_dirty) {
+        oms_index_update(engine->index, &w->state, w->master_dirty, w->dirty_items,
+                         w->dirty_count);
+        for (uint32_t i = 0; i < w->dirty_count; i++) w->item_dirty[w->dirty_items[i]] = 0;
+        w->dirty_count = 0;
+        w->master_dirty = false;
+    }
+    pthread_mutex_lock(&engine->lock);
+    engine->clock_ms = w->state.clock_ms;
+    pthread_mutex_unlock(&engine->lock);
+    for (uint32_t i = 0; i < count; i++) batch[i]->done(batch[i]);
+}
+
+static void *writer_main(void *arg)
+{
+    struct oms_engine *engine = arg;
+    struct oms_command **batch = malloc(OMS_BATCH_MAX * sizeof *batch);
+    OMS_ASSERT(batch != NULL);
+    for (;;) {
+        pthread_mutex_lock(&engine->lock);
+        while (engine->count == 0 && !engine->stopping) {
+            pthread_cond_wait(&engine->wake, &engine->lock);
+        }
+        if (engine->count == 0 && engine->stopping) {
+            pthread_mutex_unlock(&engine->lock);
+            break;
+        }
+        uint32_t count = 0;
+        while (engine->count > 0 && count < OMS_BATCH_MAX) {
+            batch[count++] = engine->queue[engine->head];
+            engine->head = (engine->head + 1) % OMS_QUEUE_MAX;
+            engine->count--;
+        }
+        pthread_mutex_unlock(&engine->lock);
+        run_batch(engine, batch, count);
+    }
+    free(batch);
+    return NULL;
+}
+
+enum oms_err oms_engine_open(const struct oms_engine_options *options, struct oms_engine **out)
+{
+    struct oms_engine *engine = calloc(1, sizeof *engine);
+    if (!engine) return OMS_ENOMEM;
+    struct oms_writer *w = &engine->writer;
+    oms_state_init(&w->state);
+    w->fills_location = OMS_NONE;
+    enum oms_err err = oms_store_open(options->db_path, options->exclusive, false, &w->store);
+    if (!err) err = oms_store_load(w->store, &w->state);
+    if (!err) err = oms_store_last_event_seq(w->store, &w->event_seq);
+    if (!err) err = oms_store_open(options->db_path, false, true, &engine->reader);
+    if (err) {
+        oms_store_close(engine->reader);
+        oms_store_close(w->store);
+        oms_state_release(&w->state);
+        free(engine);
+        return err;
+    }
+    w->tz = calloc(OMS_LOCATIONS_MAX, sizeof *w->tz);
+    OMS_ASSERT(w->tz != NULL);
+    for (uint32_t i = 0; i < w->state.locations_count; i++) {
+        w->tz[i] = oms_tz_open(w->state.locations[i].timezone);
+        OMS_ASSERT(w->tz[i] != NULL);
+    }
+    (void)oms__refresh_days(w);
+    engine->index = oms_index_new();
+    uint32_t *all = malloc((w->state.items_count + 1) * sizeof *all);
+    OMS_ASSERT(all != NULL);
+    for (uint32_t i = 0; i < w->state.items_count; i++) all[i] = i;
+    oms_index_update(engine->index, &w->state, true, all, w->state.items_count);
+    free(all);
+    w->master_dirty = false;
+    engine->clock_ms = w->state.clock_ms;
+    engine->queue = calloc(OMS_QUEUE_MAX, sizeof *engine->queue);
+    OMS_ASSERT(engine->queue != NULL);
+    pthread_mutex_init(&engine->lock, NULL);
+    pthread_mutex_init(&engine->reader_lock, NULL);
+    pthread_cond_init(&engine->wake, NULL);
+    OMS_ASSERT(pthread_create(&engine->thread, NULL, writer_main, engine) == 0);
+    *out = engine;
+    return OMS_OK;
+}
+
+void oms_engine_close(struct oms_engine *engine)
+{
+    if (!engine) return;
+    pthread_mutex_lock(&engine->lock);
+    engine->stopping = true;
+    pthread_cond_signal(&engine->wake);
+    pthread_mutex_unlock(&engine->lock);
+    pthread_join(engine->thread, NULL);
+    struct oms_writer *w = &engine->writer;
+    for (uint32_t i = 0; i < OMS_LOCATIONS_MAX; i++) oms_tz_close(w->tz[i]);
+    free(w->tz);
+    free(w->item_dirty);
+    free(w->dirty_items);
+    free(w->touched);
+    free(w->fills);
+    oms_store_close(w->store);
+    oms_store_close(engine->reader);
+    oms_state_release(&w->state);
+    oms_index_free(engine->index);
+    free(engine->queue);
+    pthread_mutex_destroy(&engine->lock);
+    pthread_mutex_destroy(&engine->reader_lock);
+    pthread_cond_destroy(&engine->wake);
+    free(engine);
+}
+
+enum oms_err oms_engine_submit(struct oms_engine *engine, struct oms_command *cmd)
+{
+    OMS_ASSERT(cmd->done != NULL);
+    enum oms_err err = OMS_OK;
+    pthread_mutex_lock(&engine->lock);
+    if (engine->stopping) {
+        err = OMS_ESHUTDOWN;
+    } else if (engine->count >= OMS_QUEUE_MAX) {
+        err = OMS_EBUSY;
+    } else {
+        engine->queue[(engine->head + engine->count) % OMS_QUEUE_MAX] = cmd;
+        engine->count++;
+        pthread_cond_signal(&engine->wake);
+    }
+    pthread_mutex_unlock(&engine->lock);
+    return err;
+}
+
+struct waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done;
+};
+
+static void wake_waiter(struct oms_command *cmd)
+{
+    struct waiter *waiter = cmd->user;
+    pthread_mutex_lock(&waiter->lock);
+    waiter->done = true;
+    pthread_cond_signal(&waiter->done_cond);
+    pthread_mutex_unlock(&waiter->lock);
+}
+
+enum oms_err oms_engine_execute(struct oms_engine *engine, struct oms_command *cmd)
+{
+    struct waiter waiter = {.done = false};
+    pthread_mutex_init(&waiter.lock, NULL);
+    pthread_cond_init(&waiter.done_cond, NULL);
+    cmd->done = wake_waiter;
+    cmd->user = &waiter;
+    enum oms_err err = oms_engine_submit(engine, cmd);
+    if (!err) {
+        pthread_mutex_lock(&waiter.lock);
+        while (!waiter.done) pthread_cond_wait(&waiter.done_cond, &waiter.lock);
+        pthread_mutex_unlock(&waiter.lock);
+        err = cmd->err;
+    }
+    pthread_mutex_destroy(&waiter.lock);
+    pthread_cond_destroy(&waiter.done_cond);
+    return err;
+}
+
+void oms_command_release(struct oms_command *cmd)
+{
+    free(cmd->answer);
+    cmd->answer = NULL;
+    if (cmd->kind == OMS_CMD_SUPPLY_RECEIVE) {
+        free(cmd->u.receive.fills);
+        cmd->u.receive.fills = NULL;
+    }
+}
+
+enum oms_err oms_engine_availability(struct oms_engine *engine, const char *channel,
+                                     const char *sku, oms_qty want, const char *region,
+                                     struct oms_availability *out)
+{
+    return oms_index_query(engine->index, channel, sku, want, region, out);
+}
+
+enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after, uint32_t limit,
+                               void (*visit)(void *ctx, const struct oms_event_row *row),
+                               void *ctx)
+{
+    pthread_mutex_lock(&engine->reader_lock);
+    enum oms_err err = oms_store_list_events(engine->reader, after, limit, visit, ctx);
+    pthread_mutex_unlock(&engine->reader_lock);
+    return err;
+}
+
+int64_t oms_engine_clock_ms(struct oms_engine *engine)
+{
+    pthread_mutex_lock(&engine->lock);
+    int64_t clock = engine->clock_ms;
+    pthread_mutex_unlock(&engine->lock);
+    return clock;
+}

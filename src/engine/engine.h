@@ -1,0 +1,247 @@
+/*
+ * engine.h - the command pipeline of one shard. Callers (HTTP loops, the CLI) fill a struct
+ * oms_command and submit it; one writer thread takes commands in batches, applies each to the
+ * in-memory model with the pure core, writes the whole batch (rows, ledger, outbox events,
+ * idempotency answers) in ONE store transaction, commits (one fsync), updates the
+ * availability index, and only then calls each command's `done`. An acknowledged command is
+ * durable; a command that fails validation changes nothing.
+ *
+ * Ownership: the caller owns the command and everything it points to until `done` is called
+ * (on the writer thread); after `done` the engine keeps no pointer into it. `answer` is
+ * malloc'd by the encoder and handed to the caller with `done`.
+ * Threads: oms_engine_submit() and the index reads are safe from any thread.
+ */
+#ifndef OMS_ENGINE_H
+#define OMS_ENGINE_H
+
+#include "base/err.h"
+#include "base/platform.h"
+#include "core/types.h"
+#include "store/model.h"
+
+#define OMS_BATCH_MAX 1024        /* Commands per transaction. */
+#define OMS_QUEUE_MAX 65536       /* Commands waiting for the writer; beyond: OMS_EBUSY. */
+#define OMS_AVAILABILITY_SKUS_MAX 1000
+
+enum oms_cmd_kind {
+    OMS_CMD_READ,        /* No change: the encoder reads the state (GET of items, orders, ...). */
+    OMS_CMD_PUT_ITEM,
+    OMS_CMD_PUT_LOCATION,
+    OMS_CMD_PUT_CHANNEL,
+    OMS_CMD_ADJUST,
+    OMS_CMD_SUPPLY_CREATE,
+    OMS_CMD_SUPPLY_RECEIVE,
+    OMS_CMD_ORDER_PLACE,
+    OMS_CMD_ORDER_CANCEL,
+    OMS_CMD_ORDER_SHIP,
+    OMS_CMD_CLOCK,
+};
+
+/* Which optional fields a PUT carries: a field left out keeps its value (rule 9). */
+enum {
+    OMS_F_NAME = 1u << 0,
+    OMS_F_PRICE = 1u << 1,
+    OMS_F_CURRENCY = 1u << 2,
+    OMS_F_POLICY = 1u << 3,
+    OMS_F_BACKORDER_LIMIT = 1u << 4,
+    OMS_F_LEAD_TIME = 1u << 5,
+    OMS_F_LOW_STOCK = 1u << 6,
+    OMS_F_MIN_ORDER_QTY = 1u << 7,
+    OMS_F_RELEASE_DATE = 1u << 8,
+    OMS_F_ALLOW_SPLIT = 1u << 9,
+    OMS_F_KIND = 1u << 10,
+    OMS_F_REGION = 1u << 11,
+    OMS_F_PRIORITY = 1u << 12,
+    OMS_F_TIMEZONE = 1u << 13,
+    OMS_F_HANDLING = 1u << 14,
+    OMS_F_WORKING_DAYS = 1u << 15,
+    OMS_F_LOCATIONS = 1u << 16,
+    OMS_F_BUFFER = 1u << 17,
+    OMS_F_ALLOW_BACKORDER = 1u << 18,
+};
+
+struct oms_cmd_item {
+    const char *sku;
+    uint32_t fields;
+    const char *name;
+    int64_t price_minor;
+    const char *currency;
+    enum oms_policy policy;
+    oms_qty backorder_limit; /* -1: no limit. */
+    int32_t lead_time_days;  /* -1: none. */
+    oms_qty low_stock_threshold;
+    oms_qty min_order_qty;
+    oms_day release_day; /* OMS_DAY_NONE: none. */
+    bool allow_split;
+};
+
+struct oms_cmd_location {
+    const char *code;
+    uint32_t fields;
+    const char *name;
+    enum oms_location_kind kind;
+    const char *region;
+    int32_t priority;
+    const char *timezone; /* Checked by the engine (ICU); an unknown zone is EINVAL. */
+    int32_t handling_days;
+    uint32_t working_mask;
+};
+
+struct oms_cmd_channel {
+    const char *code;
+    uint32_t fields;
+    const char *name;
+    const char *const *locations;
+    uint32_t locations_count;
+    oms_qty buffer;
+    bool allow_backorder;
+    int32_t priority;
+};
+
+struct oms_cmd_adjust {
+    const char *sku, *location, *reason;
+    bool is_set;      /* set (a count) rather than delta. */
+    oms_qty delta;    /* on_hand change when !is_set. */
+    oms_qty set;      /* on_hand counted at as_ms when is_set. */
+    int64_t as_of_ms; /* When the count was taken; 0: now. */
+    bool has_safety, has_unavailable;
+    oms_qty safety, unavailable;
+};
+
+struct oms_cmd_supply {
+    const char *id, *sku, *location;
+    oms_qty qty;
+    oms_day expected_day;
+};
+
+struct oms_fill { /* One line a receipt filled. */
+    uint32_t line;
+    oms_qty qty;
+};
+
+struct oms_cmd_receive {
+    const char *id;
+    oms_qty qty;
+    /* Out: what the receipt did. fills is malloc'd by the engine, freed by oms_command_release. */
+    struct oms_fill *fills;
+    uint32_t fills_count;
+    oms_qty to_stock, over_received;
+};
+
+struct oms_cmd_line {
+    const char *sku;
+    oms_qty qty;
+    int64_t price_minor; /* -1: the item's price. */
+    bool ship_complete;
+};
+
+struct oms_cmd_order {
+    const char *id, *channel, *region, *customer_ref, *contact;
+    const struct oms_cmd_line *lines;
+    uint32_t lines_count;
+};
+
+struct oms_cmd_qty_line {
+    uint32_t line_no;
+    oms_qty qty;
+};
+
+struct oms_cmd_cancel {
+    const char *id;
+    const struct oms_cmd_qty_line *lines; /* NULL: every unshipped unit. */
+    uint32_t lines_count;
+    oms_qty cancelled; /* Out: units cancelled now (0: nothing was left to cancel). */
+};
+
+struct oms_cmd_ship {
+    const char *id, *location;
+    const struct oms_cmd_qty_line *lines;
+    uint32_t lines_count;
+};
+
+struct oms_command;
+typedef char *(*oms_encode_fn)(struct oms_command *cmd, const struct oms_state *state,
+                               size_t *len);
+typedef void (*oms_done_fn)(struct oms_command *cmd);
+
+struct oms_command {
+    enum oms_cmd_kind kind;
+    int64_t at_ms;              /* When it happened in the world; 0: now. */
+    const char *idem_key;       /* Idempotency-Key, or NULL. */
+    char fingerprint[65];       /* SHA-256 hex of the canonical body, "" when none. */
+    union {
+        struct oms_cmd_item item;
+        struct oms_cmd_location location;
+        struct oms_cmd_channel channel;
+        struct oms_cmd_adjust adjust;
+        struct oms_cmd_supply supply;
+        struct oms_cmd_receive receive;
+        struct oms_cmd_order order;
+        struct oms_cmd_cancel cancel;
+        struct oms_cmd_ship ship;
+    } u;
+    oms_encode_fn encode;       /* Builds the answer on the writer thread; may be NULL. */
+    oms_done_fn done;           /* Called once, on the writer thread, after commit. */
+    void *user;
+
+    /* Out. */
+    enum oms_err err;
+    char err_field[96];         /* JSON path of the offending field, "" when none. */
+    char err_message[256];
+    int status;                 /* 200, 201 (created), or the replayed first status. */
+    bool replayed;              /* An idempotent retry: answer is the first answer. */
+    uint32_t result_index;      /* The record the command created or changed (order, item...). */
+    char *answer;
+    size_t answer_len;
+};
+
+struct oms_engine;
+
+struct oms_engine_options {
+    const char *db_path;
+    bool exclusive; /* Refuse to open a database another process holds (default true). */
+};
+
+OMS_MUST_CHECK enum oms_err oms_engine_open(const struct oms_engine_options *options,
+                                            struct oms_engine **out);
+/* Stops the writer after the commands already submitted, then closes the store. */
+void oms_engine_close(struct oms_engine *engine);
+
+/* Queues a command; `done` runs later on the writer thread. Returns OMS_EBUSY (and does not
+ * call done) when the queue is full, OMS_ESHUTDOWN when closing. */
+OMS_MUST_CHECK enum oms_err oms_engine_submit(struct oms_engine *engine, struct oms_command *cmd);
+/* Submits and waits for the answer (uses cmd->done and cmd->user itself). */
+enum oms_err oms_engine_execute(struct oms_engine *engine, struct oms_command *cmd);
+/* Frees what the engine and encoder allocated in cmd (answer, fills). */
+void oms_command_release(struct oms_command *cmd);
+
+/* The hot read path: rule 1 for one SKU and channel, from the index, without the writer. */
+struct oms_availability {
+    enum oms_avail_status status;
+    oms_qty available;
+    oms_day promise_day; /* OMS_DAY_NONE when the quantity cannot be promised. */
+    oms_day release_day; /* For preorders. */
+    uint32_t locations_count;
+    struct {
+        char code[OMS_CODE_BYTES_MAX];
+        oms_qty available;
+    } locations[OMS_LOCATIONS_MAX];
+};
+/* OMS_ENOTFOUND for an unknown channel; an unknown SKU answers status OMS_AVAIL_UNKNOWN_SKU. */
+OMS_MUST_CHECK enum oms_err oms_engine_availability(struct oms_engine *engine,
+                                                    const char *channel, const char *sku,
+                                                    oms_qty want, const char *region,
+                                                    struct oms_availability *out);
+
+/* The event feed, read from the store's read connection (never blocks the writer). */
+struct oms_event_row;
+OMS_MUST_CHECK enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after,
+                                              uint32_t limit,
+                                              void (*visit)(void *ctx,
+                                                            const struct oms_event_row *row),
+                                              void *ctx);
+
+/* Instant of the engine clock (for answers). */
+int64_t oms_engine_clock_ms(struct oms_engine *engine);
+
+#endif

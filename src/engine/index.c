@@ -1,0 +1,293 @@
+/*
+ * index.c - snapshots of items and master data for the read path; see index.h.
+ * An item snapshot holds free stock per location, the residual of its open supply (what the
+ * waiting queue has not pegged) and the lead-time budget left, so a read answers rule 1 with
+ * the same pure plan the writer uses, as if a new line of `want` units were placed now.
+ */
+#include "base/platform.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/strmap.h"
+#include "core/calendar.h"
+#include "core/plan.h"
+#include "core/stock.h"
+#include "engine/index.h"
+
+struct snap_item {
+    char *sku;
+    enum oms_policy policy;
+    bool allow_split;
+    int32_t lead_time_days;
+    oms_qty lead_budget;
+    oms_qty low_stock_threshold, min_order_qty;
+    oms_day release_day;
+    oms_qty free[OMS_LOCATIONS_MAX];
+    uint32_t supplies_count;
+    struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
+};
+
+struct snap_location {
+    char code[OMS_CODE_BYTES_MAX];
+    struct oms_plan_location plan; /* free unset. */
+    oms_day today;
+    int32_t handling_days;
+    uint32_t working_mask;
+};
+
+struct snap_channel {
+    char code[OMS_CODE_BYTES_MAX];
+    uint64_t visible;
+    uint32_t first_location;
+    oms_qty buffer;
+    bool allow_backorder;
+};
+
+struct oms_index {
+    pthread_rwlock_t lock;
+    struct snap_location locations[OMS_LOCATIONS_MAX];
+    uint32_t locations_count;
+    struct snap_channel channels[OMS_CHANNELS_MAX];
+    uint32_t channels_count;
+    char **regions;
+    uint32_t regions_count;
+    struct oms_strmap region_by_name;
+    struct snap_item **items;
+    uint32_t items_count, items_cap;
+    struct oms_strmap item_by_sku;
+    int64_t clock_ms;
+};
+
+struct oms_index *oms_index_new(void)
+{
+    struct oms_index *index = calloc(1, sizeof *index);
+    OMS_ASSERT(index != NULL);
+    OMS_ASSERT(pthread_rwlock_init(&index->lock, NULL) == 0);
+    oms_strmap_init(&index->item_by_sku);
+    oms_strmap_init(&index->region_by_name);
+    return index;
+}
+
+void oms_index_free(struct oms_index *index)
+{
+    if (!index) return;
+    for (uint32_t i = 0; i < index->items_count; i++) {
+        if (index->items[i]) free(index->items[i]->sku);
+        free(index->items[i]);
+    }
+    free(index->items);
+    for (uint32_t i = 0; i < index->regions_count; i++) free(index->regions[i]);
+    free(index->regions);
+    oms_strmap_release(&index->item_by_sku);
+    oms_strmap_release(&index->region_by_name);
+    pthread_rwlock_destroy(&index->lock);
+    free(index);
+}
+
+static void copy_master(struct oms_index *index, const struct oms_state *state)
+{
+    index->locations_count = state->locations_count;
+    for (uint32_t i = 0; i < state->locations_count; i++) {
+        const struct oms_location *l = &state->locations[i];
+        struct snap_location *s = &index->locations[i];
+        snprintf(s->code, sizeof s->code, "%s", l->code);
+        s->plan = (struct oms_plan_location){0, l->priority, l->rank, l->region_id, l->ship_day};
+        s->today = l->today;
+        s->handling_days = l->handling_days;
+        s->working_mask = l->working_mask;
+    }
+    index->channels_count = state->channels_count;
+    for (uint32_t i = 0; i < state->channels_count; i++) {
+        const struct oms_channel *c = &state->channels[i];
+        struct snap_channel *s = &index->channels[i];
+        snprintf(s->code, sizeof s->code, "%s", c->code);
+        s->visible = c->visible;
+        s->first_location = c->first_location;
+        s->buffer = c->buffer;
+        s->allow_backorder = c->allow_backorder;
+    }
+    for (uint32_t i = index->regions_count; i < state->regions_count; i++) {
+        uint32_t cap = index->regions_count;
+        oms_grow((void **)&index->regions, &cap, i + 1, sizeof(char *));
+        index->regions[i] = oms_strdup(state->regions[i]);
+        oms_strmap_put(&index->region_by_name, index->regions[i], i);
+        index->regions_count = i + 1;
+    }
+    index->clock_ms = state->clock_ms;
+}
+
+static oms_day supply_promise(const struct oms_state *state, const struct oms_supply *supply)
+{
+    const struct oms_location *location = &state->locations[supply->location];
+    oms_day from = supply->expected_day > location->today ? supply->expected_day : location->today;
+    return oms_day_add_working(from, location->handling_days, location->working_mask);
+}
+
+static struct snap_item *snapshot(const struct oms_state *state, uint32_t i)
+{
+    const struct oms_item *item = &state->items[i];
+    struct snap_item *s = calloc(1, sizeof *s);
+    OMS_ASSERT(s != NULL);
+    s->sku = oms_strdup(item->sku);
+    s->policy = item->policy;
+    s->allow_split = item->allow_split;
+    s->lead_time_days = item->lead_time_days;
+    s->low_stock_threshold = item->low_stock_threshold;
+    s->min_order_qty = item->min_order_qty;
+    s->release_day = item->release_day;
+    for (uint32_t l = 0; l < state->locations_count; l++) {
+        s->free[l] = oms_stock_free(&item->levels[l]);
+    }
+    oms_qty lead_pegged = 0;
+    for (uint32_t q = 0; q < item->queue_count; q++) {
+        const struct oms_line *line = &state->lines[item->queue[q]];
+        for (uint32_t p = 0; p < line->pegs_count; p++) {
+            if (line->pegs[p].supply == OMS_NONE) lead_pegged += line->pegs[p].qty;
+        }
+    }
+    s->lead_budget = item->backorder_limit < 0 ? OMS_QTY_MAX
+                     : item->backorder_limit > lead_pegged ? item->backorder_limit - lead_pegged
+                                                           : 0;
+    for (uint32_t k = 0; k < item->supplies_count; k++) {
+        const struct oms_supply *supply = &state->supplies[item->supplies[k]];
+        oms_qty residual = supply->qty - supply->received - supply->pegged;
+        if (residual <= 0) continue;
+        struct oms_plan_supply entry = {supply->location, residual, supply_promise(state, supply)};
+        uint32_t at = s->supplies_count++;
+        while (at > 0 && s->supplies[at - 1].promise_day > entry.promise_day) {
+            s->supplies[at] = s->supplies[at - 1];
+            at--;
+        }
+        s->supplies[at] = entry;
+    }
+    return s;
+}
+
+void oms_index_update(struct oms_index *index, const struct oms_state *state, bool master,
+                      const uint32_t *items, uint32_t items_count)
+{
+    /* Build outside the lock; swap inside it. */
+    struct snap_item **fresh = calloc(items_count ? items_count : 1, sizeof *fresh);
+    OMS_ASSERT(fresh != NULL);
+    for (uint32_t k = 0; k < items_count; k++) fresh[k] = snapshot(state, items[k]);
+    OMS_ASSERT(pthread_rwlock_wrlock(&index->lock) == 0);
+    if (master) copy_master(index, state);
+    index->clock_ms = state->clock_ms;
+    oms_grow((void **)&index->items, &index->items_cap, state->items_count, sizeof *index->items);
+    for (uint32_t i = index->items_count; i < state->items_count; i++) index->items[i] = NULL;
+    if (state->items_count > index->items_count) index->items_count = state->items_count;
+    for (uint32_t k = 0; k < items_count; k++) {
+        struct snap_item *old = index->items[items[k]];
+        index->items[items[k]] = fresh[k];
+        /* The map borrows the key: point it at the new snapshot's copy of the SKU. */
+        oms_strmap_put(&index->item_by_sku, fresh[k]->sku, items[k]);
+        fresh[k] = old; /* Freed below, outside the lock. */
+    }
+    pthread_rwlock_unlock(&index->lock);
+    for (uint32_t k = 0; k < items_count; k++) {
+        if (fresh[k]) free(fresh[k]->sku);
+        free(fresh[k]);
+    }
+    free(fresh);
+}
+
+static uint32_t find_channel(const struct oms_index *index, const char *code)
+{
+    for (uint32_t i = 0; i < index->channels_count; i++) {
+        if (strcmp(index->channels[i].code, code) == 0) return i;
+    }
+    return OMS_NONE;
+}
+
+static void answer(const struct oms_index *index, const struct snap_channel *channel,
+                   const struct snap_item *item, oms_qty want, uint32_t region,
+                   struct oms_availability *out)
+{
+    struct oms_plan_location locations[OMS_LOCATIONS_MAX];
+    struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
+    out->locations_count = 0;
+    for (uint32_t l = 0; l < index->locations_count; l++) {
+        locations[l] = index->locations[l].plan;
+        locations[l].free = item->free[l];
+        if ((channel->visible >> l) & 1u) {
+            uint32_t k = out->locations_count++;
+            snprintf(out->locations[k].code, sizeof out->locations[k].code, "%s",
+                     index->locations[l].code);
+            out->locations[k].available = item->free[l] > 0 ? item->free[l] : 0;
+        }
+    }
+    memcpy(supplies, item->supplies, item->supplies_count * sizeof *supplies);
+    out->available = oms_channel_available(item->free, index->locations_count, channel->visible,
+                                           channel->buffer);
+    const struct snap_location *first = channel->first_location == OMS_NONE
+                                            ? NULL
+                                            : &index->locations[channel->first_location];
+    oms_day today = first ? first->today : (oms_day)(index->clock_ms / 86400000);
+    bool unreleased = item->policy == OMS_POLICY_PREORDER && item->release_day != OMS_DAY_NONE &&
+                      today < item->release_day;
+    int32_t lead = item->lead_time_days > 0 ? item->lead_time_days : 0;
+    struct oms_plan_item plan_item = {
+        .allow_split = item->allow_split,
+        .backorderable = item->policy != OMS_POLICY_DENY,
+        .unreleased = unreleased,
+        .release_promise_day =
+            item->release_day == OMS_DAY_NONE || !first
+                ? item->release_day
+                : oms_day_add_working(item->release_day, first->handling_days, first->working_mask),
+        .has_lead_time = item->lead_time_days >= 0,
+        .lead_budget = item->lead_budget,
+        .min_order_qty = 1, /* Availability answers for any quantity asked. */
+    };
+    struct oms_plan_line line = {
+        .visible = channel->visible,
+        .region = region,
+        .need = want,
+        .is_new = true,
+        .channel_backorder = channel->allow_backorder,
+        .lead_day = first ? oms_day_add_working(today + lead, first->handling_days,
+                                                first->working_mask)
+                          : today + lead,
+        .buffer = channel->buffer,
+    };
+    struct oms_plan_result result;
+    oms_plan_line(&plan_item, locations, index->locations_count, supplies, item->supplies_count,
+                  &line, &result);
+    struct oms_avail_query query = {
+        .want = want,
+        .available = out->available,
+        .low_stock_threshold = item->low_stock_threshold,
+        .unreleased = unreleased,
+        .backorder_covers = result.rejected == 0 && result.pegs_count > 0,
+    };
+    out->status = oms_avail_status_for(&query);
+    out->promise_day = result.rejected == 0 ? result.promise_day : OMS_DAY_NONE;
+    out->release_day = unreleased ? item->release_day : OMS_DAY_NONE;
+}
+
+enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, const char *sku,
+                             oms_qty want, const char *region, struct oms_availability *out)
+{
+    OMS_ASSERT(want > 0 && want <= OMS_QTY_MAX);
+    memset(out, 0, sizeof *out);
+    out->promise_day = OMS_DAY_NONE;
+    out->release_day = OMS_DAY_NONE;
+    OMS_ASSERT(pthread_rwlock_rdlock(&index->lock) == 0);
+    enum oms_err err = OMS_OK;
+    uint32_t channel = find_channel(index, channel_code);
+    uint32_t item = OMS_NONE;
+    if (channel == OMS_NONE) {
+        err = OMS_ENOTFOUND;
+    } else if (!oms_strmap_get(&index->item_by_sku, sku, &item) || !index->items[item]) {
+        out->status = OMS_AVAIL_UNKNOWN_SKU;
+    } else {
+        uint32_t region_id = OMS_NONE;
+        if (region) (void)oms_strmap_get(&index->region_by_name, region, &region_id);
+        answer(index, &index->channels[channel], index->items[item], want, region_id, out);
+    }
+    pthread_rwlock_unlock(&index->lock);
+    return err;
+}

@@ -1,0 +1,331 @@
+/*
+ * repeg.c - the queue re-run of rule 3 and the shortage cover of rule 3b: the writer's side
+ * of the pure plan. It builds the core's view of an item (free stock per location, open
+ * supply by promise date, the lead-time budget), walks the item's queue in order and applies
+ * each line's plan back to the model, with an event for every promise that moves.
+ */
+#include "base/platform.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/jsonw.h"
+#include "core/calendar.h"
+#include "core/plan.h"
+#include "engine/writer.h"
+
+struct item_view {
+    struct oms_plan_location locations[OMS_LOCATIONS_MAX];
+    struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
+    uint32_t supply_index[OMS_SUPPLIES_MAX]; /* Model index of each plan supply. */
+    uint32_t supplies_count;
+};
+
+static oms_day supply_promise(const struct oms_state *state, const struct oms_supply *supply)
+{
+    const struct oms_location *location = &state->locations[supply->location];
+    oms_day from = supply->expected_day > location->today ? supply->expected_day : location->today;
+    return oms_day_add_working(from, location->handling_days, location->working_mask);
+}
+
+static void build_view(const struct oms_state *state, const struct oms_item *item,
+                       struct item_view *view)
+{
+    for (uint32_t l = 0; l < state->locations_count; l++) {
+        const struct oms_location *location = &state->locations[l];
+        view->locations[l] = (struct oms_plan_location){
+            .free = oms_stock_free(&item->levels[l]),
+            .priority = location->priority,
+            .rank = location->rank,
+            .region = location->region_id,
+            .ship_day = location->ship_day,
+        };
+    }
+    view->supplies_count = 0;
+    for (uint32_t k = 0; k < item->supplies_count; k++) {
+        const struct oms_supply *supply = &state->supplies[item->supplies[k]];
+        OMS_ASSERT(supply->status == OMS_SUPPLY_OPEN);
+        oms_qty open = supply->qty - supply->received;
+        if (open <= 0) continue;
+        struct oms_plan_supply entry = {supply->location, open, supply_promise(state, supply)};
+        /* Insertion by promise date, then by model index: deterministic. */
+        uint32_t at = view->supplies_count++;
+        while (at > 0 && (view->supplies[at - 1].promise_day > entry.promise_day ||
+                          (view->supplies[at - 1].promise_day == entry.promise_day &&
+                           view->supply_index[at - 1] > item->supplies[k]))) {
+            view->supplies[at] = view->supplies[at - 1];
+            view->supply_index[at] = view->supply_index[at - 1];
+            at--;
+        }
+        view->supplies[at] = entry;
+        view->supply_index[at] = item->supplies[k];
+    }
+}
+
+/* The channel's first location's day, handling and mask: where lead-time promises ship. */
+static oms_day channel_day(const struct oms_state *state, const struct oms_channel *channel,
+                           int32_t plus_days)
+{
+    if (channel->first_location == OMS_NONE) {
+        return oms_day_add_working((oms_day)(state->clock_ms / 86400000) + plus_days, 0,
+                                   0x7Fu);
+    }
+    const struct oms_location *first = &state->locations[channel->first_location];
+    return oms_day_add_working(first->today + plus_days, first->handling_days,
+                               first->working_mask);
+}
+
+static bool unreleased(const struct oms_state *state, const struct oms_item *item,
+                       const struct oms_channel *channel)
+{
+    if (item->policy != OMS_POLICY_PREORDER || item->release_day == OMS_DAY_NONE) return false;
+    oms_day today = channel->first_location == OMS_NONE
+                        ? (oms_day)(state->clock_ms / 86400000)
+                        : state->locations[channel->first_location].today;
+    return today < item->release_day;
+}
+
+static oms_day release_promise(const struct oms_state *state, const struct oms_item *item,
+                               const struct oms_channel *channel)
+{
+    if (item->release_day == OMS_DAY_NONE) return OMS_DAY_NONE;
+    if (channel->first_location == OMS_NONE) return item->release_day;
+    const struct oms_location *first = &state->locations[channel->first_location];
+    return oms_day_add_working(item->release_day, first->handling_days, first->working_mask);
+}
+
+static oms_day line_promise(const struct oms_line *line)
+{
+    oms_day promise = OMS_DAY_NONE;
+    for (uint32_t i = 0; i < line->allocs_count; i++) {
+        if (line->allocs[i].ship_day > promise) promise = line->allocs[i].ship_day;
+    }
+    for (uint32_t i = 0; i < line->pegs_count; i++) {
+        if (line->pegs[i].promise_day > promise) promise = line->pegs[i].promise_day;
+    }
+    return promise;
+}
+
+static void record_fill(struct oms_writer *w, uint32_t line, uint32_t location, oms_qty qty)
+{
+    if (!w->record_fills || (w->fills_location != OMS_NONE && w->fills_location != location)) return;
+    for (uint32_t i = 0; i < w->fills_count; i++) {
+        if (w->fills[i].line == line) {
+            w->fills[i].qty += qty;
+            return;
+        }
+    }
+    oms_grow((void **)&w->fills, &w->fills_cap, w->fills_count + 1, sizeof *w->fills);
+    w->fills[w->fills_count++] = (struct oms_fill){line, qty};
+}
+
+static void apply_plan(struct oms_writer *w, uint32_t index, const struct item_view *view,
+                       const struct oms_plan_result *result)
+{
+    struct oms_line *line = &w->state.lines[index];
+    const char *ref = w->state.orders[line->order].id;
+    for (uint32_t i = 0; i < result->allocs_count; i++) {
+        const struct oms_plan_alloc *a = &result->allocs[i];
+        const struct oms_stock_level *level = &w->state.items[line->item].levels[a->location];
+        oms__move(w, line->item, a->location, OMS_ALLOCATED, level->allocated + a->qty, "allocate",
+                  ref);
+        oms_grow((void **)&line->allocs, &line->allocs_cap, line->allocs_count + 1,
+                 sizeof *line->allocs);
+        line->allocs[line->allocs_count++] =
+            (struct oms_line_alloc){a->location, a->qty, view->locations[a->location].ship_day};
+        record_fill(w, index, a->location, a->qty);
+    }
+    for (uint32_t i = 0; i < result->pegs_count; i++) {
+        const struct oms_plan_peg *p = &result->pegs[i];
+        uint32_t supply = p->source >= 0 ? view->supply_index[p->source] : OMS_NONE;
+        if (supply != OMS_NONE) w->state.supplies[supply].pegged += p->qty;
+        oms_grow((void **)&line->pegs, &line->pegs_cap, line->pegs_count + 1, sizeof *line->pegs);
+        line->pegs[line->pegs_count++] = (struct oms_line_peg){
+            supply, p->source == OMS_SOURCE_RELEASE, p->qty, p->promise_day};
+    }
+    line->promise_day = line_promise(line);
+}
+
+static void emit_promise_changed(struct oms_writer *w, uint32_t index, oms_day old_day)
+{
+    const struct oms_line *line = &w->state.lines[index];
+    char old_text[11] = "", new_text[11] = "";
+    if (old_day != OMS_DAY_NONE) oms_day_format(old_day, old_text);
+    if (line->promise_day != OMS_DAY_NONE) oms_day_format(line->promise_day, new_text);
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
+    oms_jsonw_int(&json, "line", line->line_no);
+    oms_jsonw_str(&json, "sku", line->sku);
+    oms_jsonw_str(&json, "old_date", old_day == OMS_DAY_NONE ? NULL : old_text);
+    oms_jsonw_str(&json, "new_date", line->promise_day == OMS_DAY_NONE ? NULL : new_text);
+    oms_jsonw_str(&json, "reason", w->cause);
+    oms__emit(w, "line.promise_changed", w->state.orders[line->order].id, oms_jsonw_end(&json));
+}
+
+static void emit_allocated(struct oms_writer *w, uint32_t index, oms_qty qty)
+{
+    const struct oms_line *line = &w->state.lines[index];
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
+    oms_jsonw_int(&json, "line", line->line_no);
+    oms_jsonw_str(&json, "sku", line->sku);
+    oms_jsonw_int(&json, "qty", qty);
+    oms_jsonw_int(&json, "backordered", oms_line_backordered(line));
+    oms_jsonw_str(&json, "reason", w->cause);
+    oms__emit(w, "line.allocated", w->state.orders[line->order].id, oms_jsonw_end(&json));
+}
+
+static bool pegs_equal(const struct oms_line_peg *a, uint32_t a_count,
+                       const struct oms_line_peg *b, uint32_t b_count)
+{
+    if (a_count != b_count) return false;
+    for (uint32_t i = 0; i < a_count; i++) {
+        if (a[i].supply != b[i].supply || a[i].qty != b[i].qty ||
+            a[i].promise_day != b[i].promise_day || a[i].release != b[i].release) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Plans one line of the queue and applies the plan; a waiting line gets its events here, a
+ * new line's events come from the order handler. Returns the lead budget left. */
+static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_qty budget,
+                        struct item_view *view)
+{
+    struct oms_state *state = &w->state;
+    struct oms_line *line = &state->lines[index];
+    const struct oms_item *item = &state->items[line->item];
+    const struct oms_order *order = &state->orders[line->order];
+    const struct oms_channel *channel = &state->channels[order->channel];
+
+    oms_qty need = is_new ? line->qty : oms_line_backordered(line);
+    if (need == 0) return budget;
+    oms_day old_promise = line->promise_day;
+    oms_qty old_allocated = oms_line_allocated(line);
+    struct oms_line_peg old_pegs[OMS_PEGS_MAX];
+    uint32_t old_pegs_count = line->pegs_count;
+    OMS_ASSERT(old_pegs_count <= OMS_PEGS_MAX);
+    memcpy(old_pegs, line->pegs, old_pegs_count * sizeof *old_pegs);
+    for (uint32_t i = 0; i < line->pegs_count; i++) {
+        if (line->pegs[i].supply != OMS_NONE) {
+            state->supplies[line->pegs[i].supply].pegged -= line->pegs[i].qty;
+        }
+    }
+    line->pegs_count = 0;
+
+    struct oms_plan_item plan_item = {
+        .allow_split = item->allow_split,
+        .backorderable = item->policy != OMS_POLICY_DENY,
+        .unreleased = unreleased(state, item, channel),
+        .release_promise_day = release_promise(state, item, channel),
+        .has_lead_time = item->lead_time_days >= 0,
+        .lead_budget = budget,
+        .min_order_qty = item->min_order_qty,
+    };
+    struct oms_plan_line plan_line = {
+        .visible = channel->visible,
+        .region = order->region_id,
+        .need = need,
+        .is_new = is_new,
+        .ship_complete = line->ship_complete,
+        .channel_backorder = channel->allow_backorder,
+        .lead_day = channel_day(state, channel, item->lead_time_days > 0 ? item->lead_time_days : 0),
+        .buffer = channel->buffer,
+    };
+    struct oms_plan_result result;
+    oms_plan_line(&plan_item, view->locations, state->locations_count, view->supplies,
+                  view->supplies_count, &plan_line, &result);
+    apply_plan(w, index, view, &result);
+    line = &state->lines[index];
+    if (is_new) {
+        line->rejected = result.rejected;
+        line->reason = result.reason;
+    } else {
+        oms_qty gained = oms_line_allocated(line) - old_allocated;
+        if (gained > 0) emit_allocated(w, index, gained);
+        if (line->promise_day != old_promise) emit_promise_changed(w, index, old_promise);
+        if (gained == 0 && pegs_equal(old_pegs, old_pegs_count, line->pegs, line->pegs_count)) {
+            return plan_item.lead_budget;
+        }
+    }
+    oms__save_line(w, index);
+    return plan_item.lead_budget;
+}
+
+void oms__repeg(struct oms_writer *w, uint32_t item_index, uint32_t new_line)
+{
+    struct oms_state *state = &w->state;
+    struct oms_item *item = &state->items[item_index];
+    struct item_view *view = malloc(sizeof *view);
+    OMS_ASSERT(view != NULL);
+    build_view(state, item, view);
+    oms_qty budget = item->backorder_limit < 0 ? OMS_QTY_MAX : item->backorder_limit;
+
+    /* A new line is planned behind every waiting line of equal or higher priority (it never
+     * takes what they hold), ahead of lower-priority ones (it may take their promises). */
+    int32_t new_priority = new_line == OMS_NONE
+                               ? 0
+                               : state->channels[state->orders[state->lines[new_line].order].channel]
+                                     .priority;
+    bool new_done = new_line == OMS_NONE;
+    for (uint32_t q = 0; q < item->queue_count; q++) {
+        uint32_t index = item->queue[q];
+        int32_t priority = state->channels[state->orders[state->lines[index].order].channel].priority;
+        if (!new_done && priority > new_priority) {
+            budget = plan_one(w, new_line, true, budget, view);
+            new_done = true;
+            item = &state->items[item_index];
+        }
+        budget = plan_one(w, index, false, budget, view);
+        item = &state->items[item_index];
+    }
+    if (!new_done) budget = plan_one(w, new_line, true, budget, view);
+    if (new_line != OMS_NONE) {
+        const struct oms_line *line = &state->lines[new_line];
+        if (line->allocs_count + line->pegs_count > 0) oms_state_queue_insert(state, new_line);
+    }
+    free(view);
+    oms__mark_dirty(w, item_index);
+}
+
+void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t location)
+{
+    struct oms_state *state = &w->state;
+    struct oms_item *item = &state->items[item_index];
+    struct oms_stock_level *level = &item->levels[location];
+    struct oms_shortage_split split = oms_shortage_split_of(level);
+    if (split.from_safety > 0) {
+        oms__move(w, item_index, location, OMS_SAFETY, level->safety - split.from_safety,
+                  "shortage", NULL);
+    }
+    /* Holds (reserved) come with carts and checkouts; none exist before they do, so the split
+     * never asks for them yet. */
+    OMS_ASSERT(split.from_reserved == 0);
+    oms_qty missing = split.from_allocated;
+    for (uint32_t q = item->queue_count; q > 0 && missing > 0; q--) {
+        uint32_t index = item->queue[q - 1];
+        struct oms_line *line = &state->lines[index];
+        for (uint32_t a = line->allocs_count; a > 0 && missing > 0; a--) {
+            struct oms_line_alloc *alloc = &line->allocs[a - 1];
+            if (alloc->location != location) continue;
+            oms_qty take = alloc->qty < missing ? alloc->qty : missing;
+            oms__move(w, item_index, location, OMS_ALLOCATED, item->levels[location].allocated - take,
+                      "shortage", state->orders[line->order].id);
+            alloc->qty -= take;
+            missing -= take;
+            if (alloc->qty == 0) line->allocs[a - 1] = line->allocs[--line->allocs_count];
+            /* The units stay on the line as backordered (the sale was accepted); the re-run
+             * that follows gives them a source and a promise. */
+            oms_grow((void **)&line->pegs, &line->pegs_cap, line->pegs_count + 1,
+                     sizeof *line->pegs);
+            line->pegs[line->pegs_count++] =
+                (struct oms_line_peg){OMS_NONE, false, take, line->promise_day};
+        }
+        oms__save_line(w, index);
+    }
+    OMS_ASSERT(missing == 0);
+}

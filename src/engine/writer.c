@@ -1,0 +1,207 @@
+/*
+ * writer.c - what every command handler shares: the one path that moves a stock counter
+ * (with its ledger entry), events, saves, errors, and the local days of locations.
+ */
+#include "base/platform.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/jsonw.h"
+#include "base/log.h"
+#include "core/calendar.h"
+#include "engine/tz.h"
+#include "engine/writer.h"
+
+void oms__must(enum oms_err err, const char *what)
+{
+    if (err == OMS_OK) return;
+    /* The model already holds the change; nothing of this batch was acknowledged. Stopping
+     * here keeps the last commit as the truth, which the next start loads. */
+    oms_log(OMS_LOG_ERROR, "cannot %s: %s; stopping so no unsaved change is acknowledged", what,
+            oms_err_message(err));
+    abort();
+}
+
+void oms__mark_dirty(struct oms_writer *w, uint32_t item)
+{
+    if (item >= w->item_dirty_cap) {
+        uint32_t old = w->item_dirty_cap;
+        oms_grow((void **)&w->item_dirty, &w->item_dirty_cap, item + 1, 1);
+        memset(w->item_dirty + old, 0, w->item_dirty_cap - old);
+    }
+    if (w->item_dirty[item]) return;
+    w->item_dirty[item] = 1;
+    oms_grow((void **)&w->dirty_items, &w->dirty_cap, w->dirty_count + 1, sizeof(uint32_t));
+    w->dirty_items[w->dirty_count++] = item;
+}
+
+static const char *const counter_names[] = {"on_hand", "allocated", "reserved", "safety",
+                                            "unavailable"};
+
+static oms_qty *counter_of(struct oms_stock_level *level, enum oms_counter counter)
+{
+    switch (counter) {
+    case OMS_ON_HAND:
+        return &level->on_hand;
+    case OMS_ALLOCATED:
+        return &level->allocated;
+    case OMS_RESERVED:
+        return &level->reserved;
+    case OMS_SAFETY:
+        return &level->safety;
+    case OMS_UNAVAILABLE:
+        return &level->unavailable;
+    }
+    OMS_ASSERT(false);
+    return NULL;
+}
+
+void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_counter counter,
+               oms_qty value, const char *reason, const char *ref)
+{
+    struct oms_item *it = &w->state.items[item];
+    struct oms_stock_level *level = &it->levels[location];
+    oms_qty *slot = counter_of(level, counter);
+    oms_qty before = *slot;
+    if (before == value) return;
+    *slot = value;
+    OMS_ASSERT(oms_stock_level_valid(level));
+    struct oms_ledger_entry entry = {
+        .at_ms = w->at_ms,
+        .recorded_ms = w->state.clock_ms,
+        .sku = it->sku,
+        .location = w->state.locations[location].code,
+        .counter = counter_names[counter],
+        .before = before,
+        .after = value,
+        .reason = reason,
+        .ref = ref,
+    };
+    oms__must(oms_store_append_ledger(w->store, &entry), "append to the ledger");
+    oms__must(oms_store_save_level(w->store, &w->state, item, location), "save a stock level");
+    oms__mark_dirty(w, item);
+    for (uint32_t i = 0; i < w->touched_count; i++) {
+        if (w->touched[i].item == item && w->touched[i].location == location) return;
+    }
+    oms_grow((void **)&w->touched, &w->touched_cap, w->touched_count + 1, sizeof *w->touched);
+    w->touched[w->touched_count].item = item;
+    w->touched[w->touched_count].location = location;
+    w->touched_count++;
+}
+
+void oms__emit(struct oms_writer *w, const char *type, const char *subject,
+               const char *data_json)
+{
+    w->event_seq++;
+    oms__must(oms_store_append_event(w->store, w->event_seq, type, w->state.clock_ms, subject,
+                                     data_json),
+              "append to the outbox");
+}
+
+static void emit_stock(struct oms_writer *w, uint32_t item, uint32_t location)
+{
+    const struct oms_item *it = &w->state.items[item];
+    const struct oms_stock_level *level = &it->levels[location];
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "sku", it->sku);
+    oms_jsonw_str(&json, "location", w->state.locations[location].code);
+    oms_jsonw_int(&json, "on_hand", level->on_hand);
+    oms_jsonw_int(&json, "allocated", level->allocated);
+    oms_jsonw_int(&json, "reserved", level->reserved);
+    oms_jsonw_int(&json, "safety", level->safety);
+    oms_jsonw_int(&json, "unavailable", level->unavailable);
+    oms_jsonw_int(&json, "free", oms_stock_free(level));
+    oms_jsonw_int(&json, "available", oms_stock_available(level));
+    oms__emit(w, "stock.changed", it->sku, oms_jsonw_end(&json));
+    if (oms_stock_short(level) > 0) {
+        oms_jsonw_begin(&json);
+        oms_jsonw_str(&json, "sku", it->sku);
+        oms_jsonw_str(&json, "location", w->state.locations[location].code);
+        oms_jsonw_int(&json, "short", oms_stock_short(level));
+        oms__emit(w, "stock.short", it->sku, oms_jsonw_end(&json));
+    }
+}
+
+void oms__flush_stock_events(struct oms_writer *w)
+{
+    for (uint32_t i = 0; i < w->touched_count; i++) {
+        emit_stock(w, w->touched[i].item, w->touched[i].location);
+    }
+    w->touched_count = 0;
+}
+
+void oms__save_line(struct oms_writer *w, uint32_t line)
+{
+    oms__must(oms_store_save_line(w->store, &w->state, line), "save an order line");
+}
+
+enum oms_err oms__fail(struct oms_command *cmd, enum oms_err err, const char *field,
+                       const char *fmt, ...)
+{
+    cmd->err = err;
+    snprintf(cmd->err_field, sizeof cmd->err_field, "%s", field ? field : "");
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(cmd->err_message, sizeof cmd->err_message, fmt, args);
+    va_end(args);
+    return err;
+}
+
+bool oms__refresh_days(struct oms_writer *w)
+{
+    bool changed = false;
+    for (uint32_t i = 0; i < w->state.locations_count; i++) {
+        struct oms_location *location = &w->state.locations[i];
+        oms_day today = oms_tz_day(w->tz[i], w->state.clock_ms);
+        if (today == location->today) continue;
+        location->today = today;
+        location->ship_day =
+            oms_day_add_working(today, location->handling_days, location->working_mask);
+        changed = true;
+    }
+    if (changed) w->master_dirty = true;
+    return changed;
+}
+
+/* Takes up to qty units from a line's pegs, latest promise first; returns units taken. */
+static oms_qty unpeg(struct oms_writer *w, struct oms_line *line, oms_qty qty)
+{
+    oms_qty taken = 0;
+    while (taken < qty && line->pegs_count > 0) {
+        uint32_t latest = 0;
+        for (uint32_t i = 1; i < line->pegs_count; i++) {
+            if (line->pegs[i].promise_day >= line->pegs[latest].promise_day) latest = i;
+        }
+        struct oms_line_peg *peg = &line->pegs[latest];
+        oms_qty take = qty - taken < peg->qty ? qty - taken : peg->qty;
+        peg->qty -= take;
+        taken += take;
+        if (peg->supply != OMS_NONE) w->state.supplies[peg->supply].pegged -= take;
+        if (peg->qty == 0) line->pegs[latest] = line->pegs[--line->pegs_count];
+    }
+    return taken;
+}
+
+oms_qty oms__release_line(struct oms_writer *w, uint32_t index, oms_qty qty, const char *reason)
+{
+    struct oms_line *line = &w->state.lines[index];
+    const char *ref = w->state.orders[line->order].id;
+    oms_qty released = unpeg(w, line, qty);
+    while (released < qty && line->allocs_count > 0) {
+        struct oms_line_alloc *alloc = &line->allocs[line->allocs_count - 1];
+        oms_qty take = qty - released < alloc->qty ? qty - released : alloc->qty;
+        const struct oms_stock_level *level = &w->state.items[line->item].levels[alloc->location];
+        oms__move(w, line->item, alloc->location, OMS_ALLOCATED, level->allocated - take, reason,
+                  ref);
+        alloc->qty -= take;
+        released += take;
+        if (alloc->qty == 0) line->allocs_count--;
+    }
+    if (line->allocs_count + line->pegs_count == 0) oms_state_queue_remove(&w->state, index);
+    return released;
+}

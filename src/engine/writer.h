@@ -1,0 +1,88 @@
+/*
+ * writer.h - private to the engine: the writer's context while it applies one batch, and
+ * the functions command handlers share (counter moves, events, saves, the queue re-run).
+ * Everything here runs on the writer thread only.
+ *
+ * A handler validates everything first and returns an error without touching the model;
+ * once it starts changing the model it cannot fail: a store error then is fatal (the
+ * process stops before anything is acknowledged; the last commit is intact).
+ */
+#ifndef OMS_ENGINE_WRITER_H
+#define OMS_ENGINE_WRITER_H
+
+#include "base/platform.h"
+#include "engine/engine.h"
+#include "store/model.h"
+#include "store/store.h"
+
+struct oms_tz;
+
+enum oms_counter { OMS_ON_HAND, OMS_ALLOCATED, OMS_RESERVED, OMS_SAFETY, OMS_UNAVAILABLE };
+
+struct oms_writer {
+    struct oms_state state;
+    struct oms_store *store;
+    struct oms_tz **tz; /* One per location. */
+    int64_t event_seq;  /* Last event seq written. */
+    int64_t at_ms;      /* The current command's instant in the world. */
+    uint8_t *item_dirty; /* Items whose availability changed in this batch. */
+    uint32_t *dirty_items;
+    uint32_t dirty_count, dirty_cap, item_dirty_cap;
+    bool master_dirty;   /* Locations or channels changed in this batch. */
+    const char *cause;   /* Why promises move now: "receipt of PO-1", "order o1"... */
+    bool record_fills;      /* The re-run records the allocations it makes in fills. */
+    struct oms_fill *fills;
+    uint32_t fills_count, fills_cap;
+    uint32_t fills_location; /* Only allocations at this location count (OMS_NONE: all). */
+    struct {
+        uint32_t item, location;
+    } *touched; /* Levels the current command changed: one stock.changed each at its end. */
+    uint32_t touched_count, touched_cap;
+};
+
+/* Fatal on a store error: the model and the store would disagree. */
+void oms__must(enum oms_err err, const char *what);
+
+/* The one code path that moves a stock counter: sets it, checks the level, writes the
+ * ledger entry and the level row, and marks the item dirty. */
+void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_counter counter,
+               oms_qty value, const char *reason, const char *ref);
+void oms__mark_dirty(struct oms_writer *w, uint32_t item);
+
+/* Appends an event to the outbox (seq assigned here). data_json is a JSON object's text. */
+void oms__emit(struct oms_writer *w, const char *type, const char *subject,
+               const char *data_json);
+/* One stock.changed (and stock.short when short) per level the command changed. */
+void oms__flush_stock_events(struct oms_writer *w);
+void oms__save_line(struct oms_writer *w, uint32_t line);
+
+/* Sets the command's error and returns it. */
+enum oms_err oms__fail(struct oms_command *cmd, enum oms_err err, const char *field,
+                       const char *fmt, ...) OMS_PRINTF(4, 5);
+
+/* Rule 3: re-runs the item's queue against free stock and supply. new_line, when not
+ * OMS_NONE, is a line being placed now (rule 2), planned as a new line behind every waiting
+ * line of equal or higher priority. */
+void oms__repeg(struct oms_writer *w, uint32_t item, uint32_t new_line);
+/* Rule 3b: a short location gives up safety, then holds, then allocations (latest first). */
+void oms__cover_shortage(struct oms_writer *w, uint32_t item, uint32_t location);
+/* Refreshes each location's today and ship day from the clock; true when a day changed. */
+bool oms__refresh_days(struct oms_writer *w);
+
+/* Releases `qty` open units of a line: backordered first (latest promise first), then
+ * allocations. Returns the units released. */
+oms_qty oms__release_line(struct oms_writer *w, uint32_t line, oms_qty qty, const char *reason);
+
+/* Command handlers. */
+enum oms_err oms__apply_put_item(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_put_location(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_put_channel(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_supply_receive(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd);
+
+#endif

@@ -1,0 +1,304 @@
+/*
+ * model.c - lifecycle, lookups and the invariant check of the in-memory model.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "core/line.h"
+#include "core/plan.h"
+#include "store/model.h"
+
+char *oms_strdup(const char *text)
+{
+    if (!text) return NULL;
+    char *copy = strdup(text);
+    OMS_ASSERT(copy != NULL);
+    return copy;
+}
+
+void oms_grow(void **array, uint32_t *cap, uint32_t need, size_t elem_size)
+{
+    if (need <= *cap) return;
+    uint32_t next = *cap ? *cap : 4;
+    while (next < need) next *= 2;
+    void *grown = realloc(*array, (size_t)next * elem_size);
+    OMS_ASSERT(grown != NULL);
+    *array = grown;
+    *cap = next;
+}
+
+void oms_state_init(struct oms_state *state)
+{
+    memset(state, 0, sizeof *state);
+    oms_strmap_init(&state->item_by_sku);
+    oms_strmap_init(&state->location_by_code);
+    oms_strmap_init(&state->channel_by_code);
+    oms_strmap_init(&state->supply_by_id);
+    oms_strmap_init(&state->order_by_id);
+    oms_strmap_init(&state->region_by_name);
+}
+
+void oms_state_release(struct oms_state *state)
+{
+    for (uint32_t i = 0; i < state->items_count; i++) {
+        struct oms_item *item = &state->items[i];
+        free(item->sku);
+        free(item->name);
+        free(item->levels);
+        free(item->supplies);
+        free(item->queue);
+    }
+    for (uint32_t i = 0; i < state->locations_count; i++) {
+        struct oms_location *location = &state->locations[i];
+        free(location->code);
+        free(location->name);
+        free(location->region);
+        free(location->timezone);
+    }
+    for (uint32_t i = 0; i < state->channels_count; i++) {
+        struct oms_channel *channel = &state->channels[i];
+        free(channel->code);
+        free(channel->name);
+        for (uint32_t k = 0; k < channel->location_codes_count; k++) {
+            free(channel->location_codes[k]);
+        }
+        free(channel->location_codes);
+    }
+    for (uint32_t i = 0; i < state->supplies_count; i++) free(state->supplies[i].id);
+    for (uint32_t i = 0; i < state->orders_count; i++) {
+        struct oms_order *order = &state->orders[i];
+        free(order->id);
+        free(order->region);
+        free(order->customer_ref);
+        free(order->contact);
+    }
+    for (uint32_t i = 0; i < state->lines_count; i++) {
+        free(state->lines[i].sku);
+        free(state->lines[i].allocs);
+        free(state->lines[i].pegs);
+    }
+    for (uint32_t i = 0; i < state->regions_count; i++) free(state->regions[i]);
+    free(state->regions);
+    free(state->items);
+    free(state->locations);
+    free(state->channels);
+    free(state->supplies);
+    free(state->orders);
+    free(state->lines);
+    oms_strmap_release(&state->item_by_sku);
+    oms_strmap_release(&state->location_by_code);
+    oms_strmap_release(&state->channel_by_code);
+    oms_strmap_release(&state->supply_by_id);
+    oms_strmap_release(&state->order_by_id);
+    oms_strmap_release(&state->region_by_name);
+    memset(state, 0, sizeof *state);
+}
+
+static uint32_t lookup(const struct oms_strmap *map, const char *key)
+{
+    uint32_t value;
+    return oms_strmap_get(map, key, &value) ? value : OMS_NONE;
+}
+
+uint32_t oms_state_item(const struct oms_state *s, const char *sku)
+{
+    return lookup(&s->item_by_sku, sku);
+}
+
+uint32_t oms_state_location(const struct oms_state *s, const char *code)
+{
+    return lookup(&s->location_by_code, code);
+}
+
+uint32_t oms_state_channel(const struct oms_state *s, const char *code)
+{
+    return lookup(&s->channel_by_code, code);
+}
+
+uint32_t oms_state_supply(const struct oms_state *s, const char *id)
+{
+    return lookup(&s->supply_by_id, id);
+}
+
+uint32_t oms_state_order(const struct oms_state *s, const char *id)
+{
+    return lookup(&s->order_by_id, id);
+}
+
+uint32_t oms_state_region(struct oms_state *state, const char *name)
+{
+    uint32_t id = lookup(&state->region_by_name, name);
+    if (id != OMS_NONE) return id;
+    uint32_t cap = state->regions_count;
+    oms_grow((void **)&state->regions, &cap, state->regions_count + 1, sizeof(char *));
+    id = state->regions_count++;
+    state->regions[id] = oms_strdup(name);
+    oms_strmap_put(&state->region_by_name, state->regions[id], id);
+    return id;
+}
+
+oms_qty oms_line_allocated(const struct oms_line *line)
+{
+    oms_qty sum = 0;
+    for (uint32_t i = 0; i < line->allocs_count; i++) sum += line->allocs[i].qty;
+    return sum;
+}
+
+oms_qty oms_line_backordered(const struct oms_line *line)
+{
+    oms_qty sum = 0;
+    for (uint32_t i = 0; i < line->pegs_count; i++) sum += line->pegs[i].qty;
+    return sum;
+}
+
+void oms_line_counts_get(const struct oms_line *line, struct oms_line_counts *counts)
+{
+    counts->ordered = line->qty;
+    counts->allocated = oms_line_allocated(line);
+    counts->backordered = oms_line_backordered(line);
+    counts->shipped = line->shipped;
+    counts->cancelled = line->cancelled;
+    counts->rejected = line->rejected;
+}
+
+#define CHECK(cond, ...)                                                                        \
+    do {                                                                                        \
+        if (!(cond)) {                                                                          \
+            snprintf(why, why_len, __VA_ARGS__);                                                \
+            ok = false;                                                                         \
+            goto done;                                                                          \
+        }                                                                                       \
+    } while (0)
+
+bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
+{
+    bool ok = true;
+    size_t levels = (size_t)state->items_count * state->locations_count;
+    oms_qty *allocated = calloc(levels ? levels : 1, sizeof *allocated);
+    oms_qty *pegged = calloc(state->supplies_count ? state->supplies_count : 1, sizeof *pegged);
+    OMS_ASSERT(allocated && pegged);
+    for (uint32_t i = 0; i < state->lines_count; i++) {
+        const struct oms_line *line = &state->lines[i];
+        struct oms_line_counts counts;
+        oms_line_counts_get(line, &counts);
+        CHECK(oms_line_counts_valid(&counts), "line %u of order '%s' breaks the line invariant",
+              line->line_no, state->orders[line->order].id);
+        for (uint32_t k = 0; k < line->allocs_count; k++) {
+            CHECK(line->allocs[k].qty > 0, "empty allocation on line %u", i);
+            allocated[(size_t)line->item * state->locations_count + line->allocs[k].location] +=
+                line->allocs[k].qty;
+        }
+        for (uint32_t k = 0; k < line->pegs_count; k++) {
+            CHECK(line->pegs[k].qty > 0, "empty peg on line %u", i);
+            if (line->pegs[k].supply != OMS_NONE) pegged[line->pegs[k].supply] += line->pegs[k].qty;
+        }
+    }
+    for (uint32_t i = 0; i < state->items_count; i++) {
+        const struct oms_item *item = &state->items[i];
+        CHECK(item->levels_count == state->locations_count, "item '%s' lacks levels", item->sku);
+        for (uint32_t l = 0; l < state->locations_count; l++) {
+            const struct oms_stock_level *level = &item->levels[l];
+            CHECK(oms_stock_level_valid(level), "invalid level of '%s'", item->sku);
+            CHECK(level->allocated == allocated[(size_t)i * state->locations_count + l],
+                  "level of '%s' at '%s' says allocated %lld, lines hold %lld", item->sku,
+                  state->locations[l].code, (long long)level->allocated,
+                  (long long)allocated[(size_t)i * state->locations_count + l]);
+        }
+        for (uint32_t q = 0; q < item->queue_count; q++) {
+            const struct oms_line *line = &state->lines[item->queue[q]];
+            CHECK(line->item == i, "queue of '%s' holds a line of another item", item->sku);
+            CHECK(oms_line_allocated(line) + oms_line_backordered(line) > 0,
+                  "queue of '%s' holds a closed line", item->sku);
+        }
+    }
+    for (uint32_t i = 0; i < state->supplies_count; i++) {
+        const struct oms_supply *supply = &state->supplies[i];
+        CHECK(supply->pegged == pegged[i], "supply '%s' pegged %lld, lines hold %lld", supply->id,
+              (long long)supply->pegged, (long long)pegged[i]);
+        if (supply->status == OMS_SUPPLY_OPEN) {
+            CHECK(supply->pegged <= supply->qty - supply->received,
+                  "supply '%s' pegs more than it brings", supply->id);
+        } else {
+            CHECK(supply->pegged == 0, "closed supply '%s' still pegged", supply->id);
+        }
+    }
+done:
+    free(allocated);
+    free(pegged);
+    return ok;
+}
+
+bool oms_state_line_before(const struct oms_state *state, uint32_t a, uint32_t b)
+{
+    const struct oms_line *la = &state->lines[a], *lb = &state->lines[b];
+    const struct oms_order *oa = &state->orders[la->order], *ob = &state->orders[lb->order];
+    struct oms_queue_key ka = {state->channels[oa->channel].priority, oa->at_ms, oa->id,
+                               la->line_no};
+    struct oms_queue_key kb = {state->channels[ob->channel].priority, ob->at_ms, ob->id,
+                               lb->line_no};
+    return oms_queue_before(&ka, &kb);
+}
+
+void oms_state_queue_insert(struct oms_state *state, uint32_t line)
+{
+    struct oms_item *item = &state->items[state->lines[line].item];
+    oms_grow((void **)&item->queue, &item->queue_cap, item->queue_count + 1, sizeof(uint32_t));
+    /* Binary search for the first queued line that comes after this one. */
+    uint32_t lo = 0, hi = item->queue_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (oms_state_line_before(state, item->queue[mid], line)) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    memmove(&item->queue[lo + 1], &item->queue[lo],
+            (item->queue_count - lo) * sizeof(uint32_t));
+    item->queue[lo] = line;
+    item->queue_count++;
+}
+
+void oms_state_queue_remove(struct oms_state *state, uint32_t line)
+{
+    struct oms_item *item = &state->items[state->lines[line].item];
+    for (uint32_t i = 0; i < item->queue_count; i++) {
+        if (item->queue[i] != line) continue;
+        memmove(&item->queue[i], &item->queue[i + 1],
+                (item->queue_count - i - 1) * sizeof(uint32_t));
+        item->queue_count--;
+        return;
+    }
+}
+
+void oms_state_refresh_ranks(struct oms_state *state)
+{
+    for (uint32_t i = 0; i < state->locations_count; i++) {
+        uint32_t rank = 0;
+        for (uint32_t k = 0; k < state->locations_count; k++) {
+            if (strcmp(state->locations[k].code, state->locations[i].code) < 0) rank++;
+        }
+        state->locations[i].rank = rank;
+    }
+    for (uint32_t c = 0; c < state->channels_count; c++) {
+        struct oms_channel *channel = &state->channels[c];
+        channel->first_location = OMS_NONE;
+        for (uint32_t i = 0; i < state->locations_count; i++) {
+            if (!((channel->visible >> i) & 1u)) continue;
+            const struct oms_location *cand = &state->locations[i];
+            if (channel->first_location == OMS_NONE) {
+                channel->first_location = i;
+                continue;
+            }
+            const struct oms_location *best = &state->locations[channel->first_location];
+            if (cand->priority < best->priority ||
+                (cand->priority == best->priority && cand->rank < best->rank)) {
+                channel->first_location = i;
+            }
+        }
+    }
+}

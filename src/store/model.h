@@ -1,0 +1,187 @@
+/*
+ * model.h - the engine's in-memory model of one shard: master data, stock levels, supply,
+ * orders and lines. The writer thread owns it: only the writer reads or changes it, so none
+ * of it is locked. Encoders (src/http/json_*.c) read it through a const pointer, on the
+ * writer thread, while building an answer.
+ *
+ * Invariants the writer keeps (checked by oms_state_check() in tests):
+ *  - every level: allocated == the sum of the allocations of open lines at that location;
+ *  - every line: qty == allocated + backordered + shipped + cancelled + rejected, where
+ *    allocated and backordered are the sums of its allocs and pegs;
+ *  - every open supply: pegged == the sum of the pegs on it; pegged <= qty - received;
+ *  - an item's queue holds exactly its lines with open units, in queue order (rule 3).
+ * Records are never deleted; indexes into the arrays are stable for the life of the state.
+ * Strings are owned by the record that holds them. The model lives in store/ because the
+ * store persists it record by record; the engine owns the one instance.
+ */
+#ifndef OMS_STORE_MODEL_H
+#define OMS_STORE_MODEL_H
+
+#include "base/platform.h"
+#include "base/strmap.h"
+#include "core/stock.h"
+#include "core/types.h"
+
+#define OMS_NONE UINT32_MAX
+#define OMS_SKU_BYTES_MAX 64
+#define OMS_CODE_BYTES_MAX 64
+#define OMS_ID_BYTES_MAX 128
+#define OMS_TEXT_BYTES_MAX 512
+#define OMS_LINES_PER_ORDER_MAX 1000
+#define OMS_CHANNELS_MAX 64
+
+enum oms_location_kind { OMS_LOCATION_WAREHOUSE, OMS_LOCATION_STORE, OMS_LOCATION_DC };
+
+struct oms_item {
+    char *sku;
+    char *name;
+    int64_t price_minor;
+    char currency[4];
+    enum oms_policy policy;
+    oms_qty backorder_limit;     /* -1: no limit. */
+    int32_t lead_time_days;      /* -1: no lead time (only known supply backs a backorder). */
+    oms_qty low_stock_threshold; /* -1: none. */
+    oms_qty min_order_qty;       /* >= 1. */
+    oms_day release_day;         /* OMS_DAY_NONE: released. */
+    bool allow_split;
+    struct oms_stock_level *levels; /* One per location, levels_count == locations_count. */
+    uint32_t levels_count;
+    uint32_t *supplies; /* Open supply lines of the item (indexes), any order. */
+    uint32_t supplies_count, supplies_cap;
+    uint32_t *queue; /* Lines with open units, in queue order (rule 3). */
+    uint32_t queue_count, queue_cap;
+};
+
+struct oms_location {
+    char *code;
+    char *name;
+    enum oms_location_kind kind;
+    char *region;
+    uint32_t region_id; /* Interned region, for the core's comparisons. */
+    int32_t priority;
+    uint32_t rank;      /* Position of code in code order. */
+    char *timezone;
+    int32_t handling_days;
+    uint32_t working_mask; /* Bit 0 Monday .. bit 6 Sunday. */
+    oms_day today;         /* Local date at the engine clock (refreshed by the writer). */
+    oms_day ship_day;      /* today + handling working days. */
+};
+
+struct oms_channel {
+    char *code;
+    char *name;
+    uint64_t visible;        /* Bit i: location i serves this channel. */
+    uint32_t first_location; /* Smallest priority then code among visible; OMS_NONE if none. */
+    oms_qty buffer;
+    bool allow_backorder;
+    int32_t priority;
+    char **location_codes;   /* As given, for answers. */
+    uint32_t location_codes_count;
+};
+
+struct oms_supply {
+    char *id;
+    uint32_t item, location;
+    oms_qty qty;      /* Expected in total. */
+    oms_qty received;
+    oms_day expected_day;
+    enum oms_supply_status status;
+    oms_qty pegged;   /* Units promised to backordered lines (derived, not stored). */
+};
+
+struct oms_line_alloc {
+    uint32_t location;
+    oms_qty qty;
+    oms_day ship_day; /* Promise of these units, fixed when they were allocated. */
+};
+
+struct oms_line_peg {
+    uint32_t supply; /* Index of the supply, or OMS_NONE for lead time / release. */
+    bool release;    /* Pegged to a preorder's release. */
+    oms_qty qty;
+    oms_day promise_day;
+};
+
+struct oms_line {
+    uint32_t order;
+    uint32_t line_no; /* 1-based within the order. */
+    uint32_t item;    /* OMS_NONE for an unknown SKU (then sku holds the text asked). */
+    char *sku;
+    oms_qty qty, shipped, cancelled, rejected;
+    enum oms_reject_reason reason;
+    bool ship_complete;
+    int64_t price_minor; /* -1 when the order did not say; the item's price applies. */
+    struct oms_line_alloc *allocs;
+    uint32_t allocs_count, allocs_cap;
+    struct oms_line_peg *pegs;
+    uint32_t pegs_count, pegs_cap;
+    oms_day promise_day; /* OMS_DAY_NONE when nothing is open. */
+};
+
+struct oms_order {
+    char *id;
+    uint32_t channel;
+    char *region;
+    uint32_t region_id;
+    char *customer_ref, *contact; /* May be NULL. */
+    int64_t at_ms;       /* When it happened (the request's "at", else arrival). */
+    int64_t created_ms;  /* When the engine learned of it (engine clock). */
+    uint32_t first_line; /* Lines are contiguous: first_line .. first_line + lines_count - 1. */
+    uint32_t lines_count;
+    char fingerprint[65]; /* SHA-256 hex of the canonical request body ("" when unknown). */
+};
+
+struct oms_state {
+    struct oms_item *items;
+    uint32_t items_count, items_cap;
+    struct oms_location *locations;
+    uint32_t locations_count;
+    struct oms_channel *channels;
+    uint32_t channels_count;
+    struct oms_supply *supplies;
+    uint32_t supplies_count, supplies_cap;
+    struct oms_order *orders;
+    uint32_t orders_count, orders_cap;
+    struct oms_line *lines;
+    uint32_t lines_count, lines_cap;
+    struct oms_strmap item_by_sku, location_by_code, channel_by_code, supply_by_id,
+        order_by_id, region_by_name;
+    char **regions; /* Interned region names, indexed by region id. */
+    uint32_t regions_count;
+    int64_t clock_ms; /* The engine clock: the latest instant seen; never runs backwards. */
+};
+
+void oms_state_init(struct oms_state *state);
+void oms_state_release(struct oms_state *state);
+
+/* Lookups: OMS_NONE when absent. */
+uint32_t oms_state_item(const struct oms_state *state, const char *sku);
+uint32_t oms_state_location(const struct oms_state *state, const char *code);
+uint32_t oms_state_channel(const struct oms_state *state, const char *code);
+uint32_t oms_state_supply(const struct oms_state *state, const char *id);
+uint32_t oms_state_order(const struct oms_state *state, const char *id);
+uint32_t oms_state_region(struct oms_state *state, const char *name); /* Interns. */
+
+/* Derived line counters. */
+oms_qty oms_line_allocated(const struct oms_line *line);
+oms_qty oms_line_backordered(const struct oms_line *line);
+struct oms_line_counts;
+void oms_line_counts_get(const struct oms_line *line, struct oms_line_counts *counts);
+
+/* Every invariant above; returns false and names the first broken one in why. For tests and
+ * for the check after loading a database. */
+bool oms_state_check(const struct oms_state *state, char *why, size_t why_len);
+
+/* Allocation helpers for the arrays above; abort on out of memory. */
+char *oms_strdup(const char *text);
+void oms_grow(void **array, uint32_t *cap, uint32_t need, size_t elem_size);
+
+/* Queue order (rule 3) of two lines of one item: true when line a comes before line b. */
+bool oms_state_line_before(const struct oms_state *state, uint32_t a, uint32_t b);
+/* Inserts line into its item's queue at its place (the line must not be in it). */
+void oms_state_queue_insert(struct oms_state *state, uint32_t line);
+/* Removes line from its item's queue when it is there. */
+void oms_state_queue_remove(struct oms_state *state, uint32_t line);
+/* Recomputes every location's rank (code order) and every channel's first location. */
+void oms_state_refresh_ranks(struct oms_state *state);
+#endif

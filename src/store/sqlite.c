@@ -1,0 +1,614 @@
+/*
+ * sqlite.c - the SQLite backend of store.h: WAL, synchronous=FULL, versioned migrations,
+ * prepared statements cached for the life of the connection. Records are keyed by their
+ * index in the model (records are never deleted, so indexes are stable).
+ * A line's allocations and pegs are stored as compact text on the line's row
+ * ("location:qty:ship_day,..." and "supply:release:qty:promise_day,...") so that a changed
+ * line is one statement, not a delete and re-insert of child rows.
+ */
+#include "base/platform.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "store/sqlite_schema.h"
+#include "store/store.h"
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ITEM,
+    ST_LOCATION,
+    ST_CHANNEL,
+    ST_LEVEL,
+    ST_SUPPLY,
+    ST_ORDER,
+    ST_LINE,
+    ST_LEDGER,
+    ST_EVENT,
+    ST_LAST_EVENT,
+    ST_LIST_EVENTS,
+    ST_IDEM_GET,
+    ST_IDEM_PUT,
+    ST_ORDER_ANSWER,
+    ST_META_GET,
+    ST_META_PUT,
+    ST_MOVES_AFTER,
+    ST_COUNT_
+};
+
+static const char *const stmt_sql[ST_COUNT_] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ITEM] = "INSERT OR REPLACE INTO items(idx, sku, name, price_minor, currency, policy,"
+                " backorder_limit, lead_time_days, low_stock_threshold, min_order_qty,"
+                " release_day, allow_split) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_LOCATION] = "INSERT OR REPLACE INTO locations(idx, code, name, kind, region, priority,"
+                    " timezone, handling_days, working_mask) VALUES(?,?,?,?,?,?,?,?,?)",
+    [ST_CHANNEL] = "INSERT OR REPLACE INTO channels(idx, code, name, buffer, allow_backorder,"
+                   " priority, locations) VALUES(?,?,?,?,?,?,?)",
+    [ST_LEVEL] = "INSERT OR REPLACE INTO stock_levels(item, location, on_hand, allocated,"
+                 " reserved, safety, unavailable) VALUES(?,?,?,?,?,?,?)",
+    [ST_SUPPLY] = "INSERT OR REPLACE INTO supply(idx, id, item, location, qty, received,"
+                  " expected_day, status) VALUES(?,?,?,?,?,?,?,?)",
+    [ST_ORDER] = "INSERT INTO orders(idx, id, channel, region, customer_ref, contact, at_ms,"
+                 " created_ms, first_line, lines_count, fingerprint, answer)"
+                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idx) DO UPDATE SET"
+                 " customer_ref = excluded.customer_ref, contact = excluded.contact",
+    [ST_LINE] = "INSERT OR REPLACE INTO lines(idx, order_idx, line_no, item, sku, qty, shipped,"
+                " cancelled, rejected, reason, ship_complete, price_minor, promise_day, allocs,"
+                " pegs) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_LEDGER] = "INSERT INTO ledger(at_ms, recorded_ms, sku, location, counter, before, after,"
+                  " reason, ref) VALUES(?,?,?,?,?,?,?,?,?)",
+    [ST_EVENT] = "INSERT INTO events(seq, type, at_ms, subject, data) VALUES(?,?,?,?,?)",
+    [ST_LAST_EVENT] = "SELECT coalesce(max(seq), 0) FROM events",
+    [ST_LIST_EVENTS] = "SELECT seq, type, at_ms, subject, data FROM events WHERE seq > ?"
+                       " ORDER BY seq LIMIT ?",
+    [ST_IDEM_GET] = "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
+    [ST_IDEM_PUT] = "INSERT INTO idempotency(key, fingerprint, status, body, created_ms)"
+                    " VALUES(?,?,?,?,?)",
+    [ST_ORDER_ANSWER] = "SELECT answer FROM orders WHERE id = ?",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
+    [ST_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
+    [ST_MOVES_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
+                       " AND location = ? AND counter = 'on_hand' AND at_ms > ?",
+};
+
+struct oms_store {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[ST_COUNT_];
+    int lock_fd; /* The lock file held while a writer has the database open; -1 when none. */
+};
+
+static enum oms_err map_rc(int rc)
+{
+    switch (rc) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return OMS_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return OMS_EBUSY;
+    case SQLITE_NOMEM:
+        return OMS_ENOMEM;
+    case SQLITE_CORRUPT:
+    case SQLITE_CONSTRAINT:
+        return OMS_ECORRUPT;
+    default:
+        return OMS_ESTORE;
+    }
+}
+
+static enum oms_err fail(struct oms_store *store, int rc, const char *what)
+{
+    oms_log(OMS_LOG_ERROR, "sqlite cannot %s: %s", what, sqlite3_errmsg(store->db));
+    return map_rc(rc);
+}
+
+static enum oms_err exec(struct oms_store *store, const char *sql)
+{
+    char *message = NULL;
+    int rc = sqlite3_exec(store->db, sql, NULL, NULL, &message);
+    if (rc != SQLITE_OK) {
+        oms_log(OMS_LOG_ERROR, "sqlite cannot run '%.60s': %s", sql, message ? message : "?");
+        sqlite3_free(message);
+        return map_rc(rc);
+    }
+    return OMS_OK;
+}
+
+/* Runs a statement that returns no rows, then resets it for the next use. */
+static enum oms_err step_done(struct oms_store *store, enum stmt_id id)
+{
+    sqlite3_stmt *stmt = store->stmts[id];
+    int rc = sqlite3_step(stmt);
+    enum oms_err err = rc == SQLITE_DONE ? OMS_OK : fail(store, rc, "write");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+static enum oms_err migrate(struct oms_store *store)
+{
+    int64_t version = 0;
+    enum oms_err err = exec(store, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER)");
+    if (err) return err;
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(store->db, "SELECT coalesce(max(version), 0) FROM schema_version",
+                                -1, &stmt, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) version = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW) return fail(store, rc, "read the schema version");
+    int64_t latest = (int64_t)OMS_ARRAY_LEN(oms_sqlite_migrations);
+    if (version > latest) {
+        oms_log(OMS_LOG_ERROR, "database schema %lld is newer than this oms (%lld)",
+                (long long)version, (long long)latest);
+        return OMS_ECORRUPT;
+    }
+    if (version == latest) return OMS_OK;
+    if ((err = exec(store, "BEGIN IMMEDIATE"))) return err;
+    for (int64_t v = version; v < latest; v++) {
+        if ((err = exec(store, oms_sqlite_migrations[v]))) break;
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES(%lld)", (long long)v + 1);
+        if ((err = exec(store, sql))) break;
+    }
+    if (err) {
+        (void)exec(store, "ROLLBACK");
+        return err;
+    }
+    return exec(store, "COMMIT");
+}
+
+static enum oms_err take_lock(struct oms_store *store, const char *path)
+{
+    char lock_path[4096];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    store->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (store->lock_fd < 0) return OMS_EIO;
+    if (flock(store->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        close(store->lock_fd);
+        store->lock_fd = -1;
+        return OMS_ELOCKED;
+    }
+    return OMS_OK;
+}
+
+enum oms_err oms_store_open(const char *path, bool exclusive, bool readonly,
+                            struct oms_store **out)
+{
+    struct oms_store *store = calloc(1, sizeof *store);
+    if (!store) return OMS_ENOMEM;
+    store->lock_fd = -1;
+    enum oms_err err = exclusive ? take_lock(store, path) : OMS_OK;
+    if (err) {
+        free(store);
+        return err;
+    }
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        err = fail(store, rc, "open the database");
+        oms_store_close(store);
+        return err == OMS_OK ? OMS_ESTORE : err;
+    }
+    sqlite3_busy_timeout(store->db, 5000);
+    if (!readonly) {
+        err = exec(store, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                          " PRAGMA foreign_keys=ON;");
+        if (!err) err = migrate(store);
+    }
+    for (int i = 0; !err && i < ST_COUNT_; i++) {
+        if (readonly && i != ST_LIST_EVENTS && i != ST_LAST_EVENT && i != ST_META_GET) continue;
+        rc = sqlite3_prepare_v3(store->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                &store->stmts[i], NULL);
+        if (rc != SQLITE_OK) err = fail(store, rc, "prepare a statement");
+    }
+    if (err) {
+        oms_store_close(store);
+        return err;
+    }
+    *out = store;
+    return OMS_OK;
+}
+
+void oms_store_close(struct oms_store *store)
+{
+    if (!store) return;
+    for (int i = 0; i < ST_COUNT_; i++) sqlite3_finalize(store->stmts[i]);
+    sqlite3_close(store->db);
+    if (store->lock_fd >= 0) close(store->lock_fd);
+    free(store);
+}
+
+enum oms_err oms_store_begin(struct oms_store *store) { return step_done(store, ST_BEGIN); }
+enum oms_err oms_store_commit(struct oms_store *store) { return step_done(store, ST_COMMIT); }
+
+static void bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (text) {
+        sqlite3_bind_text(stmt, index, text, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(stmt, index);
+    }
+}
+
+enum oms_err oms_store_save_item(struct oms_store *store, const struct oms_state *state,
+                                 uint32_t index)
+{
+    const struct oms_item *item = &state->items[index];
+    sqlite3_stmt *stmt = store->stmts[ST_ITEM];
+    sqlite3_bind_int64(stmt, 1, index);
+    bind_text(stmt, 2, item->sku);
+    bind_text(stmt, 3, item->name);
+    sqlite3_bind_int64(stmt, 4, item->price_minor);
+    bind_text(stmt, 5, item->currency);
+    sqlite3_bind_int(stmt, 6, (int)item->policy);
+    sqlite3_bind_int64(stmt, 7, item->backorder_limit);
+    sqlite3_bind_int64(stmt, 8, item->lead_time_days);
+    sqlite3_bind_int64(stmt, 9, item->low_stock_threshold);
+    sqlite3_bind_int64(stmt, 10, item->min_order_qty);
+    if (item->release_day == OMS_DAY_NONE) {
+        sqlite3_bind_null(stmt, 11);
+    } else {
+        sqlite3_bind_int64(stmt, 11, item->release_day);
+    }
+    sqlite3_bind_int(stmt, 12, item->allow_split);
+    return step_done(store, ST_ITEM);
+}
+
+enum oms_err oms_store_save_location(struct oms_store *store, const struct oms_state *state,
+                                     uint32_t index)
+{
+    const struct oms_location *location = &state->locations[index];
+    sqlite3_stmt *stmt = store->stmts[ST_LOCATION];
+    sqlite3_bind_int64(stmt, 1, index);
+    bind_text(stmt, 2, location->code);
+    bind_text(stmt, 3, location->name);
+    sqlite3_bind_int(stmt, 4, (int)location->kind);
+    bind_text(stmt, 5, location->region);
+    sqlite3_bind_int(stmt, 6, location->priority);
+    bind_text(stmt, 7, location->timezone);
+    sqlite3_bind_int(stmt, 8, location->handling_days);
+    sqlite3_bind_int(stmt, 9, (int)location->working_mask);
+    return step_done(store, ST_LOCATION);
+}
+
+enum oms_err oms_store_save_channel(struct oms_store *store, const struct oms_state *state,
+                                    uint32_t index)
+{
+    const struct oms_channel *channel = &state->channels[index];
+    /* Location codes joined by newlines: codes are validated to hold no control characters. */
+    size_t len = 1;
+    for (uint32_t i = 0; i < channel->location_codes_count; i++) {
+        len += strlen(channel->location_codes[i]) + 1;
+    }
+    char *codes = calloc(1, len);
+    if (!codes) return OMS_ENOMEM;
+    for (uint32_t i = 0; i < channel->location_codes_count; i++) {
+        if (i) strcat(codes, "\n");
+        strcat(codes, channel->location_codes[i]);
+    }
+    sqlite3_stmt *stmt = store->stmts[ST_CHANNEL];
+    sqlite3_bind_int64(stmt, 1, index);
+    bind_text(stmt, 2, channel->code);
+    bind_text(stmt, 3, channel->name);
+    sqlite3_bind_int64(stmt, 4, channel->buffer);
+    sqlite3_bind_int(stmt, 5, channel->allow_backorder);
+    sqlite3_bind_int(stmt, 6, channel->priority);
+    bind_text(stmt, 7, codes);
+    enum oms_err err = step_done(store, ST_CHANNEL);
+    free(codes);
+    return err;
+}
+
+enum oms_err oms_store_save_level(struct oms_store *store, const struct oms_state *state,
+                                  uint32_t item, uint32_t location)
+{
+    const struct oms_stock_level *level = &state->items[item].levels[location];
+    sqlite3_stmt *stmt = store->stmts[ST_LEVEL];
+    sqlite3_bind_int64(stmt, 1, item);
+    sqlite3_bind_int64(stmt, 2, location);
+    sqlite3_bind_int64(stmt, 3, level->on_hand);
+    sqlite3_bind_int64(stmt, 4, level->allocated);
+    sqlite3_bind_int64(stmt, 5, level->reserved);
+    sqlite3_bind_int64(stmt, 6, level->safety);
+    sqlite3_bind_int64(stmt, 7, level->unavailable);
+    return step_done(store, ST_LEVEL);
+}
+
+enum oms_err oms_store_save_supply(struct oms_store *store, const struct oms_state *state,
+                                   uint32_t index)
+{
+    const struct oms_supply *supply = &state->supplies[index];
+    sqlite3_stmt *stmt = store->stmts[ST_SUPPLY];
+    sqlite3_bind_int64(stmt, 1, index);
+    bind_text(stmt, 2, supply->id);
+    sqlite3_bind_int64(stmt, 3, supply->item);
+    sqlite3_bind_int64(stmt, 4, supply->location);
+    sqlite3_bind_int64(stmt, 5, supply->qty);
+    sqlite3_bind_int64(stmt, 6, supply->received);
+    sqlite3_bind_int64(stmt, 7, supply->expected_day);
+    sqlite3_bind_int(stmt, 8, (int)supply->status);
+    return step_done(store, ST_SUPPLY);
+}
+
+enum oms_err oms_store_save_order(struct oms_store *store, const struct oms_state *state,
+                                  uint32_t index, const char *answer, size_t answer_len)
+{
+    const struct oms_order *order = &state->orders[index];
+    sqlite3_stmt *stmt = store->stmts[ST_ORDER];
+    sqlite3_bind_int64(stmt, 1, index);
+    bind_text(stmt, 2, order->id);
+    sqlite3_bind_int64(stmt, 3, order->channel);
+    bind_text(stmt, 4, order->region);
+    bind_text(stmt, 5, order->customer_ref);
+    bind_text(stmt, 6, order->contact);
+    sqlite3_bind_int64(stmt, 7, order->at_ms);
+    sqlite3_bind_int64(stmt, 8, order->created_ms);
+    sqlite3_bind_int64(stmt, 9, order->first_line);
+    sqlite3_bind_int64(stmt, 10, order->lines_count);
+    bind_text(stmt, 11, order->fingerprint);
+    if (answer) {
+        sqlite3_bind_blob(stmt, 12, answer, (int)answer_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(stmt, 12);
+    }
+    return step_done(store, ST_ORDER);
+}
+
+/* A growing text buffer; aborts on out of memory. */
+struct text {
+    char *data;
+    size_t len, cap;
+};
+
+static void text_add(struct text *text, const char *part)
+{
+    size_t n = strlen(part);
+    if (text->len + n + 1 > text->cap) {
+        text->cap = (text->len + n + 1) * 2;
+        text->data = realloc(text->data, text->cap);
+        OMS_ASSERT(text->data != NULL);
+    }
+    memcpy(text->data + text->len, part, n + 1);
+    text->len += n;
+}
+
+enum oms_err oms_store_save_line(struct oms_store *store, const struct oms_state *state,
+                                 uint32_t index)
+{
+    const struct oms_line *line = &state->lines[index];
+    struct text allocs = {0}, pegs = {0};
+    char part[96];
+    text_add(&allocs, "");
+    text_add(&pegs, "");
+    for (uint32_t i = 0; i < line->allocs_count; i++) {
+        const struct oms_line_alloc *a = &line->allocs[i];
+        snprintf(part, sizeof part, "%s%u:%lld:%d", i ? "," : "", a->location, (long long)a->qty,
+                 a->ship_day);
+        text_add(&allocs, part);
+    }
+    for (uint32_t i = 0; i < line->pegs_count; i++) {
+        const struct oms_line_peg *p = &line->pegs[i];
+        long long supply = p->supply == OMS_NONE ? -1 : (long long)p->supply;
+        snprintf(part, sizeof part, "%s%lld:%d:%lld:%d", i ? "," : "", supply, p->release,
+                 (long long)p->qty, p->promise_day);
+        text_add(&pegs, part);
+    }
+    sqlite3_stmt *stmt = store->stmts[ST_LINE];
+    sqlite3_bind_int64(stmt, 1, index);
+    sqlite3_bind_int64(stmt, 2, line->order);
+    sqlite3_bind_int64(stmt, 3, line->line_no);
+    if (line->item == OMS_NONE) {
+        sqlite3_bind_null(stmt, 4);
+    } else {
+        sqlite3_bind_int64(stmt, 4, line->item);
+    }
+    bind_text(stmt, 5, line->sku);
+    sqlite3_bind_int64(stmt, 6, line->qty);
+    sqlite3_bind_int64(stmt, 7, line->shipped);
+    sqlite3_bind_int64(stmt, 8, line->cancelled);
+    sqlite3_bind_int64(stmt, 9, line->rejected);
+    sqlite3_bind_int(stmt, 10, (int)line->reason);
+    sqlite3_bind_int(stmt, 11, line->ship_complete);
+    sqlite3_bind_int64(stmt, 12, line->price_minor);
+    if (line->promise_day == OMS_DAY_NONE) {
+        sqlite3_bind_null(stmt, 13);
+    } else {
+        sqlite3_bind_int64(stmt, 13, line->promise_day);
+    }
+    bind_text(stmt, 14, allocs.data);
+    bind_text(stmt, 15, pegs.data);
+    enum oms_err err = step_done(store, ST_LINE);
+    free(allocs.data);
+    free(pegs.data);
+    return err;
+}
+
+enum oms_err oms_store_append_ledger(struct oms_store *store, const struct oms_ledger_entry *e)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_LEDGER];
+    sqlite3_bind_int64(stmt, 1, e->at_ms);
+    sqlite3_bind_int64(stmt, 2, e->recorded_ms);
+    bind_text(stmt, 3, e->sku);
+    bind_text(stmt, 4, e->location);
+    bind_text(stmt, 5, e->counter);
+    sqlite3_bind_int64(stmt, 6, e->before);
+    sqlite3_bind_int64(stmt, 7, e->after);
+    bind_text(stmt, 8, e->reason);
+    bind_text(stmt, 9, e->ref);
+    return step_done(store, ST_LEDGER);
+}
+
+enum oms_err oms_store_append_event(struct oms_store *store, int64_t seq, const char *type,
+                                    int64_t at_ms, const char *subject, const char *data_json)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_EVENT];
+    sqlite3_bind_int64(stmt, 1, seq);
+    bind_text(stmt, 2, type);
+    sqlite3_bind_int64(stmt, 3, at_ms);
+    bind_text(stmt, 4, subject);
+    bind_text(stmt, 5, data_json);
+    return step_done(store, ST_EVENT);
+}
+
+static enum oms_err single_int(struct oms_store *store, sqlite3_stmt *stmt, int64_t *value)
+{
+    int rc = sqlite3_step(stmt);
+    enum oms_err err = OMS_OK;
+    if (rc == SQLITE_ROW) {
+        *value = sqlite3_column_int64(stmt, 0);
+    } else if (rc == SQLITE_DONE) {
+        err = OMS_ENOTFOUND;
+    } else {
+        err = fail(store, rc, "read");
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+enum oms_err oms_store_last_event_seq(struct oms_store *store, int64_t *seq)
+{
+    return single_int(store, store->stmts[ST_LAST_EVENT], seq);
+}
+
+enum oms_err oms_store_list_events(struct oms_store *store, int64_t after, uint32_t limit,
+                                   void (*visit)(void *ctx, const struct oms_event_row *row),
+                                   void *ctx)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_LIST_EVENTS];
+    sqlite3_bind_int64(stmt, 1, after);
+    sqlite3_bind_int64(stmt, 2, limit);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct oms_event_row row = {
+            .seq = sqlite3_column_int64(stmt, 0),
+            .type = (const char *)sqlite3_column_text(stmt, 1),
+            .at_ms = sqlite3_column_int64(stmt, 2),
+            .subject = (const char *)sqlite3_column_text(stmt, 3),
+            .data_json = (const char *)sqlite3_column_text(stmt, 4),
+        };
+        visit(ctx, &row);
+    }
+    enum oms_err err = rc == SQLITE_DONE ? OMS_OK : fail(store, rc, "list events");
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+static char *copy_blob(sqlite3_stmt *stmt, int column, size_t *len)
+{
+    const void *data = sqlite3_column_blob(stmt, column);
+    *len = (size_t)sqlite3_column_bytes(stmt, column);
+    if (!data) return NULL;
+    char *copy = malloc(*len + 1);
+    OMS_ASSERT(copy != NULL);
+    memcpy(copy, data, *len);
+    copy[*len] = '\0';
+    return copy;
+}
+
+enum oms_err oms_store_idem_get(struct oms_store *store, const char *key, char fingerprint[65],
+                                int *status, char **body, size_t *body_len)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_IDEM_GET];
+    bind_text(stmt, 1, key);
+    int rc = sqlite3_step(stmt);
+    enum oms_err err = OMS_OK;
+    if (rc == SQLITE_ROW) {
+        snprintf(fingerprint, 65, "%s", (const char *)sqlite3_column_text(stmt, 0));
+        *status = sqlite3_column_int(stmt, 1);
+        *body = copy_blob(stmt, 2, body_len);
+    } else {
+        err = rc == SQLITE_DONE ? OMS_ENOTFOUND : fail(store, rc, "read an idempotency key");
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+enum oms_err oms_store_idem_put(struct oms_store *store, const char *key, const char *fingerprint,
+                                int status, const char *body, size_t body_len, int64_t created_ms)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_IDEM_PUT];
+    bind_text(stmt, 1, key);
+    bind_text(stmt, 2, fingerprint);
+    sqlite3_bind_int(stmt, 3, status);
+    sqlite3_bind_blob(stmt, 4, body, (int)body_len, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 5, created_ms);
+    return step_done(store, ST_IDEM_PUT);
+}
+
+enum oms_err oms_store_order_answer(struct oms_store *store, const char *id, char **body,
+                                    size_t *body_len)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_ORDER_ANSWER];
+    bind_text(stmt, 1, id);
+    int rc = sqlite3_step(stmt);
+    enum oms_err err = OMS_OK;
+    *body = NULL;
+    *body_len = 0;
+    if (rc == SQLITE_ROW) {
+        *body = copy_blob(stmt, 0, body_len);
+    } else {
+        err = rc == SQLITE_DONE ? OMS_ENOTFOUND : fail(store, rc, "read an order's answer");
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return err;
+}
+
+enum oms_err oms_store_meta_get(struct oms_store *store, const char *key, int64_t *value)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_META_GET];
+    bind_text(stmt, 1, key);
+    return single_int(store, stmt, value);
+}
+
+enum oms_err oms_store_meta_put(struct oms_store *store, const char *key, int64_t value)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_META_PUT];
+    bind_text(stmt, 1, key);
+    sqlite3_bind_int64(stmt, 2, value);
+    return step_done(store, ST_META_PUT);
+}
+
+enum oms_err oms_store_on_hand_moves_after(struct oms_store *store, const char *sku,
+                                           const char *location, int64_t after_ms, oms_qty *net)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_MOVES_AFTER];
+    bind_text(stmt, 1, sku);
+    bind_text(stmt, 2, location);
+    sqlite3_bind_int64(stmt, 3, after_ms);
+    return single_int(store, stmt, net);
+}
+
+enum oms_err oms_store_count(struct oms_store *store, const char *table, int64_t *count)
+{
+    static const char *const allowed[] = {"ledger", "events", "orders", "lines", "idempotency"};
+    bool ok = false;
+    for (size_t i = 0; i < OMS_ARRAY_LEN(allowed); i++) ok |= strcmp(allowed[i], table) == 0;
+    if (!ok) return OMS_EINVAL;
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK) return fail(store, rc, "count");
+    enum oms_err err = single_int(store, stmt, count);
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+sqlite3 *oms__store_db(struct oms_store *store);
+sqlite3 *oms__store_db(struct oms_store *store) { return store->db; }

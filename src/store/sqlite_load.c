@@ -1,0 +1,322 @@
+/*
+ * sqlite_load.c - rebuilds the in-memory model from the SQLite store at startup: records in
+ * index order, then what is derived and never stored (levels of locations added after an
+ * item, supply pegged counts, queues in queue order). Every row is input: values are checked
+ * and a bad one is OMS_ECORRUPT, never an assertion.
+ */
+#include "base/platform.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "core/calendar.h"
+#include "store/store.h"
+
+/* Defined in sqlite.c: the connection of a store. */
+sqlite3 *oms__store_db(struct oms_store *store);
+
+typedef enum oms_err (*row_fn)(struct oms_state *state, sqlite3_stmt *row);
+
+static const char *col_text(sqlite3_stmt *row, int i)
+{
+    const char *text = (const char *)sqlite3_column_text(row, i);
+    return text ? text : "";
+}
+
+static enum oms_err each_row(sqlite3 *db, const char *sql, struct oms_state *state, row_fn fn)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    enum oms_err err = rc == SQLITE_OK ? OMS_OK : OMS_ESTORE;
+    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) err = fn(state, stmt);
+    if (!err && rc != SQLITE_DONE) err = OMS_ESTORE;
+    if (err) oms_log(OMS_LOG_ERROR, "cannot load '%.40s': %s", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+static enum oms_err load_location(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->locations_count) return OMS_ECORRUPT;
+    if (state->locations_count >= OMS_LOCATIONS_MAX) return OMS_ECORRUPT;
+    uint32_t cap = state->locations_count;
+    oms_grow((void **)&state->locations, &cap, state->locations_count + 1,
+             sizeof *state->locations);
+    struct oms_location *l = &state->locations[state->locations_count];
+    memset(l, 0, sizeof *l);
+    l->code = oms_strdup(col_text(row, 1));
+    l->name = oms_strdup(col_text(row, 2));
+    l->kind = (enum oms_location_kind)sqlite3_column_int(row, 3);
+    l->region = oms_strdup(col_text(row, 4));
+    l->region_id = oms_state_region(state, l->region);
+    l->priority = sqlite3_column_int(row, 5);
+    l->timezone = oms_strdup(col_text(row, 6));
+    l->handling_days = sqlite3_column_int(row, 7);
+    l->working_mask = (uint32_t)sqlite3_column_int(row, 8);
+    l->today = OMS_DAY_NONE;
+    oms_strmap_put(&state->location_by_code, l->code, state->locations_count);
+    state->locations_count++;
+    return l->working_mask == 0 ? OMS_ECORRUPT : OMS_OK;
+}
+
+static enum oms_err load_item(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->items_count) return OMS_ECORRUPT;
+    oms_grow((void **)&state->items, &state->items_cap, state->items_count + 1,
+             sizeof *state->items);
+    struct oms_item *it = &state->items[state->items_count];
+    memset(it, 0, sizeof *it);
+    it->sku = oms_strdup(col_text(row, 1));
+    it->name = oms_strdup(col_text(row, 2));
+    it->price_minor = sqlite3_column_int64(row, 3);
+    snprintf(it->currency, sizeof it->currency, "%s", col_text(row, 4));
+    it->policy = (enum oms_policy)sqlite3_column_int(row, 5);
+    it->backorder_limit = sqlite3_column_int64(row, 6);
+    it->lead_time_days = (int32_t)sqlite3_column_int64(row, 7);
+    it->low_stock_threshold = sqlite3_column_int64(row, 8);
+    it->min_order_qty = sqlite3_column_int64(row, 9);
+    it->release_day = sqlite3_column_type(row, 10) == SQLITE_NULL
+                          ? OMS_DAY_NONE
+                          : (oms_day)sqlite3_column_int64(row, 10);
+    it->allow_split = sqlite3_column_int(row, 11) != 0;
+    it->levels_count = state->locations_count;
+    it->levels = calloc(state->locations_count ? state->locations_count : 1, sizeof *it->levels);
+    OMS_ASSERT(it->levels != NULL);
+    oms_strmap_put(&state->item_by_sku, it->sku, state->items_count);
+    state->items_count++;
+    return OMS_OK;
+}
+
+static enum oms_err load_level(struct oms_state *state, sqlite3_stmt *row)
+{
+    int64_t item = sqlite3_column_int64(row, 0), location = sqlite3_column_int64(row, 1);
+    if (item < 0 || item >= state->items_count || location < 0 ||
+        location >= state->locations_count) {
+        return OMS_ECORRUPT;
+    }
+    struct oms_stock_level *level = &state->items[item].levels[location];
+    level->on_hand = sqlite3_column_int64(row, 2);
+    level->allocated = sqlite3_column_int64(row, 3);
+    level->reserved = sqlite3_column_int64(row, 4);
+    level->safety = sqlite3_column_int64(row, 5);
+    level->unavailable = sqlite3_column_int64(row, 6);
+    return oms_stock_level_valid(level) ? OMS_OK : OMS_ECORRUPT;
+}
+
+static enum oms_err load_channel(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->channels_count) return OMS_ECORRUPT;
+    if (state->channels_count >= OMS_CHANNELS_MAX) return OMS_ECORRUPT;
+    uint32_t cap = state->channels_count;
+    oms_grow((void **)&state->channels, &cap, state->channels_count + 1,
+             sizeof *state->channels);
+    struct oms_channel *c = &state->channels[state->channels_count];
+    memset(c, 0, sizeof *c);
+    c->code = oms_strdup(col_text(row, 1));
+    c->name = oms_strdup(col_text(row, 2));
+    c->buffer = sqlite3_column_int64(row, 3);
+    c->allow_backorder = sqlite3_column_int(row, 4) != 0;
+    c->priority = sqlite3_column_int(row, 5);
+    char *codes = oms_strdup(col_text(row, 6));
+    uint32_t cap_codes = 0;
+    for (char *save = NULL, *code = strtok_r(codes, "\n", &save); code;
+         code = strtok_r(NULL, "\n", &save)) {
+        uint32_t location = oms_state_location(state, code);
+        if (location == OMS_NONE) {
+            free(codes);
+            return OMS_ECORRUPT;
+        }
+        oms_grow((void **)&c->location_codes, &cap_codes, c->location_codes_count + 1,
+                 sizeof(char *));
+        c->location_codes[c->location_codes_count++] = oms_strdup(code);
+        c->visible |= 1ull << location;
+    }
+    free(codes);
+    oms_strmap_put(&state->channel_by_code, c->code, state->channels_count);
+    state->channels_count++;
+    return OMS_OK;
+}
+
+static enum oms_err load_supply(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->supplies_count) return OMS_ECORRUPT;
+    int64_t item = sqlite3_column_int64(row, 2), location = sqlite3_column_int64(row, 3);
+    if (item < 0 || item >= state->items_count || location < 0 ||
+        location >= state->locations_count) {
+        return OMS_ECORRUPT;
+    }
+    oms_grow((void **)&state->supplies, &state->supplies_cap, state->supplies_count + 1,
+             sizeof *state->supplies);
+    struct oms_supply *s = &state->supplies[state->supplies_count];
+    memset(s, 0, sizeof *s);
+    s->id = oms_strdup(col_text(row, 1));
+    s->item = (uint32_t)item;
+    s->location = (uint32_t)location;
+    s->qty = sqlite3_column_int64(row, 4);
+    s->received = sqlite3_column_int64(row, 5);
+    s->expected_day = (oms_day)sqlite3_column_int64(row, 6);
+    s->status = (enum oms_supply_status)sqlite3_column_int(row, 7);
+    if (s->status == OMS_SUPPLY_OPEN) {
+        struct oms_item *it = &state->items[item];
+        oms_grow((void **)&it->supplies, &it->supplies_cap, it->supplies_count + 1,
+                 sizeof(uint32_t));
+        it->supplies[it->supplies_count++] = state->supplies_count;
+    }
+    oms_strmap_put(&state->supply_by_id, s->id, state->supplies_count);
+    state->supplies_count++;
+    return OMS_OK;
+}
+
+static enum oms_err load_order(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->orders_count) return OMS_ECORRUPT;
+    int64_t channel = sqlite3_column_int64(row, 2);
+    if (channel < 0 || channel >= state->channels_count) return OMS_ECORRUPT;
+    oms_grow((void **)&state->orders, &state->orders_cap, state->orders_count + 1,
+             sizeof *state->orders);
+    struct oms_order *o = &state->orders[state->orders_count];
+    memset(o, 0, sizeof *o);
+    o->id = oms_strdup(col_text(row, 1));
+    o->channel = (uint32_t)channel;
+    o->region = oms_strdup(col_text(row, 3));
+    o->region_id = oms_state_region(state, o->region);
+    if (sqlite3_column_type(row, 4) != SQLITE_NULL) o->customer_ref = oms_strdup(col_text(row, 4));
+    if (sqlite3_column_type(row, 5) != SQLITE_NULL) o->contact = oms_strdup(col_text(row, 5));
+    o->at_ms = sqlite3_column_int64(row, 6);
+    o->created_ms = sqlite3_column_int64(row, 7);
+    o->first_line = (uint32_t)sqlite3_column_int64(row, 8);
+    o->lines_count = (uint32_t)sqlite3_column_int64(row, 9);
+    snprintf(o->fingerprint, sizeof o->fingerprint, "%s", col_text(row, 10));
+    oms_strmap_put(&state->order_by_id, o->id, state->orders_count);
+    state->orders_count++;
+    return OMS_OK;
+}
+
+/* Parses "a:b:c,..." into groups of `width` integers; returns the groups or -1 if malformed. */
+static int64_t parse_groups(const char *text, int width, long long *out, int64_t out_max)
+{
+    int64_t groups = 0;
+    const char *p = text;
+    while (*p) {
+        if (groups >= out_max) return -1;
+        for (int k = 0; k < width; k++) {
+            char *end;
+            out[groups * width + k] = strtoll(p, &end, 10);
+            if (end == p) return -1;
+            p = end;
+            char want = k + 1 < width ? ':' : ',';
+            if (*p == want) {
+                p++;
+            } else if (!(k + 1 == width && *p == '\0')) {
+                return -1;
+            }
+        }
+        groups++;
+    }
+    return groups;
+}
+
+static enum oms_err load_line(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->lines_count) return OMS_ECORRUPT;
+    int64_t order = sqlite3_column_int64(row, 1);
+    if (order < 0 || order >= state->orders_count) return OMS_ECORRUPT;
+    oms_grow((void **)&state->lines, &state->lines_cap, state->lines_count + 1,
+             sizeof *state->lines);
+    struct oms_line *l = &state->lines[state->lines_count];
+    memset(l, 0, sizeof *l);
+    l->order = (uint32_t)order;
+    l->line_no = (uint32_t)sqlite3_column_int64(row, 2);
+    l->item = sqlite3_column_type(row, 3) == SQLITE_NULL ? OMS_NONE
+                                                         : (uint32_t)sqlite3_column_int64(row, 3);
+    if (l->item != OMS_NONE && l->item >= state->items_count) return OMS_ECORRUPT;
+    l->sku = oms_strdup(col_text(row, 4));
+    l->qty = sqlite3_column_int64(row, 5);
+    l->shipped = sqlite3_column_int64(row, 6);
+    l->cancelled = sqlite3_column_int64(row, 7);
+    l->rejected = sqlite3_column_int64(row, 8);
+    l->reason = (enum oms_reject_reason)sqlite3_column_int(row, 9);
+    l->ship_complete = sqlite3_column_int(row, 10) != 0;
+    l->price_minor = sqlite3_column_int64(row, 11);
+    l->promise_day = sqlite3_column_type(row, 12) == SQLITE_NULL
+                         ? OMS_DAY_NONE
+                         : (oms_day)sqlite3_column_int64(row, 12);
+    state->lines_count++;
+    long long values[OMS_PEGS_MAX * 4];
+    int64_t n = parse_groups(col_text(row, 13), 3, values, OMS_LOCATIONS_MAX);
+    if (n < 0) return OMS_ECORRUPT;
+    for (int64_t i = 0; i < n; i++) {
+        if (values[i * 3] < 0 || values[i * 3] >= state->locations_count) return OMS_ECORRUPT;
+        oms_grow((void **)&l->allocs, &l->allocs_cap, l->allocs_count + 1, sizeof *l->allocs);
+        l->allocs[l->allocs_count++] = (struct oms_line_alloc){
+            (uint32_t)values[i * 3], values[i * 3 + 1], (oms_day)values[i * 3 + 2]};
+    }
+    n = parse_groups(col_text(row, 14), 4, values, OMS_PEGS_MAX);
+    if (n < 0) return OMS_ECORRUPT;
+    for (int64_t i = 0; i < n; i++) {
+        long long supply = values[i * 4];
+        if (supply < -1 || supply >= state->supplies_count) return OMS_ECORRUPT;
+        oms_grow((void **)&l->pegs, &l->pegs_cap, l->pegs_count + 1, sizeof *l->pegs);
+        l->pegs[l->pegs_count++] = (struct oms_line_peg){
+            supply < 0 ? OMS_NONE : (uint32_t)supply, values[i * 4 + 1] != 0, values[i * 4 + 2],
+            (oms_day)values[i * 4 + 3]};
+        if (supply >= 0) state->supplies[supply].pegged += values[i * 4 + 2];
+    }
+    return OMS_OK;
+}
+
+enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
+{
+    sqlite3 *db = oms__store_db(store);
+    static const struct {
+        const char *sql;
+        row_fn fn;
+    } steps[] = {
+        {"SELECT idx, code, name, kind, region, priority, timezone, handling_days, working_mask"
+         " FROM locations ORDER BY idx",
+         load_location},
+        {"SELECT idx, sku, name, price_minor, currency, policy, backorder_limit, lead_time_days,"
+         " low_stock_threshold, min_order_qty, release_day, allow_split FROM items ORDER BY idx",
+         load_item},
+        {"SELECT item, location, on_hand, allocated, reserved, safety, unavailable"
+         " FROM stock_levels",
+         load_level},
+        {"SELECT idx, code, name, buffer, allow_backorder, priority, locations FROM channels"
+         " ORDER BY idx",
+         load_channel},
+        {"SELECT idx, id, item, location, qty, received, expected_day, status FROM supply"
+         " ORDER BY idx",
+         load_supply},
+        {"SELECT idx, id, channel, region, customer_ref, contact, at_ms, created_ms, first_line,"
+         " lines_count, fingerprint FROM orders ORDER BY idx",
+         load_order},
+        {"SELECT idx, order_idx, line_no, item, sku, qty, shipped, cancelled, rejected, reason,"
+         " ship_complete, price_minor, promise_day, allocs, pegs FROM lines ORDER BY idx",
+         load_line},
+    };
+    for (size_t i = 0; i < OMS_ARRAY_LEN(steps); i++) {
+        enum oms_err err = each_row(db, steps[i].sql, state, steps[i].fn);
+        if (err) return err;
+    }
+    oms_state_refresh_ranks(state);
+    for (uint32_t i = 0; i < state->lines_count; i++) {
+        const struct oms_line *line = &state->lines[i];
+        if (line->item != OMS_NONE && line->allocs_count + line->pegs_count > 0) {
+            oms_state_queue_insert(state, i);
+        }
+    }
+    int64_t clock = 0;
+    enum oms_err err = oms_store_meta_get(store, "clock_ms", &clock);
+    if (err && err != OMS_ENOTFOUND) return err;
+    state->clock_ms = clock;
+    char why[256];
+    if (!oms_state_check(state, why, sizeof why)) {
+        oms_log(OMS_LOG_ERROR, "database breaks an invariant: %s", why);
+        return OMS_ECORRUPT;
+    }
+    return OMS_OK;
+}

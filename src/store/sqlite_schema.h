@@ -1,0 +1,64 @@
+/*
+ * sqlite_schema.h - the versioned schema migrations of the SQLite store. Migration N takes a
+ * database at version N-1 to version N; they run in order inside one transaction at open.
+ * A migration, once released, never changes: add a new one.
+ */
+#ifndef OMS_STORE_SQLITE_SCHEMA_H
+#define OMS_STORE_SQLITE_SCHEMA_H
+
+static const char *const oms_sqlite_migrations[] = {
+    /* 1: the foundation. Every row carries its shard (one shard, 0, for now). */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE locations(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind INTEGER NOT NULL,"
+    "  region TEXT NOT NULL, priority INTEGER NOT NULL, timezone TEXT NOT NULL,"
+    "  handling_days INTEGER NOT NULL CHECK(handling_days >= 0),"
+    "  working_mask INTEGER NOT NULL CHECK(working_mask BETWEEN 1 AND 127));"
+    "CREATE TABLE items(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  sku TEXT NOT NULL UNIQUE, name TEXT NOT NULL, price_minor INTEGER NOT NULL,"
+    "  currency TEXT NOT NULL, policy INTEGER NOT NULL CHECK(policy BETWEEN 0 AND 2),"
+    "  backorder_limit INTEGER NOT NULL, lead_time_days INTEGER NOT NULL,"
+    "  low_stock_threshold INTEGER NOT NULL, min_order_qty INTEGER NOT NULL CHECK(min_order_qty >= 1),"
+    "  release_day INTEGER, allow_split INTEGER NOT NULL);"
+    "CREATE TABLE channels(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, buffer INTEGER NOT NULL CHECK(buffer >= 0),"
+    "  allow_backorder INTEGER NOT NULL, priority INTEGER NOT NULL, locations TEXT NOT NULL);"
+    "CREATE TABLE stock_levels(item INTEGER NOT NULL, location INTEGER NOT NULL,"
+    "  shard INTEGER NOT NULL DEFAULT 0,"
+    "  on_hand INTEGER NOT NULL CHECK(on_hand >= 0), allocated INTEGER NOT NULL CHECK(allocated >= 0),"
+    "  reserved INTEGER NOT NULL CHECK(reserved >= 0), safety INTEGER NOT NULL CHECK(safety >= 0),"
+    "  unavailable INTEGER NOT NULL CHECK(unavailable >= 0 AND unavailable <= on_hand),"
+    "  PRIMARY KEY(item, location)) WITHOUT ROWID;"
+    "CREATE TABLE supply(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  id TEXT NOT NULL UNIQUE, item INTEGER NOT NULL, location INTEGER NOT NULL,"
+    "  qty INTEGER NOT NULL CHECK(qty >= 0), received INTEGER NOT NULL CHECK(received >= 0),"
+    "  expected_day INTEGER NOT NULL, status INTEGER NOT NULL);"
+    "CREATE TABLE orders(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  id TEXT NOT NULL UNIQUE, channel INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  customer_ref TEXT, contact TEXT, at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    "  first_line INTEGER NOT NULL, lines_count INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
+    "  answer BLOB);"
+    "CREATE TABLE lines(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  order_idx INTEGER NOT NULL, line_no INTEGER NOT NULL, item INTEGER, sku TEXT NOT NULL,"
+    "  qty INTEGER NOT NULL CHECK(qty > 0), shipped INTEGER NOT NULL CHECK(shipped >= 0),"
+    "  cancelled INTEGER NOT NULL CHECK(cancelled >= 0), rejected INTEGER NOT NULL CHECK(rejected >= 0),"
+    "  reason INTEGER NOT NULL, ship_complete INTEGER NOT NULL, price_minor INTEGER NOT NULL,"
+    "  promise_day INTEGER, allocs TEXT NOT NULL, pegs TEXT NOT NULL, UNIQUE(order_idx, line_no));"
+    "CREATE TABLE ledger(seq INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  at_ms INTEGER NOT NULL, recorded_ms INTEGER NOT NULL, sku TEXT NOT NULL,"
+    "  location TEXT NOT NULL, counter TEXT NOT NULL, before INTEGER NOT NULL,"
+    "  after INTEGER NOT NULL, delta INTEGER GENERATED ALWAYS AS (after - before) VIRTUAL,"
+    "  reason TEXT NOT NULL, ref TEXT);"
+    "CREATE INDEX ledger_by_level ON ledger(sku, location, at_ms);"
+    "CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger"
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger"
+    "  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TABLE events(seq INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  type TEXT NOT NULL, at_ms INTEGER NOT NULL, subject TEXT NOT NULL, data TEXT NOT NULL);"
+    "CREATE TABLE idempotency(key TEXT PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body BLOB,"
+    "  created_ms INTEGER NOT NULL) WITHOUT ROWID;",
+};
+
+#endif
