@@ -86,9 +86,7 @@ enum oms_err oms__apply_put_location(struct oms_writer *w, struct oms_command *c
         index = state->locations_count;
         uint32_t cap = index;
         oms_grow((void **)&state->locations, &cap, index + 1, sizeof *state->locations);
-        cap = index;
-        oms_grow((void **)&w->tz, &cap, index + 1, sizeof *w->tz);
-        w->tz[index] = NULL;
+        w->tz[index] = NULL; /* w->tz has room for OMS_LOCATIONS_MAX calendars. */
         struct oms_location *l = &state->locations[index];
         memset(l, 0, sizeof *l);
         l->code = oms_strdup(c->code);

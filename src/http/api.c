@@ -1,0 +1,75 @@
+/*
+ * api.c - the route table of API.md and `oms serve`: the HTTP server on the engine, stopped
+ * cleanly by SIGINT or SIGTERM.
+ */
+#include "base/platform.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "http/api.h"
+#include "http/routes.h"
+#include "http/server.h"
+
+static const struct oms_http_route routes[] = {
+    {"GET", "/healthz", oms_route_get_healthz},
+    {"GET", "/metrics", oms_route_get_metrics},
+    {"PUT", "/v1/items/{sku}", oms_route_put_item},
+    {"GET", "/v1/items/{sku}", oms_route_get_item},
+    {"PUT", "/v1/locations/{code}", oms_route_put_location},
+    {"GET", "/v1/locations/{code}", oms_route_get_location},
+    {"PUT", "/v1/channels/{code}", oms_route_put_channel},
+    {"GET", "/v1/channels/{code}", oms_route_get_channel},
+    {"GET", "/v1/stock/{sku}", oms_route_get_stock},
+    {"POST", "/v1/stock/adjustments", oms_route_post_adjustment},
+    {"POST", "/v1/supply", oms_route_post_supply},
+    {"GET", "/v1/supply/{id}", oms_route_get_supply},
+    {"POST", "/v1/supply/{id}/receipts", oms_route_post_receipt},
+    {"POST", "/v1/orders", oms_route_post_order},
+    {"GET", "/v1/orders/{id}", oms_route_get_order},
+    {"POST", "/v1/orders/{id}/cancel", oms_route_post_cancel},
+    {"POST", "/v1/orders/{id}/shipments", oms_route_post_shipment},
+    {"GET", "/v1/availability", oms_route_get_availability},
+    {"GET", "/v1/events", oms_route_get_events},
+    {"POST", "/v1/clock", oms_route_post_clock},
+};
+
+static struct oms_http_server *serving; /* For the signal handler only. */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (serving) oms_http_server_stop(serving); /* Async-signal-safe. */
+}
+
+int oms_http_serve(struct oms_engine *engine, const struct oms_serve_options *opts)
+{
+    /* jansson seeds its hash function on first use; do it before threads race to. */
+    json_object_seed(0);
+    struct oms_http_config config = {
+        .host = opts->host,
+        .port = opts->port,
+        .threads = opts->threads,
+        .body_max_bytes = opts->body_max_bytes,
+    };
+    struct oms_http_server *server =
+        oms_http_server_new(&config, routes, OMS_ARRAY_LEN(routes), engine);
+    if (!server) return 1;
+    serving = server;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    printf("oms: listening on http://%s:%u\n", opts->host, oms_http_server_port(server));
+    fflush(stdout);
+    int rc = oms_http_server_run(server);
+    serving = NULL;
+    oms_http_server_free(server);
+    oms_log(OMS_LOG_INFO, "server stopped");
+    return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * call.c - submitting commands from the event loops and answering them after commit.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "http/call.h"
+#include "store/model.h"
+
+int oms_http_status_of(enum oms_err err, const char **code)
+{
+    static const struct {
+        enum oms_err err;
+        int status;
+        const char *code;
+    } map[] = {
+        {OMS_EINVAL, 422, "invalid_field"},
+        {OMS_ENOTFOUND, 404, "not_found"},
+        {OMS_ECONFLICT, 409, "conflict"},
+        {OMS_EIDEMPOTENCY, 409, "idempotency_conflict"},
+        {OMS_EINSUFFICIENT_ALLOCATION, 409, "insufficient_allocation"},
+        {OMS_EINSUFFICIENT_SHIPPED, 409, "insufficient_shipped"},
+        {OMS_EUNKNOWN_SUPPLY, 404, "unknown_supply"},
+        {OMS_ESUPPLY_CLOSED, 409, "supply_closed"},
+        {OMS_ELIMIT, 422, "limit_exceeded"},
+        {OMS_ETOOBIG, 413, "too_large"},
+        {OMS_EBUSY, 503, "server_busy"},
+        {OMS_ESHUTDOWN, 503, "server_busy"},
+    };
+    for (size_t i = 0; i < OMS_ARRAY_LEN(map); i++) {
+        if (map[i].err == err) {
+            *code = map[i].code;
+            return map[i].status;
+        }
+    }
+    *code = "internal";
+    return 500;
+}
+
+void oms_reply_decoder(struct oms_http_request *req, const struct oms_decoder *d)
+{
+    oms_http_reply_error(req, d->status, d->code, d->message, d->field[0] ? d->field : NULL);
+}
+
+void *oms_call_own(struct oms_call *call, void *ptr)
+{
+    OMS_ASSERT(ptr != NULL);
+    OMS_ASSERT(call->owned_count < OMS_CALL_OWNED_MAX);
+    call->owned[call->owned_count++] = ptr;
+    return ptr;
+}
+
+char *oms_call_strdup(struct oms_call *call, const char *text)
+{
+    return oms_call_own(call, oms_strdup(text));
+}
+
+void oms_call_free(struct oms_call *call)
+{
+    if (!call) return;
+    oms_command_release(&call->cmd);
+    json_decref(call->body);
+    for (uint32_t i = 0; i < call->owned_count; i++) free(call->owned[i]);
+    free(call);
+}
+
+struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind kind, bool want_body)
+{
+    struct oms_call *call = calloc(1, sizeof *call);
+    OMS_ASSERT(call != NULL);
+    call->cmd.kind = kind;
+    if (want_body) {
+        struct oms_decoder d;
+        oms_decoder_init(&d);
+        size_t len;
+        const char *body = oms_http_body(req, &len);
+        call->body = oms_decode_object(&d, body, len);
+        if (!call->body) {
+            oms_call_fail(req, call, &d);
+            return NULL;
+        }
+    }
+    const char *key = oms_http_header(req, "Idempotency-Key");
+    if (key && kind != OMS_CMD_READ) {
+        struct oms_decoder d;
+        oms_decoder_init(&d);
+        if (!oms_check_id(&d, "Idempotency-Key", key, OMS_ID_BYTES_MAX)) {
+            d.status = 400;
+            oms_call_fail(req, call, &d);
+            return NULL;
+        }
+        call->cmd.idem_key = oms_call_strdup(call, key);
+    }
+    return call;
+}
+
+void oms_call_fail(struct oms_http_request *req, struct oms_call *call, const struct oms_decoder *d)
+{
+    oms_reply_decoder(req, d);
+    oms_call_free(call);
+}
+
+/* Runs on the writer thread after commit. */
+static void call_done(struct oms_command *cmd)
+{
+    struct oms_call *call = cmd->user;
+    char *body;
+    size_t len;
+    int status;
+    if (cmd->err) {
+        const char *code;
+        status = oms_http_status_of(cmd->err, &code);
+        json_t *error = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message",
+                                  cmd->err_message[0] ? cmd->err_message
+                                                      : oms_err_message(cmd->err),
+                                  "field",
+                                  cmd->err_field[0] ? json_string(cmd->err_field) : json_null());
+        body = json_dumps(error, JSON_COMPACT);
+        json_decref(error);
+        len = strlen(body);
+    } else {
+        status = cmd->status;
+        body = cmd->answer;
+        len = cmd->answer_len;
+        cmd->answer = NULL; /* Ownership passes to the HTTP layer. */
+    }
+    oms_http_pending_complete(call->pending, status, body, len);
+    oms_call_free(call);
+}
+
+void oms_call_submit(struct oms_http_request *req, struct oms_call *call, oms_encode_fn encode,
+                     const char *resource)
+{
+    struct oms_engine *engine = oms_http_app(req);
+    call->cmd.encode = encode;
+    call->cmd.done = call_done;
+    call->cmd.user = call;
+    if (call->body && call->cmd.kind != OMS_CMD_READ && !call->cmd.fingerprint[0]) {
+        /* The resource is included: one key on two resources is two different requests. */
+        oms_fingerprint(oms_http_method(req), resource, call->body, call->cmd.fingerprint);
+    }
+    /* Defer before submitting: the writer may answer before submit returns. */
+    call->pending = oms_http_defer(req);
+    enum oms_err err = oms_engine_submit(engine, &call->cmd);
+    if (err) {
+        call->cmd.err = err;
+        snprintf(call->cmd.err_message, sizeof call->cmd.err_message, "%s; retry later",
+                 oms_err_message(err));
+        call_done(&call->cmd);
+    }
+}

@@ -1,0 +1,46 @@
+/*
+ * call.h - one API request on its way through the engine: the command, the parsed body that
+ * its strings point into, and the deferred HTTP answer. A handler decodes into a call and
+ * submits it; the writer runs the command and, after commit, the call answers and frees
+ * itself (on the writer thread; the answer travels back to the loop through h2o's queue).
+ */
+#ifndef OMS_HTTP_CALL_H
+#define OMS_HTTP_CALL_H
+
+#include <jansson.h>
+
+#include "engine/engine.h"
+#include "http/decode.h"
+#include "http/server.h"
+
+#define OMS_CALL_OWNED_MAX 8
+
+struct oms_call {
+    struct oms_command cmd;
+    json_t *body;                    /* The request body; command strings point into it. */
+    void *owned[OMS_CALL_OWNED_MAX]; /* malloc'd pieces freed with the call. */
+    uint32_t owned_count;
+    struct oms_http_pending *pending;
+};
+
+/* A new call for the request: the body parsed as a JSON object when want_body (else NULL),
+ * the Idempotency-Key copied. NULL after answering the request with an error. */
+struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind kind,
+                              bool want_body);
+/* Keeps a malloc'd (or strdup'd) pointer until the call ends; returns it. */
+void *oms_call_own(struct oms_call *call, void *ptr);
+char *oms_call_strdup(struct oms_call *call, const char *text);
+/* Submits the call; answers now if the engine refuses it (busy, stopping). `resource` names
+ * what the request acts on ("items/A1"), for the idempotency fingerprint. */
+void oms_call_submit(struct oms_http_request *req, struct oms_call *call, oms_encode_fn encode,
+                     const char *resource);
+/* Answers a decoder error and frees the call. */
+void oms_call_fail(struct oms_http_request *req, struct oms_call *call,
+                   const struct oms_decoder *d);
+void oms_call_free(struct oms_call *call);
+
+/* The engine's error as an HTTP status and API code. */
+int oms_http_status_of(enum oms_err err, const char **code);
+void oms_reply_decoder(struct oms_http_request *req, const struct oms_decoder *d);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * decode.c - field getters and fingerprints for decode.h.
+ */
+#include "base/platform.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/calendar.h"
+#include "engine/clock.h"
+#include "http/decode.h"
+
+void oms_decoder_init(struct oms_decoder *d) { memset(d, 0, sizeof *d); }
+
+void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const char *field,
+                      const char *fmt, ...)
+{
+    if (d->failed) return;
+    d->failed = true;
+    d->status = status;
+    d->code = code;
+    snprintf(d->field, sizeof d->field, "%s", field ? field : "");
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(d->message, sizeof d->message, fmt, args);
+    va_end(args);
+}
+
+json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
+{
+    if (!body || len == 0) {
+        oms_decoder_fail(d, 400, "invalid_json", NULL, "the request needs a JSON object body");
+        return NULL;
+    }
+    json_error_t error;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+    if (!root) {
+        oms_decoder_fail(d, 400, "invalid_json", NULL, "malformed JSON at line %d column %d: %s",
+                         error.line, error.column, error.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        oms_decoder_fail(d, 400, "invalid_json", NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return root;
+}
+
+static void field_name(char *out, size_t cap, const char *path, const char *key)
+{
+    snprintf(out, cap, "%s%s%s", path, path[0] ? "." : "", key);
+}
+
+/* The field's value, or NULL when absent (failing d when required). */
+static json_t *field(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                     bool required, char *name, size_t name_cap)
+{
+    field_name(name, name_cap, path, key);
+    if (d->failed) return NULL;
+    json_t *value = json_object_get(obj, key);
+    if (!value && required) {
+        oms_decoder_fail(d, 422, "missing_field", name, "%s is required", name);
+    }
+    return value;
+}
+
+bool oms_get_text(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                  bool required, size_t max_bytes, const char **out)
+{
+    char name[96];
+    json_t *value = field(d, obj, path, key, required, name, sizeof name);
+    if (!value) return false;
+    if (!json_is_string(value)) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must be a string", name);
+        return false;
+    }
+    if (json_string_length(value) > max_bytes) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s is longer than %zu bytes", name,
+                         max_bytes);
+        return false;
+    }
+    if (strlen(json_string_value(value)) != json_string_length(value)) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must not contain NUL", name);
+        return false;
+    }
+    *out = json_string_value(value);
+    return true;
+}
+
+bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, size_t max_bytes)
+{
+    size_t len = strlen(value);
+    if (len == 0 || len > max_bytes) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must be 1 to %zu bytes", name,
+                         max_bytes);
+        return false;
+    }
+    for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            oms_decoder_fail(d, 422, "invalid_field", name,
+                             "%s must not contain control characters", name);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool oms_get_id(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                bool required, size_t max_bytes, const char **out)
+{
+    char name[96];
+    field_name(name, sizeof name, path, key);
+    const char *value;
+    if (!oms_get_text(d, obj, path, key, required, max_bytes, &value)) return false;
+    if (!oms_check_id(d, name, value, max_bytes)) return false;
+    *out = value;
+    return true;
+}
+
+bool oms_get_int(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                 bool required, int64_t min, int64_t max, int64_t *out)
+{
+    char name[96];
+    json_t *value = field(d, obj, path, key, required, name, sizeof name);
+    if (!value) return false;
+    if (!json_is_integer(value)) {
+        oms_decoder_fail(d, 422, "invalid_field", name,
+                         json_is_real(value) ? "%s must be a whole number (quantities are whole "
+                                               "units, money is integer minor units)"
+                                             : "%s must be an integer",
+                         name);
+        return false;
+    }
+    json_int_t v = json_integer_value(value);
+    if (v < min || v > max) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must be between %lld and %lld",
+                         name, (long long)min, (long long)max);
+        return false;
+    }
+    *out = (int64_t)v;
+    return true;
+}
+
+bool oms_get_bool(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                  bool required, bool *out)
+{
+    char name[96];
+    json_t *value = field(d, obj, path, key, required, name, sizeof name);
+    if (!value) return false;
+    if (!json_is_boolean(value)) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must be true or false", name);
+        return false;
+    }
+    *out = json_is_true(value);
+    return true;
+}
+
+/* Dates the engine accepts: wide enough for any real supply, narrow enough that adding
+ * lead and handling time never leaves the calendar. */
+#define DATE_MIN_YEAR 1900
+#define DATE_MAX_YEAR 9000
+
+bool oms_get_date(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                  bool required, oms_day *out)
+{
+    char name[96];
+    field_name(name, sizeof name, path, key);
+    const char *text;
+    if (!oms_get_text(d, obj, path, key, required, 10, &text)) return false;
+    oms_day day;
+    if (!oms_day_parse(text, &day) || day < oms_day_from_ymd(DATE_MIN_YEAR, 1, 1) ||
+        day > oms_day_from_ymd(DATE_MAX_YEAR, 12, 31)) {
+        oms_decoder_fail(d, 422, "invalid_field", name,
+                         "%s must be a date YYYY-MM-DD between %d and %d", name, DATE_MIN_YEAR,
+                         DATE_MAX_YEAR);
+        return false;
+    }
+    *out = day;
+    return true;
+}
+
+bool oms_get_instant(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                     bool required, int64_t *out_ms)
+{
+    char name[96];
+    field_name(name, sizeof name, path, key);
+    const char *text;
+    if (!oms_get_text(d, obj, path, key, required, 40, &text)) return false;
+    int64_t ms;
+    int64_t lo = (int64_t)oms_day_from_ymd(1970, 1, 2) * 86400000LL;
+    int64_t hi = (int64_t)oms_day_from_ymd(DATE_MAX_YEAR, 1, 1) * 86400000LL;
+    if (!oms_rfc3339_parse(text, &ms) || ms < lo || ms > hi) {
+        oms_decoder_fail(d, 422, "invalid_field", name,
+                         "%s must be an RFC 3339 instant like 2010-12-01T08:26:00Z", name);
+        return false;
+    }
+    *out_ms = ms;
+    return true;
+}
+
+bool oms_get_array(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                   bool required, size_t max, json_t **out)
+{
+    char name[96];
+    json_t *value = field(d, obj, path, key, required, name, sizeof name);
+    if (!value) return false;
+    if (!json_is_array(value)) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must be an array", name);
+        return false;
+    }
+    if (json_array_size(value) > max) {
+        oms_decoder_fail(d, 422, "limit_exceeded", name, "%s has more than %zu entries", name,
+                         max);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+bool oms_is_null(json_t *obj, const char *key)
+{
+    json_t *value = json_object_get(obj, key);
+    return value && json_is_null(value);
+}
+
+void oms_fingerprint(const char *method, const char *path, json_t *body, char out[65])
+{
+    char *canonical = body ? json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
+                           : NULL;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int digest_len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    EVP_DigestUpdate(ctx, method, strlen(method) + 1);
+    EVP_DigestUpdate(ctx, path, strlen(path) + 1);
+    if (canonical) EVP_DigestUpdate(ctx, canonical, strlen(canonical));
+    EVP_DigestFinal_ex(ctx, digest, &digest_len);
+    EVP_MD_CTX_free(ctx);
+    free(canonical);
+    for (unsigned int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    out[64] = '\0';
+}

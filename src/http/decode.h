@@ -1,0 +1,58 @@
+/*
+ * decode.h - turning request bodies into command fields, with an error that names the field
+ * (API.md: 400 for malformed JSON, 422 for valid JSON with invalid values). A decoder stops
+ * at the first error; every getter is then a no-op returning false, so handlers read as a
+ * list of fields and check once at the end.
+ */
+#ifndef OMS_HTTP_DECODE_H
+#define OMS_HTTP_DECODE_H
+
+#include <jansson.h>
+
+#include "base/platform.h"
+#include "core/types.h"
+
+struct oms_decoder {
+    bool failed;
+    int status;
+    const char *code;
+    char field[96];
+    char message[256];
+};
+
+void oms_decoder_init(struct oms_decoder *d);
+void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const char *field,
+                      const char *fmt, ...) OMS_PRINTF(5, 6);
+
+/* Parses a body that must be one JSON object; NULL (and d failed) otherwise. */
+json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len);
+
+/* Field getters. `path` is the JSON path for errors ("lines[2]"), "" at the top. Each returns
+ * true when the field was present and valid, false when absent (and not required) or invalid
+ * (then d failed). */
+bool oms_get_text(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                  bool required, size_t max_bytes, const char **out);
+/* An identifier: non-empty, no control characters, at most max_bytes. */
+bool oms_get_id(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                bool required, size_t max_bytes, const char **out);
+bool oms_get_int(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                 bool required, int64_t min, int64_t max, int64_t *out);
+bool oms_get_bool(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                  bool required, bool *out);
+bool oms_get_date(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                  bool required, oms_day *out);
+bool oms_get_instant(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                     bool required, int64_t *out_ms);
+/* Array of at most max entries; *out borrowed from obj. */
+bool oms_get_array(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
+                   bool required, size_t max, json_t **out);
+/* True when the field is present and JSON null. */
+bool oms_is_null(json_t *obj, const char *key);
+/* Checks an identifier from a path or query. */
+bool oms_check_id(struct oms_decoder *d, const char *field, const char *value, size_t max_bytes);
+
+/* SHA-256 hex of method, path and the canonical form of the body (keys sorted, compact), so
+ * equal JSON with other key order or spacing has one fingerprint (rule 8). */
+void oms_fingerprint(const char *method, const char *path, json_t *body, char out[65]);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * encode.c - the API's JSON for items, locations, channels, stock, supply and orders.
+ */
+#include "base/platform.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "core/calendar.h"
+#include "core/line.h"
+#include "engine/clock.h"
+#include "http/encode.h"
+
+static const char *const kind_names[] = {"warehouse", "store", "dc"};
+static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+json_t *oms_json_date(oms_day day)
+{
+    if (day == OMS_DAY_NONE) return json_null();
+    char text[11];
+    oms_day_format(day, text);
+    return json_string(text);
+}
+
+json_t *oms_json_instant(int64_t ms)
+{
+    char text[OMS_RFC3339_LEN];
+    oms_rfc3339_format(ms, text);
+    return json_string(text);
+}
+
+static json_t *qty_or_null(oms_qty value) { return value < 0 ? json_null() : json_integer(value); }
+
+json_t *oms_json_item(const struct oms_state *state, uint32_t index)
+{
+    (void)state;
+    const struct oms_item *item = &state->items[index];
+    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:b}", "sku", item->sku,
+                     "name", item->name, "price", (json_int_t)item->price_minor, "currency",
+                     item->currency, "policy", oms_policy_name(item->policy), "backorder_limit",
+                     qty_or_null(item->backorder_limit), "lead_time_days",
+                     qty_or_null(item->lead_time_days), "low_stock_threshold",
+                     qty_or_null(item->low_stock_threshold), "min_order_qty",
+                     (json_int_t)item->min_order_qty, "release_date",
+                     oms_json_date(item->release_day), "allow_split", item->allow_split);
+}
+
+json_t *oms_json_location(const struct oms_state *state, uint32_t index)
+{
+    const struct oms_location *l = &state->locations[index];
+    json_t *days = json_array();
+    for (int i = 0; i < 7; i++) {
+        if ((l->working_mask >> i) & 1u) json_array_append_new(days, json_string(day_names[i]));
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:o}", "code", l->code, "name",
+                     l->name, "kind", kind_names[l->kind], "region", l->region, "priority",
+                     l->priority, "timezone", l->timezone, "handling_days", l->handling_days,
+                     "working_days", days);
+}
+
+json_t *oms_json_channel(const struct oms_state *state, uint32_t index)
+{
+    const struct oms_channel *c = &state->channels[index];
+    json_t *locations = json_array();
+    for (uint32_t i = 0; i < c->location_codes_count; i++) {
+        json_array_append_new(locations, json_string(c->location_codes[i]));
+    }
+    return json_pack("{s:s, s:s, s:o, s:I, s:b, s:i}", "code", c->code, "name", c->name,
+                     "locations", locations, "buffer", (json_int_t)c->buffer, "allow_backorder",
+                     c->allow_backorder, "priority", c->priority);
+}
+
+json_t *oms_json_supply(const struct oms_state *state, uint32_t index)
+{
+    const struct oms_supply *s = &state->supplies[index];
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:I}", "id", s->id, "sku",
+                     state->items[s->item].sku, "location", state->locations[s->location].code,
+                     "qty", (json_int_t)s->qty, "received", (json_int_t)s->received,
+                     "expected_date", oms_json_date(s->expected_day), "status",
+                     oms_supply_status_name(s->status), "pegged", (json_int_t)s->pegged);
+}
+
+json_t *oms_json_stock(const struct oms_state *state, uint32_t index)
+{
+    const struct oms_item *item = &state->items[index];
+    json_t *locations = json_array();
+    for (uint32_t l = 0; l < state->locations_count; l++) {
+        const struct oms_stock_level *v = &item->levels[l];
+        json_array_append_new(
+            locations,
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "location",
+                      state->locations[l].code, "on_hand", (json_int_t)v->on_hand, "allocated",
+                      (json_int_t)v->allocated, "reserved", (json_int_t)v->reserved, "safety",
+                      (json_int_t)v->safety, "unavailable", (json_int_t)v->unavailable, "free",
+                      (json_int_t)oms_stock_free(v), "available",
+                      (json_int_t)oms_stock_available(v), "short",
+                      (json_int_t)oms_stock_short(v)));
+    }
+    json_t *supply = json_array();
+    for (uint32_t i = 0; i < state->supplies_count; i++) {
+        if (state->supplies[i].item == index) json_array_append_new(supply, oms_json_supply(state, i));
+    }
+    oms_qty backordered = 0;
+    for (uint32_t q = 0; q < item->queue_count; q++) {
+        backordered += oms_line_backordered(&state->lines[item->queue[q]]);
+    }
+    return json_pack("{s:s, s:o, s:o, s:I}", "sku", item->sku, "locations", locations, "supply",
+                     supply, "backordered", (json_int_t)backordered);
+}
+
+json_t *oms_json_line(const struct oms_state *state, uint32_t index)
+{
+    const struct oms_line *line = &state->lines[index];
+    struct oms_line_counts counts;
+    oms_line_counts_get(line, &counts);
+    json_t *allocated = json_array();
+    for (uint32_t i = 0; i < line->allocs_count; i++) {
+        json_array_append_new(allocated,
+                              json_pack("{s:s, s:I, s:o}", "location",
+                                        state->locations[line->allocs[i].location].code, "qty",
+                                        (json_int_t)line->allocs[i].qty, "ship_date",
+                                        oms_json_date(line->allocs[i].ship_day)));
+    }
+    json_t *backordered = json_array();
+    for (uint32_t i = 0; i < line->pegs_count; i++) {
+        const struct oms_line_peg *peg = &line->pegs[i];
+        json_t *supply = peg->supply == OMS_NONE ? json_null()
+                                                 : json_string(state->supplies[peg->supply].id);
+        json_array_append_new(backordered,
+                              json_pack("{s:I, s:o, s:s, s:o}", "qty", (json_int_t)peg->qty,
+                                        "supply", supply, "source",
+                                        peg->supply != OMS_NONE ? "supply"
+                                        : peg->release         ? "release"
+                                                               : "lead_time",
+                                        "promise_date", oms_json_date(peg->promise_day)));
+    }
+    const char *reason = oms_reject_reason_name(line->reason);
+    return json_pack(
+        "{s:i, s:s, s:I, s:s, s:o, s:o, s:I, s:I, s:{s:I, s:o}, s:o}", "line", (int)line->line_no,
+        "sku", line->sku, "qty", (json_int_t)line->qty, "status",
+        oms_line_status_name(oms_line_status_of(&counts)), "allocated", allocated, "backordered",
+        backordered, "shipped", (json_int_t)line->shipped, "cancelled",
+        (json_int_t)line->cancelled, "rejected", "qty", (json_int_t)line->rejected, "reason",
+        reason ? json_string(reason) : json_null(), "promise_date",
+        oms_json_date(line->promise_day));
+}
+
+json_t *oms_json_order(const struct oms_state *state, uint32_t index)
+{
+    const struct oms_order *order = &state->orders[index];
+    json_t *lines = json_array();
+    struct oms_line_counts counts[OMS_LINES_PER_ORDER_MAX];
+    for (uint32_t i = 0; i < order->lines_count; i++) {
+        json_array_append_new(lines, oms_json_line(state, order->first_line + i));
+        oms_line_counts_get(&state->lines[order->first_line + i], &counts[i]);
+    }
+    json_t *customer = order->customer_ref || order->contact
+                           ? json_pack("{s:o, s:o}", "ref",
+                                       order->customer_ref ? json_string(order->customer_ref)
+                                                           : json_null(),
+                                       "contact",
+                                       order->contact ? json_string(order->contact) : json_null())
+                           : json_null();
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", order->id, "channel",
+                     state->channels[order->channel].code, "region", order->region, "customer",
+                     customer, "status",
+                     oms_order_status_name(oms_order_status_of(counts, order->lines_count)), "at",
+                     oms_json_instant(order->at_ms), "created_at",
+                     oms_json_instant(order->created_ms), "lines", lines);
+}
+
+char *oms_json_answer(json_t *json, size_t *len)
+{
+    OMS_ASSERT(json != NULL);
+    char *text = json_dumps(json, JSON_COMPACT);
+    json_decref(json);
+    OMS_ASSERT(text != NULL);
+    *len = strlen(text);
+    return text;
+}
+
+char *oms_encode_item(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    return oms_json_answer(oms_json_item(state, cmd->result_index), len);
+}
+
+char *oms_encode_location(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    return oms_json_answer(oms_json_location(state, cmd->result_index), len);
+}
+
+char *oms_encode_channel(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    return oms_json_answer(oms_json_channel(state, cmd->result_index), len);
+}
+
+char *oms_encode_stock(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    return oms_json_answer(oms_json_stock(state, cmd->result_index), len);
+}
+
+char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    return oms_json_answer(oms_json_supply(state, cmd->result_index), len);
+}
+
+char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    const struct oms_cmd_receive *r = &cmd->u.receive;
+    json_t *to = json_array();
+    for (uint32_t i = 0; i < r->fills_count; i++) {
+        const struct oms_line *line = &state->lines[r->fills[i].line];
+        json_array_append_new(to, json_pack("{s:s, s:i, s:I}", "order",
+                                            state->orders[line->order].id, "line",
+                                            (int)line->line_no, "qty",
+                                            (json_int_t)r->fills[i].qty));
+    }
+    return oms_json_answer(
+        json_pack("{s:I, s:o, s:I, s:I, s:o}", "received", (json_int_t)r->qty, "allocated_to", to,
+                  "to_stock", (json_int_t)r->to_stock, "over_received",
+                  (json_int_t)r->over_received, "supply",
+                  oms_json_supply(state, cmd->result_index)),
+        len);
+}
+
+char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    return oms_json_answer(oms_json_order(state, cmd->result_index), len);
+}
+
+char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    json_t *order = oms_json_order(state, cmd->result_index);
+    json_object_set_new(order, "cancelled_now", json_integer(cmd->u.cancel.cancelled));
+    if (cmd->u.cancel.cancelled == 0) {
+        json_object_set_new(order, "note", json_string("nothing was left to cancel"));
+    }
+    return oms_json_answer(order, len);
+}
+
+char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    (void)cmd;
+    return oms_json_answer(json_pack("{s:o}", "clock", oms_json_instant(state->clock_ms)), len);
+}

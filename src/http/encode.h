@@ -1,0 +1,38 @@
+/*
+ * encode.h - JSON answers built from the engine's model (API.md shapes). They run on the
+ * writer thread, inside a batch, as a command's encode callback: the model is read through a
+ * const pointer and nothing is kept. The returned text is malloc'd (json_dumps).
+ */
+#ifndef OMS_HTTP_ENCODE_H
+#define OMS_HTTP_ENCODE_H
+
+#include <jansson.h>
+
+#include "engine/engine.h"
+#include "store/model.h"
+
+json_t *oms_json_item(const struct oms_state *state, uint32_t item);
+json_t *oms_json_location(const struct oms_state *state, uint32_t location);
+json_t *oms_json_channel(const struct oms_state *state, uint32_t channel);
+json_t *oms_json_stock(const struct oms_state *state, uint32_t item);
+json_t *oms_json_supply(const struct oms_state *state, uint32_t supply);
+json_t *oms_json_order(const struct oms_state *state, uint32_t order);
+json_t *oms_json_line(const struct oms_state *state, uint32_t line);
+json_t *oms_json_date(oms_day day); /* "YYYY-MM-DD" or null. */
+json_t *oms_json_instant(int64_t ms);
+
+/* Encode callbacks for commands (struct oms_command.encode). */
+char *oms_encode_item(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_location(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_channel(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_stock(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+
+/* Serialises and frees: the answer text of a command. */
+char *oms_json_answer(json_t *json, size_t *len);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * route_orders.c - placing, cancelling and shipping orders (API.md "Orders"). A well-formed
+ * line that cannot be served is not bad input: the engine decides it and says why on the
+ * line. Only malformed or out-of-range fields are refused here, naming the field.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/call.h"
+#include "http/encode.h"
+#include "http/routes.h"
+
+#define CONTACT_BYTES_MAX 256
+
+void oms_route_post_order(struct oms_http_request *req)
+{
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_PLACE, true);
+    if (!call) return;
+    struct oms_cmd_order *c = &call->cmd.u.order;
+    json_t *b = call->body;
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    json_t *lines = NULL, *customer;
+    oms_get_id(&d, b, "", "id", true, OMS_ID_BYTES_MAX, &c->id);
+    oms_get_id(&d, b, "", "channel", true, OMS_CODE_BYTES_MAX, &c->channel);
+    oms_get_id(&d, b, "", "region", false, OMS_CODE_BYTES_MAX, &c->region);
+    customer = json_object_get(b, "customer");
+    if (customer && !json_is_null(customer)) {
+        if (!json_is_object(customer)) {
+            oms_decoder_fail(&d, 422, "invalid_field", "customer", "customer must be an object");
+        }
+        oms_get_text(&d, customer, "customer", "ref", false, OMS_ID_BYTES_MAX, &c->customer_ref);
+        oms_get_text(&d, customer, "customer", "contact", false, CONTACT_BYTES_MAX, &c->contact);
+    }
+    if (oms_get_array(&d, b, "", "lines", true, OMS_LINES_PER_ORDER_MAX, &lines) &&
+        json_array_size(lines) == 0) {
+        oms_decoder_fail(&d, 422, "invalid_field", "lines", "lines needs at least one line");
+    }
+    oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
+    size_t count = lines ? json_array_size(lines) : 0;
+    struct oms_cmd_line *out = oms_call_own(call, calloc(count + 1, sizeof *out));
+    for (size_t i = 0; i < count && !d.failed; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "lines[%zu]", i);
+        json_t *line = json_array_get(lines, i);
+        if (!json_is_object(line)) {
+            oms_decoder_fail(&d, 422, "invalid_field", path, "%s must be an object", path);
+            break;
+        }
+        oms_get_id(&d, line, path, "sku", true, OMS_SKU_BYTES_MAX, &out[i].sku);
+        oms_get_int(&d, line, path, "qty", true, 1, OMS_QTY_MAX, &out[i].qty);
+        if (!oms_get_int(&d, line, path, "price", false, 0, INT64_MAX / 4, &out[i].price_minor)) {
+            out[i].price_minor = -1;
+        }
+        oms_get_bool(&d, line, path, "ship_complete", false, &out[i].ship_complete);
+    }
+    c->lines = out;
+    c->lines_count = (uint32_t)count;
+    if (d.failed) {
+        oms_call_fail(req, call, &d);
+        return;
+    }
+    oms_call_submit(req, call, oms_encode_order, "orders");
+}
+
+/* Decodes [{line, qty}] at key; lines may be absent when optional. */
+static bool qty_lines(struct oms_decoder *d, struct oms_call *call, const char *key,
+                      bool required, const struct oms_cmd_qty_line **out, uint32_t *count)
+{
+    json_t *lines;
+    *out = NULL;
+    *count = 0;
+    if (!oms_get_array(d, call->body, "", key, required, OMS_LINES_PER_ORDER_MAX, &lines)) {
+        return false;
+    }
+    if (json_array_size(lines) == 0) {
+        oms_decoder_fail(d, 422, "invalid_field", key, "%s needs at least one line", key);
+        return false;
+    }
+    size_t n = json_array_size(lines);
+    struct oms_cmd_qty_line *parsed = oms_call_own(call, calloc(n, sizeof *parsed));
+    for (size_t i = 0; i < n && !d->failed; i++) {
+        char path[40];
+        snprintf(path, sizeof path, "%s[%zu]", key, i);
+        json_t *line = json_array_get(lines, i);
+        if (!json_is_object(line)) {
+            oms_decoder_fail(d, 422, "invalid_field", path, "%s must be an object", path);
+            break;
+        }
+        int64_t no = 0;
+        oms_get_int(d, line, path, "line", true, 1, OMS_LINES_PER_ORDER_MAX, &no);
+        parsed[i].line_no = (uint32_t)no;
+        oms_get_int(d, line, path, "qty", true, 1, OMS_QTY_MAX, &parsed[i].qty);
+    }
+    *out = parsed;
+    *count = (uint32_t)n;
+    return !d->failed;
+}
+
+static const char *order_path(struct oms_http_request *req, struct oms_decoder *d)
+{
+    const char *id = oms_http_param(req, "id");
+    if (!id || !oms_check_id(d, "id", id, OMS_ID_BYTES_MAX)) {
+        oms_reply_decoder(req, d);
+        return NULL;
+    }
+    return id;
+}
+
+void oms_route_post_cancel(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = order_path(req, &d);
+    if (!id) return;
+    size_t len;
+    bool has_body = oms_http_body(req, &len) && len > 0;
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_CANCEL, has_body);
+    if (!call) return;
+    struct oms_cmd_cancel *c = &call->cmd.u.cancel;
+    c->id = oms_call_strdup(call, id);
+    if (has_body) {
+        qty_lines(&d, call, "lines", false, &c->lines, &c->lines_count);
+        oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
+    }
+    if (d.failed) {
+        oms_call_fail(req, call, &d);
+        return;
+    }
+    char resource[OMS_ID_BYTES_MAX + 16];
+    snprintf(resource, sizeof resource, "orders/%s/cancel", id);
+    oms_call_submit(req, call, oms_encode_cancel, resource);
+}
+
+void oms_route_post_shipment(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = order_path(req, &d);
+    if (!id) return;
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_SHIP, true);
+    if (!call) return;
+    struct oms_cmd_ship *c = &call->cmd.u.ship;
+    c->id = oms_call_strdup(call, id);
+    oms_get_id(&d, call->body, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
+    qty_lines(&d, call, "lines", true, &c->lines, &c->lines_count);
+    oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
+    if (d.failed) {
+        oms_call_fail(req, call, &d);
+        return;
+    }
+    char resource[OMS_ID_BYTES_MAX + 16];
+    snprintf(resource, sizeof resource, "orders/%s/shipments", id);
+    oms_call_submit(req, call, oms_encode_order, resource);
+}

@@ -1,0 +1,148 @@
+/*
+ * route_read.c - the reads answered on the event loop without the writer: bulk availability
+ * from the in-memory index (the hot path), the event feed from the store's read connection,
+ * health and metrics.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "http/call.h"
+#include "http/encode.h"
+#include "http/routes.h"
+#include "store/store.h"
+
+#define EVENTS_LIMIT_MAX 1000
+#define EVENTS_LIMIT_DEFAULT 100
+
+static bool query_int(struct oms_http_request *req, struct oms_decoder *d, const char *key,
+                      int64_t min, int64_t max, int64_t *out)
+{
+    const char *text = oms_http_query_first(req, key);
+    if (!text) return false;
+    char *end;
+    long long value = strtoll(text, &end, 10);
+    if (!text[0] || *end || value < min || value > max) {
+        oms_decoder_fail(d, 422, "invalid_field", key, "%s must be a whole number from %lld to %lld",
+                         key, (long long)min, (long long)max);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+void oms_route_get_availability(struct oms_http_request *req)
+{
+    struct oms_engine *engine = oms_http_app(req);
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *channel = oms_http_query_first(req, "channel");
+    const char *region = oms_http_query_first(req, "region");
+    int64_t want = 1;
+    if (!channel) oms_decoder_fail(&d, 422, "missing_field", "channel", "channel is required");
+    query_int(req, &d, "qty", 1, OMS_QTY_MAX, &want);
+    const char **skus = oms_http_alloc(req, (OMS_AVAILABILITY_SKUS_MAX + 1) * sizeof *skus);
+    size_t count = skus ? oms_http_query(req, "sku", skus, OMS_AVAILABILITY_SKUS_MAX + 1) : 0;
+    if (!skus) oms_decoder_fail(&d, 413, "too_large", NULL, "the request is too large");
+    if (count == 0) oms_decoder_fail(&d, 422, "missing_field", "sku", "give at least one sku");
+    if (count > OMS_AVAILABILITY_SKUS_MAX) {
+        oms_decoder_fail(&d, 413, "too_large", "sku", "at most %d skus per request (skus_max)",
+                         OMS_AVAILABILITY_SKUS_MAX);
+    }
+    if (d.failed) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    json_t *items = json_array();
+    for (size_t i = 0; i < count; i++) {
+        struct oms_availability a;
+        enum oms_err err = oms_engine_availability(engine, channel, skus[i], want, region, &a);
+        if (err == OMS_ENOTFOUND) {
+            json_decref(items);
+            oms_http_reply_error(req, 404, "not_found", "no such channel", "channel");
+            return;
+        }
+        json_t *item = json_pack("{s:s, s:s, s:I}", "sku", skus[i], "status",
+                                 oms_avail_status_name(a.status), "available",
+                                 (json_int_t)a.available);
+        if (a.status != OMS_AVAIL_UNKNOWN_SKU) {
+            json_object_set_new(item, "promise_date", oms_json_date(a.promise_day));
+            if (a.release_day != OMS_DAY_NONE) {
+                json_object_set_new(item, "release_date", oms_json_date(a.release_day));
+            }
+            json_t *locations = json_array();
+            for (uint32_t k = 0; k < a.locations_count; k++) {
+                json_array_append_new(locations,
+                                      json_pack("{s:s, s:I}", "location", a.locations[k].code,
+                                                "available",
+                                                (json_int_t)a.locations[k].available));
+            }
+            json_object_set_new(item, "locations", locations);
+        }
+        json_array_append_new(items, item);
+    }
+    oms_http_reply_json(req, 200,
+                        json_pack("{s:s, s:I, s:o}", "channel", channel, "qty", (json_int_t)want,
+                                  "items", items));
+}
+
+struct events_page {
+    json_t *events;
+    int64_t last;
+};
+
+static void add_event(void *ctx, const struct oms_event_row *row)
+{
+    struct events_page *page = ctx;
+    json_t *data = json_loads(row->data_json, 0, NULL);
+    json_array_append_new(page->events,
+                          json_pack("{s:I, s:s, s:o, s:s, s:o}", "seq", (json_int_t)row->seq,
+                                    "type", row->type, "at", oms_json_instant(row->at_ms),
+                                    "subject", row->subject, "data",
+                                    data ? data : json_object()));
+    page->last = row->seq;
+}
+
+void oms_route_get_events(struct oms_http_request *req)
+{
+    struct oms_engine *engine = oms_http_app(req);
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    int64_t after = 0, limit = EVENTS_LIMIT_DEFAULT;
+    query_int(req, &d, "after", 0, INT64_MAX, &after);
+    query_int(req, &d, "limit", 1, EVENTS_LIMIT_MAX, &limit);
+    if (d.failed) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    struct events_page page = {json_array(), after};
+    enum oms_err err = oms_engine_events(engine, after, (uint32_t)limit, add_event, &page);
+    if (err) {
+        json_decref(page.events);
+        oms_http_reply_error(req, 503, "server_busy", "cannot read the event feed now", NULL);
+        return;
+    }
+    oms_http_reply_json(req, 200,
+                        json_pack("{s:o, s:I}", "events", page.events, "next",
+                                  (json_int_t)page.last));
+}
+
+void oms_route_get_healthz(struct oms_http_request *req)
+{
+    oms_http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void oms_route_get_metrics(struct oms_http_request *req)
+{
+    struct oms_engine *engine = oms_http_app(req);
+    char text[512];
+    int n = snprintf(text, sizeof text,
+                     "# HELP oms_up 1 while the server answers.\n# TYPE oms_up gauge\noms_up 1\n"
+                     "# HELP oms_engine_clock_seconds The engine clock (latest instant seen).\n"
+                     "# TYPE oms_engine_clock_seconds gauge\noms_engine_clock_seconds %lld\n",
+                     (long long)(oms_engine_clock_ms(engine) / 1000));
+    oms_http_reply_text(req, 200, "text/plain; version=0.0.4", text, (size_t)n);
+}

@@ -1,0 +1,104 @@
+/*
+ * route_stock.c - stock adjustments and counts, supply lines and their receipts (API.md
+ * "Stock and supply").
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/call.h"
+#include "http/encode.h"
+#include "http/routes.h"
+
+#define REASON_BYTES_MAX 128
+
+static void fail_or_submit(struct oms_http_request *req, struct oms_call *call,
+                           struct oms_decoder *d, oms_encode_fn encode, const char *resource)
+{
+    if (d->failed) {
+        oms_call_fail(req, call, d);
+        return;
+    }
+    oms_call_submit(req, call, encode, resource);
+}
+
+void oms_route_post_adjustment(struct oms_http_request *req)
+{
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ADJUST, true);
+    if (!call) return;
+    struct oms_cmd_adjust *c = &call->cmd.u.adjust;
+    json_t *b = call->body;
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    oms_get_id(&d, b, "", "sku", true, OMS_SKU_BYTES_MAX, &c->sku);
+    oms_get_id(&d, b, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
+    bool has_delta = json_object_get(b, "delta") != NULL;
+    bool has_set = json_object_get(b, "set") != NULL;
+    if (!d.failed && has_delta == has_set) {
+        oms_decoder_fail(&d, 422, has_delta ? "invalid_field" : "missing_field",
+                         has_delta ? "set" : "delta",
+                         "give exactly one of delta (a change) or set (a count)");
+    }
+    if (has_delta) oms_get_int(&d, b, "", "delta", true, -OMS_QTY_MAX, OMS_QTY_MAX, &c->delta);
+    if (has_set) {
+        c->is_set = true;
+        oms_get_int(&d, b, "", "set", true, 0, OMS_QTY_MAX, &c->set);
+        if (!oms_get_instant(&d, b, "", "as_of", false, &c->as_of_ms)) c->as_of_ms = INT64_MAX;
+    }
+    oms_get_text(&d, b, "", "reason", false, REASON_BYTES_MAX, &c->reason);
+    c->has_safety = oms_get_int(&d, b, "", "safety", false, 0, OMS_QTY_MAX, &c->safety);
+    c->has_unavailable =
+        oms_get_int(&d, b, "", "unavailable", false, 0, OMS_QTY_MAX, &c->unavailable);
+    oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
+    if (c->is_set && c->as_of_ms == INT64_MAX) c->as_of_ms = call->cmd.at_ms;
+    fail_or_submit(req, call, &d, oms_encode_stock, "stock/adjustments");
+}
+
+void oms_route_post_supply(struct oms_http_request *req)
+{
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_CREATE, true);
+    if (!call) return;
+    struct oms_cmd_supply *c = &call->cmd.u.supply;
+    json_t *b = call->body;
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    oms_get_id(&d, b, "", "id", true, OMS_ID_BYTES_MAX, &c->id);
+    oms_get_id(&d, b, "", "sku", true, OMS_SKU_BYTES_MAX, &c->sku);
+    oms_get_id(&d, b, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
+    oms_get_int(&d, b, "", "qty", true, 1, OMS_QTY_MAX, &c->qty);
+    oms_get_date(&d, b, "", "expected_date", true, &c->expected_day);
+    oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
+    fail_or_submit(req, call, &d, oms_encode_supply, "supply");
+}
+
+void oms_route_post_receipt(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = oms_http_param(req, "id");
+    if (!id || !oms_check_id(&d, "id", id, OMS_ID_BYTES_MAX)) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_RECEIVE, true);
+    if (!call) return;
+    struct oms_cmd_receive *c = &call->cmd.u.receive;
+    c->id = oms_call_strdup(call, id);
+    oms_get_int(&d, call->body, "", "qty", true, 1, OMS_QTY_MAX, &c->qty);
+    oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
+    char resource[OMS_ID_BYTES_MAX + 16];
+    snprintf(resource, sizeof resource, "supply/%s/receipts", id);
+    fail_or_submit(req, call, &d, oms_encode_receipt, resource);
+}
+
+void oms_route_post_clock(struct oms_http_request *req)
+{
+    struct oms_call *call = oms_call_new(req, OMS_CMD_CLOCK, true);
+    if (!call) return;
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    oms_get_instant(&d, call->body, "", "at", true, &call->cmd.at_ms);
+    fail_or_submit(req, call, &d, oms_encode_clock, "clock");
+}

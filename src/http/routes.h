@@ -1,0 +1,22 @@
+/*
+ * routes.h - the handlers of the API's routes, one file per resource (route_<resource>.c);
+ * the table that maps paths to them is in api.c.
+ */
+#ifndef OMS_HTTP_ROUTES_H
+#define OMS_HTTP_ROUTES_H
+
+#include "http/server.h"
+
+oms_http_handler oms_route_put_item, oms_route_get_item, oms_route_put_location,
+    oms_route_get_location, oms_route_put_channel, oms_route_get_channel;
+oms_http_handler oms_route_get_stock, oms_route_post_adjustment, oms_route_post_supply,
+    oms_route_get_supply, oms_route_post_receipt;
+oms_http_handler oms_route_post_order, oms_route_get_order, oms_route_post_cancel,
+    oms_route_post_shipment;
+oms_http_handler oms_route_get_availability, oms_route_get_events, oms_route_post_clock,
+    oms_route_get_healthz, oms_route_get_metrics, oms_route_get_openapi;
+
+/* A READ of one record by key: the encoder answers 404 when the key is unknown. */
+void oms_route_read(struct oms_http_request *req, const char *key, oms_encode_fn encode);
+
+#endif
