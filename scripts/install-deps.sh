@@ -3,7 +3,7 @@
 # Runs as root on a fresh Debian 12; as another user it uses sudo if present.
 set -eu
 pkgs="build-essential cmake ninja-build pkg-config libh2o-evloop-dev libssl-dev libjansson-dev
-libsqlite3-dev sqlite3 libicu-dev libcmocka-dev libcurl4-openssl-dev curl ca-certificates"
+libsqlite3-dev sqlite3 libicu-dev libcmocka-dev libcurl4-openssl-dev curl ca-certificates jq"
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs wrk"
 missing=""
 for p in $pkgs; do

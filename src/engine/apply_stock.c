@@ -38,8 +38,11 @@ enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
         /* Rule 6: movements recorded after the count was taken are re-applied on top, so a
          * late count never resurrects units sold since. */
         oms_qty since = 0;
-        oms__must(oms_store_on_hand_moves_after(w->store, c->sku, c->location, c->as_of_ms, &since),
-                  "read the ledger");
+        if (c->as_of_ms > 0) {
+            oms__must(oms_store_on_hand_moves_after(w->store, c->sku, c->location, c->as_of_ms,
+                                                    &since),
+                      "read the ledger");
+        }
         on_hand = c->set + since;
         if (on_hand < 0) on_hand = 0;
     } else {

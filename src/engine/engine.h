@@ -103,7 +103,7 @@ struct oms_cmd_adjust {
     bool is_set;      /* set (a count) rather than delta. */
     oms_qty delta;    /* on_hand change when !is_set. */
     oms_qty set;      /* on_hand counted at as_ms when is_set. */
-    int64_t as_of_ms; /* When the count was taken; 0: now. */
+    int64_t as_of_ms; /* When the count was taken; 0 (or later than every move): now. */
     bool has_safety, has_unavailable;
     oms_qty safety, unavailable;
 };

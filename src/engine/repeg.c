@@ -209,7 +209,7 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
     struct oms_line_peg old_pegs[OMS_PEGS_MAX];
     uint32_t old_pegs_count = line->pegs_count;
     OMS_ASSERT(old_pegs_count <= OMS_PEGS_MAX);
-    memcpy(old_pegs, line->pegs, old_pegs_count * sizeof *old_pegs);
+    if (old_pegs_count > 0) memcpy(old_pegs, line->pegs, old_pegs_count * sizeof *old_pegs);
     for (uint32_t i = 0; i < line->pegs_count; i++) {
         if (line->pegs[i].supply != OMS_NONE) {
             state->supplies[line->pegs[i].supply].pegged -= line->pegs[i].qty;

@@ -52,7 +52,8 @@ void oms_route_post_adjustment(struct oms_http_request *req)
     c->has_unavailable =
         oms_get_int(&d, b, "", "unavailable", false, 0, OMS_QTY_MAX, &c->unavailable);
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
-    if (c->is_set && c->as_of_ms == INT64_MAX) c->as_of_ms = call->cmd.at_ms;
+    /* No as_of: the count was taken when the request happened (its at), else now. */
+    if (c->is_set && c->as_of_ms == INT64_MAX && call->cmd.at_ms) c->as_of_ms = call->cmd.at_ms;
     fail_or_submit(req, call, &d, oms_encode_stock, "stock/adjustments");
 }
 

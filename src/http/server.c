@@ -114,8 +114,8 @@ struct replace_ostream {
 static h2o_generator_t reply_generator = {NULL, NULL};
 
 static const char internal_error_json[] =
-    "{\"error\":{\"code\":\"internal_error\",\"message\":\"the server failed to encode its "
-    "answer\",\"field\":null}}";
+    "{\"error\":{\"code\":\"internal_error\",\"message\":\"the server failed to answer\","
+    "\"field\":null}}";
 
 static const struct {
     int status;
@@ -388,7 +388,10 @@ static bool request_route(struct oms_http_request *req)
     h2o_req_t *h = req->h2o;
     const struct oms_http_server *s = req->loop->server;
     if (h->entity.base != NULL && h->entity.len > s->cfg.body_max_bytes) {
-        oms_http_reply_error(req, 413, "too_large", "the request body is too large", NULL);
+        char message[96];
+        snprintf(message, sizeof message, "the request body is larger than %zu bytes",
+                 s->cfg.body_max_bytes);
+        oms_http_reply_error(req, 413, "too_large", message, NULL);
         return false;
     }
     size_t path_len = h->query_at != SIZE_MAX ? h->query_at : h->path.len;
@@ -731,7 +734,9 @@ static const char *config_problem(const struct oms_http_config *cfg)
     if (cfg->threads < 1 || cfg->threads > OMS_HTTP_THREADS_MAX) {
         return "threads must be in 1 .. OMS_HTTP_THREADS_MAX";
     }
-    if (cfg->body_max_bytes == 0) return "body_max_bytes must be positive";
+    if (cfg->body_max_bytes == 0 || cfg->body_max_bytes == SIZE_MAX) {
+        return "body_max_bytes must be in 1 .. SIZE_MAX - 1";
+    }
     return NULL;
 }
 
@@ -777,7 +782,7 @@ static int listener_open(const struct oms_http_server *s, const struct sockaddr_
     if (ok) ok = listen(fd, SOMAXCONN) == 0;
     if (!ok) {
         oms_log(OMS_LOG_ERROR, "cannot listen on '%s' port %u: %s", s->host,
-                (unsigned)s->cfg.port, strerror(errno));
+                (unsigned)(first ? s->cfg.port : s->port), strerror(errno));
         if (fd >= 0) close(fd);
         return -1;
     }

@@ -1,0 +1,304 @@
+/*
+ * test_http_router.c - the pure half of the HTTP edge: route matching (specificity, 404/405,
+ * Allow lists, parameter decoding), route-table checks, percent-decoding, UTF-8 validation
+ * and query splitting, including that the documented scratch sizes are never exceeded.
+ */
+#include "base/platform.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "http/router.h"
+
+static void handle_nothing(struct oms_http_request *req)
+{
+    (void)req;
+}
+
+/* Two routes share each shape question below, in both table orders. */
+static const struct oms_http_route routes[] = {
+    {"GET", "/", handle_nothing},
+    {"GET", "/v1/stock/{sku}", handle_nothing},
+    {"POST", "/v1/stock/adjustments", handle_nothing},
+    {"GET", "/v1/items/{sku}", handle_nothing},
+    {"PUT", "/v1/items/{sku}", handle_nothing},
+    {"GET", "/v1/items/{sku}/queue", handle_nothing},
+    {"POST", "/v1/orders/{id}/cancel", handle_nothing},
+    {"GET", "/v1/x/{a}/y", handle_nothing},
+    {"GET", "/v1/x/lit/{b}", handle_nothing},
+    {"GET", "/v1/z/lit/{b}", handle_nothing},
+    {"GET", "/v1/z/{a}/y", handle_nothing},
+};
+
+struct found {
+    enum oms_http_route_result result;
+    struct oms_http_match match;
+    char scratch[256];
+};
+
+static void find(const char *method, const char *path, struct found *f)
+{
+    assert_true(strlen(path) < sizeof f->scratch);
+    f->result = oms_http_route_find(routes, OMS_ARRAY_LEN(routes), method, strlen(method), path,
+                                    strlen(path), f->scratch, &f->match);
+}
+
+static void assert_found(const struct found *f, const char *method, const char *pattern)
+{
+    assert_int_equal(f->result, OMS_HTTP_ROUTE_FOUND);
+    assert_string_equal(f->match.route->method, method);
+    assert_string_equal(f->match.route->pattern, pattern);
+}
+
+static void test_router__table_passes_its_own_check(void **state)
+{
+    (void)state;
+    const char *why = NULL;
+    size_t bad = 0;
+    assert_true(oms_http_routes_check(routes, OMS_ARRAY_LEN(routes), &why, &bad));
+}
+
+static void test_router__literal_beats_parameter_for_the_same_method(void **state)
+{
+    (void)state;
+    struct found f;
+    find("GET", "/v1/stock/adjustments", &f); /* Only the parameter route has GET. */
+    assert_found(&f, "GET", "/v1/stock/{sku}");
+    assert_string_equal(f.match.params[0].value, "adjustments");
+    find("POST", "/v1/stock/adjustments", &f);
+    assert_found(&f, "POST", "/v1/stock/adjustments");
+    assert_int_equal(f.match.params_count, 0);
+
+    find("GET", "/v1/x/lit/y", &f); /* Param-first route listed first. */
+    assert_found(&f, "GET", "/v1/x/lit/{b}");
+    assert_string_equal(f.match.params[0].value, "y");
+    find("GET", "/v1/z/lit/y", &f); /* Literal-first route listed first. */
+    assert_found(&f, "GET", "/v1/z/lit/{b}");
+    find("GET", "/v1/x/other/y", &f);
+    assert_found(&f, "GET", "/v1/x/{a}/y");
+}
+
+static void test_router__decodes_parameters_and_names_them(void **state)
+{
+    (void)state;
+    struct found f;
+    find("GET", "/v1/items/A%2FB%20%c3%a9+/queue", &f);
+    assert_found(&f, "GET", "/v1/items/{sku}/queue");
+    assert_int_equal(f.match.params_count, 1);
+    assert_int_equal(f.match.params[0].name_len, 3);
+    assert_memory_equal(f.match.params[0].name, "sku", 3);
+    assert_string_equal(f.match.params[0].value, "A/B \xc3\xa9+");
+
+    find("GET", "/", &f);
+    assert_found(&f, "GET", "/");
+}
+
+static void test_router__reports_405_with_allow_in_table_order(void **state)
+{
+    (void)state;
+    struct found f;
+    find("PUT", "/v1/stock/adjustments", &f);
+    assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_METHOD);
+    assert_null(f.match.route);
+    assert_string_equal(f.match.allow, "GET, POST");
+    find("DELETE", "/v1/items/x", &f);
+    assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_METHOD);
+    assert_string_equal(f.match.allow, "GET, PUT");
+    find("get", "/v1/items/x", &f); /* Methods are case-sensitive. */
+    assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_METHOD);
+}
+
+static void test_router__reports_404_for_paths_no_pattern_matches(void **state)
+{
+    (void)state;
+    const char *paths[] = {"", "*", "v1/items/x", "/v1/items/", "/v1/items", "/v1//items/x",
+                           "/v1/items/x/", "/V1/items/x", "/v1/%69tems/x",
+                           "/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r"};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(paths); i++) {
+        struct found f;
+        find("GET", paths[i], &f);
+        assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_PATH);
+        assert_null(f.match.route);
+    }
+}
+
+static void test_router__refuses_parameters_that_do_not_decode(void **state)
+{
+    (void)state;
+    const char *paths[] = {"/v1/orders/%00/cancel", "/v1/orders/%FF/cancel",
+                           "/v1/orders/%C0%80/cancel", "/v1/orders/%zz/cancel",
+                           "/v1/orders/%4/cancel", "/v1/orders/ok%/cancel"};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(paths); i++) {
+        struct found f;
+        find("POST", paths[i], &f);
+        assert_int_equal(f.result, OMS_HTTP_ROUTE_BAD_PARAM);
+        assert_string_equal(f.match.route->pattern, "/v1/orders/{id}/cancel");
+        const struct oms_http_param *bad = &f.match.params[f.match.bad_param_index];
+        assert_int_equal(bad->name_len, 2);
+        assert_memory_equal(bad->name, "id", 2);
+    }
+}
+
+static void assert_table_refused(const struct oms_http_route *table, size_t count,
+                                 size_t bad_index)
+{
+    const char *why = NULL;
+    size_t bad = SIZE_MAX;
+    assert_false(oms_http_routes_check(table, count, &why, &bad));
+    assert_non_null(why);
+    assert_int_equal(bad, bad_index);
+}
+
+static void test_router__check_refuses_malformed_tables(void **state)
+{
+    (void)state;
+    const char *bad_patterns[] = {"", "a", "/a//b", "/a/", "/a/{}", "/a/{Bad}", "/a/{x}{y}",
+                                  "/a/b{x}", "/a/b?c", "/a/%41", "/{a}/{b}/{c}/{d}/{e}"};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(bad_patterns); i++) {
+        const struct oms_http_route table[] = {{"GET", "/ok", handle_nothing},
+                                               {"GET", bad_patterns[i], handle_nothing}};
+        assert_table_refused(table, 2, 1);
+    }
+    const struct oms_http_route lower[] = {{"get", "/a", handle_nothing}};
+    assert_table_refused(lower, 1, 0);
+    const struct oms_http_route no_handler[] = {{"GET", "/a", NULL}};
+    assert_table_refused(no_handler, 1, 0);
+    const struct oms_http_route same_shape[] = {{"GET", "/a/{x}", handle_nothing},
+                                                {"PUT", "/a/{y}", handle_nothing},
+                                                {"GET", "/a/{z}", handle_nothing}};
+    assert_table_refused(same_shape, 3, 2);
+    const char *why = NULL;
+    size_t bad = 0;
+    assert_true(oms_http_routes_check(same_shape, 2, &why, &bad)); /* Different methods. */
+}
+
+static bool decodes_to(const char *src, bool plus, const char *want)
+{
+    char dst[64];
+    size_t len = 0;
+    if (!oms_http_percent_decode(src, strlen(src), plus, dst, &len)) return false;
+    return len == strlen(want) && memcmp(dst, want, len) == 0;
+}
+
+static bool refused(const char *src)
+{
+    char dst[64];
+    size_t len = 0;
+    return !oms_http_percent_decode(src, strlen(src), true, dst, &len);
+}
+
+static void test_router__percent_decode_accepts_only_utf8_without_nul(void **state)
+{
+    (void)state;
+    assert_true(decodes_to("", false, ""));
+    assert_true(decodes_to("a%2Fb%2fc", false, "a/b/c"));
+    assert_true(decodes_to("a+b", false, "a+b"));
+    assert_true(decodes_to("a+b%2B", true, "a b+"));
+    assert_true(decodes_to("%F0%9F%98%80", false, "\xf0\x9f\x98\x80"));
+    assert_true(decodes_to("\xc3\xa9", false, "\xc3\xa9")); /* Raw UTF-8 passes too. */
+    const char *bad[] = {"%", "%4", "%zz", "%00", "a%00b", "%C0%80", "%ED%A0%80", "%F4%90%80%80",
+                         "%E2%82", "%80", "%FF", "\xff", "%F8%88%80%80%80"};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(bad); i++) assert_true(refused(bad[i]));
+    char dst[4];
+    size_t len = 0;
+    assert_false(oms_http_percent_decode("a\0b", 3, false, dst, &len)); /* A raw NUL. */
+}
+
+static void test_router__utf8_validation_follows_the_standard(void **state)
+{
+    (void)state;
+    assert_true(oms_http_utf8_valid("", 0));
+    assert_true(oms_http_utf8_valid("\x7f", 1));
+    assert_true(oms_http_utf8_valid("\xdf\xbf", 2));             /* U+07FF */
+    assert_true(oms_http_utf8_valid("\xef\xbf\xbf", 3));         /* U+FFFF */
+    assert_true(oms_http_utf8_valid("\xf4\x8f\xbf\xbf", 4));     /* U+10FFFF */
+    assert_false(oms_http_utf8_valid("\xc1\xbf", 2));            /* Overlong. */
+    assert_false(oms_http_utf8_valid("\xe0\x9f\xbf", 3));        /* Overlong. */
+    assert_false(oms_http_utf8_valid("\xf0\x8f\xbf\xbf", 4));    /* Overlong. */
+    assert_false(oms_http_utf8_valid("\xed\xbf\xbf", 3));        /* Surrogate. */
+    assert_false(oms_http_utf8_valid("\xf4\x90\x80\x80", 4));    /* Past U+10FFFF. */
+    assert_false(oms_http_utf8_valid("\xe2\x82", 2));            /* Truncated. */
+    assert_false(oms_http_utf8_valid("\xe2\x28\xa1", 3));        /* Bad continuation. */
+}
+
+static void test_router__query_splits_decodes_and_keeps_repeats(void **state)
+{
+    (void)state;
+    const char *query = "sku=A&sku=B%20C&&flag&sku=D+E&=v&empty=";
+    size_t len = strlen(query);
+    struct oms_http_query_pair pairs[16];
+    char scratch[OMS_HTTP_QUERY_SCRATCH_BYTES(64)];
+    size_t count = 0;
+    assert_int_equal(oms_http_query_pairs_bound(query, len), 7);
+    assert_true(oms_http_query_parse(query, len, scratch, pairs, &count));
+    assert_int_equal(count, 6);
+    const char *values[2];
+    assert_int_equal(oms_http_query_values(pairs, count, "sku", values, 2), 3);
+    assert_string_equal(values[0], "A");
+    assert_string_equal(values[1], "B C");
+    assert_int_equal(oms_http_query_values(pairs, count, "flag", values, 2), 1);
+    assert_string_equal(values[0], "");
+    assert_int_equal(oms_http_query_values(pairs, count, "", values, 2), 1);
+    assert_string_equal(values[0], "v");
+    assert_int_equal(oms_http_query_values(pairs, count, "empty", values, 2), 1);
+    assert_string_equal(values[0], "");
+    assert_int_equal(oms_http_query_values(pairs, count, "nope", values, 2), 0);
+
+    assert_int_equal(oms_http_query_pairs_bound("", 0), 0);
+    assert_true(oms_http_query_parse("", 0, scratch, pairs, &count));
+    assert_int_equal(count, 0);
+    assert_false(oms_http_query_parse("a=%zz", 5, scratch, pairs, &count));
+    assert_false(oms_http_query_parse("%00=a", 5, scratch, pairs, &count));
+}
+
+/* Random queries of the bytes that matter never write past the documented scratch size. */
+static void test_router__query_scratch_bound_holds_for_random_queries(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"&", "=", "a", "%41", "+", "%C3%A9", "&&", "=="};
+    srand(7);
+    for (int round = 0; round < 20000; round++) {
+        char query[128];
+        size_t len = 0;
+        size_t pieces_count = (size_t)(rand() % 24);
+        for (size_t p = 0; p < pieces_count; p++) {
+            const char *piece = pieces[rand() % (int)OMS_ARRAY_LEN(pieces)];
+            if (len + strlen(piece) >= sizeof query) break;
+            memcpy(query + len, piece, strlen(piece));
+            len += strlen(piece);
+        }
+        size_t bound = oms_http_query_pairs_bound(query, len);
+        size_t scratch_len = OMS_HTTP_QUERY_SCRATCH_BYTES(len);
+        char *scratch = malloc(scratch_len + 8); /* ASan also watches the exact edge. */
+        struct oms_http_query_pair *pairs = malloc((bound + 1) * sizeof *pairs);
+        memset(scratch + scratch_len, 0x5a, 8);
+        size_t count = 0;
+        assert_true(oms_http_query_parse(query, len, scratch, pairs, &count));
+        assert_true(count <= bound);
+        for (size_t k = 0; k < 8; k++) assert_int_equal(scratch[scratch_len + k], 0x5a);
+        free(scratch);
+        free(pairs);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_router__table_passes_its_own_check),
+        cmocka_unit_test(test_router__literal_beats_parameter_for_the_same_method),
+        cmocka_unit_test(test_router__decodes_parameters_and_names_them),
+        cmocka_unit_test(test_router__reports_405_with_allow_in_table_order),
+        cmocka_unit_test(test_router__reports_404_for_paths_no_pattern_matches),
+        cmocka_unit_test(test_router__refuses_parameters_that_do_not_decode),
+        cmocka_unit_test(test_router__check_refuses_malformed_tables),
+        cmocka_unit_test(test_router__percent_decode_accepts_only_utf8_without_nul),
+        cmocka_unit_test(test_router__utf8_validation_follows_the_standard),
+        cmocka_unit_test(test_router__query_splits_decodes_and_keeps_repeats),
+        cmocka_unit_test(test_router__query_scratch_bound_holds_for_random_queries),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
