@@ -136,6 +136,7 @@ void oms_call_submit(struct oms_http_request *req, struct oms_call *call, oms_en
                      const char *resource)
 {
     struct oms_engine *engine = oms_http_app(req);
+    call->engine = engine;
     call->cmd.encode = encode;
     call->cmd.done = call_done;
     call->cmd.user = call;

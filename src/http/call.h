@@ -21,6 +21,7 @@ struct oms_call {
     void *owned[OMS_CALL_OWNED_MAX]; /* malloc'd pieces freed with the call. */
     uint32_t owned_count;
     struct oms_http_pending *pending;
+    struct oms_engine *engine; /* For encoders that read the availability index. */
 };
 
 /* A new call for the request: the body parsed as a JSON object when want_body (else NULL),

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# The server against its OpenAPI contract (docs/openapi.json): every route of the server is
+# documented and every documented path is served; a request to each answers a documented
+# status with a body that conforms to the documented schema; bad input gets a 4xx naming the
+# field and changes nothing.
+source "$(dirname "$0")/lib.sh"
+API="$OMS_SRC/docs/openapi.json"
+SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
+
+# conforms METHOD TEMPLATE WHAT: the last answer matches the contract of TEMPLATE.
+conforms() {
+    local problems
+    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
+        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
+    [ -z "$problems" ] || fail "$3: $problems"
+}
+
+# Every route in the server's table is documented, and the other way round.
+routes=$(grep -oE '\{"(GET|PUT|POST|PATCH|DELETE)", "[^"]+"' "$OMS_SRC/src/http/api.c" |
+    sed -E 's/\{"([A-Z]+)", "([^"]+)"/\L\1\E \2/' | sort)
+documented=$(jq -r '.paths | to_entries[] | .key as $p | .value | keys[]
+    | select(. != "parameters") | "\(.) \($p)"' "$API" | sort)
+[ "$routes" = "$documented" ] || fail "routes and OpenAPI differ: $(diff <(echo "$routes") <(echo "$documented") | tr '\n' ' ')"
+
+start_server "$WORK/api.db"
+
+call GET /healthz; expect_status 200 healthz; conforms get /healthz healthz
+call GET /metrics; expect_status 200 metrics
+grep -q '^oms_up 1' "$WORK/body" || fail "metrics lack oms_up"
+
+call PUT /v1/locations/UK1 '{"name":"London","kind":"warehouse","region":"UK","priority":1,"timezone":"Europe/London","handling_days":1,"working_days":["mon","tue","wed","thu","fri"]}'
+expect_status 201 "create location"; conforms put /v1/locations/{code} "create location"
+call PUT /v1/locations/UK1 '{"priority":2}'
+expect_status 200 "update location"; conforms put /v1/locations/{code} "update location"
+expect '.priority == 2 and .name == "London" and .timezone == "Europe/London"' "fields left out keep their value"
+call GET /v1/locations/UK1; expect_status 200 "get location"; conforms get /v1/locations/{code} "get location"
+call PUT /v1/channels/web '{"name":"Web shop","locations":["UK1"],"buffer":0,"allow_backorder":true,"priority":10}'
+expect_status 201 "create channel"; conforms put /v1/channels/{code} "create channel"
+call GET /v1/channels/web; expect_status 200 "get channel"; conforms get /v1/channels/{code} "get channel"
+call PUT /v1/items/85123A '{"name":"WHITE HANGING HEART T-LIGHT HOLDER","price":255,"currency":"GBP","policy":"backorder","backorder_limit":10,"lead_time_days":7,"low_stock_threshold":2,"min_order_qty":1,"release_date":null,"allow_split":true}'
+expect_status 201 "create item"; conforms put /v1/items/{sku} "create item"
+call PUT /v1/items/85123A '{"name":"renamed"}'
+expect '.backorder_limit == 10 and .policy == "backorder"' "re-save keeps the backorder limit (B09)"
+call GET /v1/items/85123A; expect_status 200 "get item"; conforms get /v1/items/{sku} "get item"
+
+call POST /v1/stock/adjustments '{"sku":"85123A","location":"UK1","delta":5,"reason":"opening"}'
+expect_status 200 adjustment; conforms post /v1/stock/adjustments adjustment
+expect '.locations[0].on_hand == 5 and .locations[0].available == 5' "adjusted counters"
+call GET /v1/stock/85123A; expect_status 200 stock; conforms get /v1/stock/{sku} stock
+
+call POST /v1/supply '{"id":"PO-1","sku":"85123A","location":"UK1","qty":4,"expected_date":"2030-01-10"}'
+expect_status 201 supply; conforms post /v1/supply supply
+call GET /v1/supply/PO-1; expect_status 200 "get supply"; conforms get /v1/supply/{id} "get supply"
+
+call POST /v1/orders '{"id":"o-1","channel":"web","region":"UK","customer":{"ref":"c1","contact":"a@example.com"},"lines":[{"sku":"85123A","qty":7,"price":255},{"sku":"NOPE","qty":1}]}'
+expect_status 201 "place order"; conforms post /v1/orders "place order"
+expect '.lines[0].status == "partially_allocated" and .lines[0].allocated[0].qty == 5 and .lines[0].backordered[0].qty == 2 and .lines[0].backordered[0].supply == "PO-1"' "in stock then backorder on supply"
+expect '.lines[1].status == "rejected" and .lines[1].rejected.reason == "unknown_sku"' "unknown sku is a decision, not an error"
+first=$(cat "$WORK/body")
+call POST /v1/orders '{ "lines":[{"qty":7,"sku":"85123A","price":255},{"sku":"NOPE","qty":1}], "customer":{"contact":"a@example.com","ref":"c1"},"region":"UK","channel":"web","id":"o-1"}'
+expect_status 200 "idempotent retry"; conforms post /v1/orders "idempotent retry"
+[ "$(cat "$WORK/body")" = "$first" ] || fail "a retry must return the first answer"
+call POST /v1/orders '{"id":"o-1","channel":"web","region":"UK","lines":[{"sku":"85123A","qty":3}]}'
+expect_error 409 idempotency_conflict id "same id, other body"
+call GET /v1/orders/o-1; expect_status 200 "get order"; conforms get /v1/orders/{id} "get order"
+
+call POST /v1/supply/PO-1/receipts '{"qty":4}'
+expect_status 200 receipt; conforms post /v1/supply/{id}/receipts receipt
+expect '.allocated_to == [{"order":"o-1","line":1,"qty":2}] and .to_stock == 2' "receipt fills the backorder first"
+call POST /v1/orders/o-1/shipments '{"location":"UK1","lines":[{"line":1,"qty":7}]}'
+expect_status 200 shipment; conforms post /v1/orders/{id}/shipments shipment
+expect '.lines[0].shipped == 7 and .status == "shipped"' "shipped"
+call POST /v1/orders/o-1/cancel ''
+expect_status 200 "cancel with nothing open"; conforms post /v1/orders/{id}/cancel "cancel"
+expect '.cancelled_now == 0' "cancelling nothing says so"
+
+call GET '/v1/availability?channel=web&sku=85123A&sku=UNKNOWN&qty=1&region=UK'
+expect_status 200 availability; conforms get /v1/availability availability
+expect '.items[0].status == "in_stock" and .items[0].available == 2 and .items[1].status == "unknown_sku"' "availability"
+call POST /v1/clock '{"at":"2031-01-01T00:00:00Z"}'
+expect_status 200 clock; conforms post /v1/clock clock
+call GET '/v1/events?after=0&limit=1000'
+expect_status 200 events; conforms get /v1/events events
+expect '[.events[].type] | index("order.created") != null and index("line.backordered") != null and index("supply.received") != null and index("stock.changed") != null' "events of the story"
+expect '[.events[].seq] == ([.events[].seq] | sort) and (.events | length) == (.events[-1].seq)' "events are gap-free in commit order"
+
+# Bad input: 4xx naming the field, never a 5xx, and nothing changes.
+call GET /v1/stock/85123A; before=$(cat "$WORK/body")
+call POST /v1/orders '{"id":"o-2","channel":"web","lines":[{"sku":"85123A","qty":1}'
+expect_error 400 invalid_json null "malformed JSON"
+call POST /v1/orders '[1,2]'
+expect_error 400 invalid_json null "not an object"
+call POST /v1/orders '{"channel":"web","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 missing_field id "missing id"
+call POST /v1/orders '{"id":"o-2","channel":"web","lines":[{"sku":"85123A","qty":"1"}]}'
+expect_error 422 invalid_field 'lines[0].qty' "qty as a string"
+call POST /v1/orders '{"id":"o-2","channel":"web","lines":[{"sku":"85123A","qty":1.5}]}'
+expect_error 422 invalid_field 'lines[0].qty' "decimal quantity (B47, B49)"
+call POST /v1/orders '{"id":"o-2","channel":"web","lines":[{"sku":"85123A","qty":0}]}'
+expect_error 422 invalid_field 'lines[0].qty' "zero quantity"
+call POST /v1/orders '{"id":"o-2","channel":"web","lines":[{"sku":"85123A","qty":-3}]}'
+expect_error 422 invalid_field 'lines[0].qty' "negative quantity"
+call POST /v1/orders '{"id":"o-2","channel":"web","lines":[{"sku":"85123A","qty":99999999999999999999}]}'
+[ "${STATUS:0:1}" = 4 ] || fail "huge number: status $STATUS"
+call POST /v1/orders '{"id":"o-2","channel":"web","lines":[]}'
+expect_error 422 invalid_field lines "no lines"
+call POST /v1/orders '{"id":"o-2","channel":"nope","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 invalid_field channel "unknown channel"
+call POST /v1/orders '{"id":"","channel":"web","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 invalid_field id "empty id"
+call POST /v1/orders "{\"id\":\"o-2\",\"channel\":\"web\",\"lines\":[$(printf '{"sku":"A","qty":1},%.0s' $(seq 1 1000)){\"sku\":\"A\",\"qty\":1}]}"
+expect_error 422 limit_exceeded lines "too many lines"
+head -c 2000000 /dev/zero | tr '\0' 'x' >"$WORK/big"
+STATUS=$(curl -sS -o "$WORK/body" -w '%{http_code}' -X POST "$BASE/v1/orders" -H 'Content-Type: application/json' --data-binary @"$WORK/big")
+expect_error 413 too_large null "oversized body"
+call POST /v1/stock/adjustments '{"sku":"85123A","location":"UK1","delta":-100}'
+expect_error 422 invalid_field delta "adjustment below zero"
+call POST /v1/stock/adjustments '{"sku":"85123A","location":"UK1","set":1,"unavailable":5}'
+expect_error 422 invalid_field unavailable "unavailable above on_hand"
+call POST /v1/stock/adjustments '{"sku":"85123A","location":"UK1","delta":1,"set":1}'
+expect_error 422 invalid_field set "delta and set together"
+call POST /v1/supply '{"id":"PO-2","sku":"85123A","location":"UK1","qty":4,"expected_date":"2030-02-30"}'
+expect_error 422 invalid_field expected_date "impossible date"
+call POST /v1/supply/PO-404/receipts '{"qty":1}'
+expect_error 404 unknown_supply null "receipt of unknown supply"
+call POST /v1/supply/PO-1/receipts '{"qty":1}'
+expect_error 409 supply_closed null "receipt of received supply"
+call POST /v1/orders/nope/shipments '{"location":"UK1","lines":[{"line":1,"qty":1}]}'
+expect_error 404 not_found null "ship unknown order"
+call PUT /v1/locations/EU1 '{"timezone":"Mars/Olympus"}'
+expect_error 422 invalid_field timezone "unknown time zone"
+call PUT /v1/items/X '{"policy":"sometimes"}'
+expect_error 422 invalid_field policy "unknown policy"
+call GET '/v1/availability?sku=85123A'
+expect_error 422 missing_field channel "availability without channel"
+call GET "/v1/availability?channel=web$(printf '&sku=S%d' $(seq 1 1001))"
+expect_error 413 too_large sku "too many skus"
+call GET '/v1/availability?channel=web&sku=85123A&qty=0'
+expect_error 422 invalid_field qty "qty 0"
+call DELETE /v1/orders/o-1
+[ "$STATUS" = 405 ] || fail "DELETE on an order: status $STATUS"
+call GET /v1/nothing; expect_status 404 "unknown path"
+call GET /v1/stock/85123A
+[ "$(cat "$WORK/body")" = "$before" ] || fail "bad input changed the stock"
+
+stop_server
+finish
