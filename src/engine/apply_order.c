@@ -136,6 +136,19 @@ static enum oms_err find_line(struct oms_writer *w, struct oms_command *cmd, uin
     return OMS_OK;
 }
 
+/* A line's promise is the day its last open unit ships: after units leave it (cancelled,
+ * shipped), the rest may ship earlier. */
+static void refresh_promise(struct oms_line *l)
+{
+    l->promise_day = OMS_DAY_NONE;
+    for (uint32_t a = 0; a < l->allocs_count; a++) {
+        if (l->allocs[a].ship_day > l->promise_day) l->promise_day = l->allocs[a].ship_day;
+    }
+    for (uint32_t p = 0; p < l->pegs_count; p++) {
+        if (l->pegs[p].promise_day > l->promise_day) l->promise_day = l->pegs[p].promise_day;
+    }
+}
+
 static oms_qty open_qty(const struct oms_line *line)
 {
     return oms_line_allocated(line) + oms_line_backordered(line);
@@ -184,14 +197,7 @@ enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *c
         OMS_ASSERT(released == want[k]);
         state->lines[line].cancelled += released;
         c->cancelled += released;
-        struct oms_line *l = &state->lines[line];
-        l->promise_day = OMS_DAY_NONE;
-        for (uint32_t a = 0; a < l->allocs_count; a++) {
-            if (l->allocs[a].ship_day > l->promise_day) l->promise_day = l->allocs[a].ship_day;
-        }
-        for (uint32_t p = 0; p < l->pegs_count; p++) {
-            if (l->pegs[p].promise_day > l->promise_day) l->promise_day = l->pegs[p].promise_day;
-        }
+        refresh_promise(&state->lines[line]);
         emit_line(w, "line.cancelled", line, released);
         oms__save_line(w, line);
         /* Freed units go to the waiting backorders first (rule 3). */
@@ -255,10 +261,8 @@ enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd
         oms__move(w, line->item, location, OMS_ON_HAND, level->on_hand - want[k], "shipment",
                   o->id);
         line->shipped += want[k];
-        if (line->allocs_count + line->pegs_count == 0) {
-            oms_state_queue_remove(state, index);
-            line->promise_day = OMS_DAY_NONE;
-        }
+        if (line->allocs_count + line->pegs_count == 0) oms_state_queue_remove(state, index);
+        refresh_promise(line);
         emit_line(w, "line.shipped", index, want[k]);
         oms__save_line(w, index);
     }

@@ -26,6 +26,16 @@ static enum oms_err find_level(struct oms_writer *w, struct oms_command *cmd, co
     return OMS_OK;
 }
 
+static void emit_short(struct oms_writer *w, uint32_t item, uint32_t location, oms_qty qty)
+{
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "sku", w->state.items[item].sku);
+    oms_jsonw_str(&json, "location", w->state.locations[location].code);
+    oms_jsonw_int(&json, "short", qty);
+    oms__emit(w, "stock.short", w->state.items[item].sku, oms_jsonw_end(&json));
+}
+
 enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
 {
     const struct oms_cmd_adjust *c = &cmd->u.adjust;
@@ -72,8 +82,13 @@ enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
     oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, NULL);
     if (c->has_safety) oms__move(w, item, location, OMS_SAFETY, c->safety, reason, NULL);
     level = &w->state.items[item].levels[location];
-    if (oms_stock_free(level) < 0) oms__cover_shortage(w, item, location);
     w->cause = c->is_set ? "stock count" : "stock adjustment";
+    if (oms_stock_free(level) < 0) {
+        /* Rule 3b resolves the shortage at once, so the stock events at the end of the command
+         * never see it: report it here, as the count or damage report left it. */
+        emit_short(w, item, location, oms_stock_short(level));
+        oms__cover_shortage(w, item, location);
+    }
     oms__repeg(w, item, OMS_NONE);
     cmd->status = 200;
     cmd->result_index = item;

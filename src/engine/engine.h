@@ -223,7 +223,7 @@ struct oms_availability {
     oms_day release_day; /* For preorders. */
     uint32_t locations_count;
     struct {
-        char code[OMS_CODE_BYTES_MAX];
+        char code[OMS_CODE_BYTES_MAX + 1];
         oms_qty available;
     } locations[OMS_LOCATIONS_MAX];
 };

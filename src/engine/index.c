@@ -32,7 +32,7 @@ struct snap_item {
 };
 
 struct snap_location {
-    char code[OMS_CODE_BYTES_MAX];
+    char code[OMS_CODE_BYTES_MAX + 1];
     struct oms_plan_location plan; /* free unset. */
     oms_day today;
     int32_t handling_days;
@@ -40,7 +40,7 @@ struct snap_location {
 };
 
 struct snap_channel {
-    char code[OMS_CODE_BYTES_MAX];
+    char code[OMS_CODE_BYTES_MAX + 1];
     uint64_t visible;
     uint32_t first_location;
     oms_qty buffer;

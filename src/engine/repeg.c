@@ -178,6 +178,21 @@ static void emit_allocated(struct oms_writer *w, uint32_t index, oms_qty qty)
     oms__emit(w, "line.allocated", w->state.orders[line->order].id, oms_jsonw_end(&json));
 }
 
+/* Rule 3b: units a shortage took from a line's allocation, now backordered on it. */
+static void emit_backordered(struct oms_writer *w, uint32_t index, oms_qty qty)
+{
+    const struct oms_line *line = &w->state.lines[index];
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
+    oms_jsonw_int(&json, "line", line->line_no);
+    oms_jsonw_str(&json, "sku", line->sku);
+    oms_jsonw_int(&json, "qty", qty);
+    oms_jsonw_int(&json, "allocated", oms_line_allocated(line));
+    oms_jsonw_str(&json, "reason", w->cause);
+    oms__emit(w, "line.backordered", w->state.orders[line->order].id, oms_jsonw_end(&json));
+}
+
 static bool pegs_equal(const struct oms_line_peg *a, uint32_t a_count,
                        const struct oms_line_peg *b, uint32_t b_count)
 {
@@ -309,14 +324,17 @@ void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t loc
     for (uint32_t q = item->queue_count; q > 0 && missing > 0; q--) {
         uint32_t index = item->queue[q - 1];
         struct oms_line *line = &state->lines[index];
+        oms_qty taken = 0;
         for (uint32_t a = line->allocs_count; a > 0 && missing > 0; a--) {
             struct oms_line_alloc *alloc = &line->allocs[a - 1];
             if (alloc->location != location) continue;
             oms_qty take = alloc->qty < missing ? alloc->qty : missing;
-            oms__move(w, item_index, location, OMS_ALLOCATED, item->levels[location].allocated - take,
-                      "shortage", state->orders[line->order].id);
+            oms__move(w, item_index, location, OMS_ALLOCATED,
+                      item->levels[location].allocated - take, "shortage",
+                      state->orders[line->order].id);
             alloc->qty -= take;
             missing -= take;
+            taken += take;
             if (alloc->qty == 0) line->allocs[a - 1] = line->allocs[--line->allocs_count];
             /* The units stay on the line as backordered (the sale was accepted); the re-run
              * that follows gives them a source and a promise. */
@@ -325,6 +343,8 @@ void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t loc
             line->pegs[line->pegs_count++] =
                 (struct oms_line_peg){OMS_NONE, false, take, line->promise_day};
         }
+        if (taken == 0) continue;
+        emit_backordered(w, index, taken);
         oms__save_line(w, index);
     }
     OMS_ASSERT(missing == 0);

@@ -16,9 +16,10 @@ def errors($root; $schema; $at):
     elif $s.type == "object" then
       if type != "object" then "\($at) is not an object"
       else
-        (. as $o | ($s.required // [])[] | select(($o | has(.)) | not) | "\($at).\(.) is missing"),
-        (. as $o | ($s.properties // {}) | to_entries[] | select($o | has(.key))
-          | . as $p | $o[$p.key] | errors($root; $p.value; "\($at).\($p.key)"))
+        (. as $o | ($s.required // [])[] | . as $k | select($o | has($k) | not)
+          | "\($at).\($k) is missing"),
+        (. as $o | ($s.properties // {}) | to_entries[] | . as $p | select($o | has($p.key))
+          | $o[$p.key] | errors($root; $p.value; "\($at).\($p.key)"))
       end
     elif $s.type == "array" then
       if type != "array" then "\($at) is not an array"

@@ -1,0 +1,549 @@
+/*
+ * import_kinds.c - the four CSV kinds of `oms import` (items, locations, stock, supply): their
+ * columns, one parser per column (syntax and range of a cell, the same bounds the HTTP API
+ * enforces), the per-row and per-file keys, and the check of every row against the engine's
+ * state, run as a READ command on the writer thread.
+ */
+#include "base/platform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/assert.h"
+#include "base/csv.h"
+#include "cli/import.h"
+#include "core/calendar.h"
+#include "engine/clock.h"
+#include "engine/tz.h"
+#include "store/model.h"
+
+#define NAME_BYTES_MAX 256
+#define PRIORITY_MAX 1000000
+
+/* --- Cell helpers --- */
+
+static const char *keep(struct import_row *row, const char *text)
+{
+    OMS_ASSERT(row->texts_count < IMPORT_TEXTS_MAX);
+    char *copy = cli_xstrdup(text);
+    row->texts[row->texts_count++] = copy;
+    return copy;
+}
+
+/* An identifier: 1 to max - 1 bytes (room for the NUL the model keeps), no control bytes. */
+static bool check_id(const char *text, size_t max, char *why, size_t len)
+{
+    if (strlen(text) >= max) {
+        snprintf(why, len, "longer than %zu bytes", max - 1);
+        return false;
+    }
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            snprintf(why, len, "contains a control character");
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool whole(const char *text, int64_t min, int64_t max, int64_t *out, char *why,
+                  size_t len)
+{
+    if (oms_parse_int64(text, min, max, out)) return true;
+    int64_t any;
+    if (oms_parse_int64(text, INT64_MIN, INT64_MAX, &any)) {
+        snprintf(why, len, "%s is %s %lld", text, any < min ? "below" : "above",
+                 (long long)(any < min ? min : max));
+    } else {
+        snprintf(why, len, "'%s' is not a whole number", text);
+    }
+    return false;
+}
+
+static bool is_none(const char *text) { return strcasecmp(text, "none") == 0; }
+
+static bool date(const char *text, oms_day *out, char *why, size_t len)
+{
+    if (oms_day_parse(text, out) && *out >= oms_day_from_ymd(1900, 1, 1) &&
+        *out <= oms_day_from_ymd(9000, 12, 31)) {
+        return true;
+    }
+    snprintf(why, len, "'%s' is not a date YYYY-MM-DD between 1900 and 9000", text);
+    return false;
+}
+
+/* --- items --- */
+
+#define ITEM(row) (&(row)->cmd.u.item)
+
+static bool item_sku(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_SKU_BYTES_MAX, why, n)) return false;
+    ITEM(r)->sku = keep(r, t);
+    return true;
+}
+
+static bool item_name(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (strlen(t) > NAME_BYTES_MAX) {
+        snprintf(why, n, "longer than %d bytes", NAME_BYTES_MAX);
+        return false;
+    }
+    ITEM(r)->name = keep(r, t);
+    ITEM(r)->fields |= OMS_F_NAME;
+    return true;
+}
+
+static bool item_price(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!oms_parse_money_minor(t, &ITEM(r)->price_minor) || ITEM(r)->price_minor < 0) {
+        snprintf(why, n, "'%s' is not a price like 2.55", t);
+        return false;
+    }
+    ITEM(r)->fields |= OMS_F_PRICE;
+    return true;
+}
+
+static bool item_currency(struct import_row *r, const char *t, char *why, size_t n)
+{
+    bool ok = strlen(t) == 3;
+    for (int i = 0; ok && i < 3; i++) ok = t[i] >= 'A' && t[i] <= 'Z';
+    if (!ok) {
+        snprintf(why, n, "'%s' is not a three-letter ISO 4217 code like GBP", t);
+        return false;
+    }
+    ITEM(r)->currency = keep(r, t);
+    ITEM(r)->fields |= OMS_F_CURRENCY;
+    return true;
+}
+
+static bool item_policy(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!oms_policy_parse(t, &ITEM(r)->policy)) {
+        snprintf(why, n, "'%s' is not deny, backorder or preorder", t);
+        return false;
+    }
+    ITEM(r)->fields |= OMS_F_POLICY;
+    return true;
+}
+
+static bool item_backorder_limit(struct import_row *r, const char *t, char *why, size_t n)
+{
+    ITEM(r)->backorder_limit = -1;
+    if (!is_none(t) && !whole(t, 0, OMS_QTY_MAX, &ITEM(r)->backorder_limit, why, n)) return false;
+    ITEM(r)->fields |= OMS_F_BACKORDER_LIMIT;
+    return true;
+}
+
+static bool item_lead_time(struct import_row *r, const char *t, char *why, size_t n)
+{
+    int64_t days = -1;
+    if (!is_none(t) && !whole(t, 0, OMS_LEAD_TIME_DAYS_MAX, &days, why, n)) return false;
+    ITEM(r)->lead_time_days = (int32_t)days;
+    ITEM(r)->fields |= OMS_F_LEAD_TIME;
+    return true;
+}
+
+static bool item_low_stock(struct import_row *r, const char *t, char *why, size_t n)
+{
+    ITEM(r)->low_stock_threshold = -1;
+    if (!is_none(t) && !whole(t, 0, OMS_QTY_MAX, &ITEM(r)->low_stock_threshold, why, n)) {
+        return false;
+    }
+    ITEM(r)->fields |= OMS_F_LOW_STOCK;
+    return true;
+}
+
+static bool item_min_order_qty(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!whole(t, 1, OMS_QTY_MAX, &ITEM(r)->min_order_qty, why, n)) return false;
+    ITEM(r)->fields |= OMS_F_MIN_ORDER_QTY;
+    return true;
+}
+
+static bool item_release_date(struct import_row *r, const char *t, char *why, size_t n)
+{
+    ITEM(r)->release_day = OMS_DAY_NONE;
+    if (!is_none(t) && !date(t, &ITEM(r)->release_day, why, n)) return false;
+    ITEM(r)->fields |= OMS_F_RELEASE_DATE;
+    return true;
+}
+
+static bool item_allow_split(struct import_row *r, const char *t, char *why, size_t n)
+{
+    static const char *const yes[] = {"true", "yes", "1"}, *const no[] = {"false", "no", "0"};
+    for (int i = 0; i < 3; i++) {
+        if (strcasecmp(t, yes[i]) == 0 || strcasecmp(t, no[i]) == 0) {
+            ITEM(r)->allow_split = strcasecmp(t, yes[i]) == 0;
+            ITEM(r)->fields |= OMS_F_ALLOW_SPLIT;
+            return true;
+        }
+    }
+    snprintf(why, n, "'%s' is not true or false", t);
+    return false;
+}
+
+static const struct import_column item_columns[] = {
+    {"sku", true, item_sku},
+    {"name", false, item_name},
+    {"price", false, item_price},
+    {"currency", false, item_currency},
+    {"policy", false, item_policy},
+    {"backorder_limit", false, item_backorder_limit},
+    {"lead_time_days", false, item_lead_time},
+    {"low_stock_threshold", false, item_low_stock},
+    {"min_order_qty", false, item_min_order_qty},
+    {"release_date", false, item_release_date},
+    {"allow_split", false, item_allow_split},
+};
+
+static void item_key(const struct import_row *r, char *out, size_t len)
+{
+    snprintf(out, len, "%s", r->cmd.u.item.sku);
+}
+
+/* --- locations --- */
+
+#define LOC(row) (&(row)->cmd.u.location)
+
+static bool loc_code(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_CODE_BYTES_MAX, why, n)) return false;
+    LOC(r)->code = keep(r, t);
+    return true;
+}
+
+static bool loc_name(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (strlen(t) > NAME_BYTES_MAX) {
+        snprintf(why, n, "longer than %d bytes", NAME_BYTES_MAX);
+        return false;
+    }
+    LOC(r)->name = keep(r, t);
+    LOC(r)->fields |= OMS_F_NAME;
+    return true;
+}
+
+static bool loc_kind(struct import_row *r, const char *t, char *why, size_t n)
+{
+    static const char *const kinds[] = {"warehouse", "store", "dc"};
+    for (int k = 0; k < 3; k++) {
+        if (strcmp(t, kinds[k]) == 0) {
+            LOC(r)->kind = (enum oms_location_kind)k;
+            LOC(r)->fields |= OMS_F_KIND;
+            return true;
+        }
+    }
+    snprintf(why, n, "'%s' is not warehouse, store or dc", t);
+    return false;
+}
+
+static bool loc_region(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_CODE_BYTES_MAX, why, n)) return false;
+    LOC(r)->region = keep(r, t);
+    LOC(r)->fields |= OMS_F_REGION;
+    return true;
+}
+
+static bool loc_priority(struct import_row *r, const char *t, char *why, size_t n)
+{
+    int64_t v;
+    if (!whole(t, 1, PRIORITY_MAX, &v, why, n)) return false;
+    LOC(r)->priority = (int32_t)v;
+    LOC(r)->fields |= OMS_F_PRIORITY;
+    return true;
+}
+
+static bool loc_timezone(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (strlen(t) > 64 || !oms_tz_valid(t)) {
+        snprintf(why, n, "'%s' is not a time zone like Europe/London", t);
+        return false;
+    }
+    LOC(r)->timezone = keep(r, t);
+    LOC(r)->fields |= OMS_F_TIMEZONE;
+    return true;
+}
+
+static bool loc_handling(struct import_row *r, const char *t, char *why, size_t n)
+{
+    int64_t v;
+    if (!whole(t, 0, OMS_HANDLING_DAYS_MAX, &v, why, n)) return false;
+    LOC(r)->handling_days = (int32_t)v;
+    LOC(r)->fields |= OMS_F_HANDLING;
+    return true;
+}
+
+/* "mon tue wed thu fri" (spaces or commas between days, any case). */
+static bool loc_working_days(struct import_row *r, const char *t, char *why, size_t n)
+{
+    static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    uint32_t mask = 0;
+    for (const char *p = t; *p;) {
+        size_t len = strcspn(p, " ,");
+        uint32_t bit = 0;
+        for (uint32_t k = 0; len == 3 && k < 7; k++) {
+            if (strncasecmp(p, names[k], 3) == 0) bit = 1u << k;
+        }
+        if (len > 0 && !bit) {
+            snprintf(why, n, "'%.*s' is not a day (mon tue wed thu fri sat sun)", (int)len, p);
+            return false;
+        }
+        mask |= bit;
+        p += len;
+        p += strspn(p, " ,");
+    }
+    if (mask == 0) {
+        snprintf(why, n, "no working day given");
+        return false;
+    }
+    LOC(r)->working_mask = mask;
+    LOC(r)->fields |= OMS_F_WORKING_DAYS;
+    return true;
+}
+
+static const struct import_column location_columns[] = {
+    {"code", true, loc_code},         {"name", false, loc_name},
+    {"kind", false, loc_kind},        {"region", false, loc_region},
+    {"priority", false, loc_priority}, {"timezone", false, loc_timezone},
+    {"handling_days", false, loc_handling}, {"working_days", false, loc_working_days},
+};
+
+static void location_key(const struct import_row *r, char *out, size_t len)
+{
+    snprintf(out, len, "%s", r->cmd.u.location.code);
+}
+
+/* --- stock --- */
+
+#define ADJ(row) (&(row)->cmd.u.adjust)
+
+static bool stock_sku(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_SKU_BYTES_MAX, why, n)) return false;
+    ADJ(r)->sku = keep(r, t);
+    return true;
+}
+
+static bool stock_location(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_CODE_BYTES_MAX, why, n)) return false;
+    ADJ(r)->location = keep(r, t);
+    return true;
+}
+
+static bool stock_on_hand(struct import_row *r, const char *t, char *why, size_t n)
+{
+    return whole(t, 0, OMS_QTY_MAX, &ADJ(r)->set, why, n);
+}
+
+static bool stock_safety(struct import_row *r, const char *t, char *why, size_t n)
+{
+    ADJ(r)->has_safety = whole(t, 0, OMS_QTY_MAX, &ADJ(r)->safety, why, n);
+    return ADJ(r)->has_safety;
+}
+
+static bool stock_unavailable(struct import_row *r, const char *t, char *why, size_t n)
+{
+    ADJ(r)->has_unavailable = whole(t, 0, OMS_QTY_MAX, &ADJ(r)->unavailable, why, n);
+    return ADJ(r)->has_unavailable;
+}
+
+static const struct import_column stock_columns[] = {
+    {"sku", true, stock_sku},           {"location", true, stock_location},
+    {"on_hand", true, stock_on_hand},   {"safety", false, stock_safety},
+    {"unavailable", false, stock_unavailable},
+};
+
+static void stock_key(const struct import_row *r, char *out, size_t len)
+{
+    snprintf(out, len, "%s at %s", r->cmd.u.adjust.sku, r->cmd.u.adjust.location);
+}
+
+static void stock_check(struct import_row *r, struct cli_errors *errors)
+{
+    if (ADJ(r)->has_unavailable && ADJ(r)->unavailable > ADJ(r)->set) {
+        cli_error(errors, "row %llu, column unavailable: %lld is more than on_hand (%lld)",
+                  (unsigned long long)r->row, (long long)ADJ(r)->unavailable,
+                  (long long)ADJ(r)->set);
+        r->bad = true;
+    }
+}
+
+/* --- supply --- */
+
+#define SUP(row) (&(row)->cmd.u.supply)
+
+static bool supply_id(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_ID_BYTES_MAX, why, n)) return false;
+    SUP(r)->id = keep(r, t);
+    return true;
+}
+
+static bool supply_sku(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_SKU_BYTES_MAX, why, n)) return false;
+    SUP(r)->sku = keep(r, t);
+    return true;
+}
+
+static bool supply_location(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_CODE_BYTES_MAX, why, n)) return false;
+    SUP(r)->location = keep(r, t);
+    return true;
+}
+
+static bool supply_qty(struct import_row *r, const char *t, char *why, size_t n)
+{
+    return whole(t, 1, OMS_QTY_MAX, &SUP(r)->qty, why, n);
+}
+
+static bool supply_expected(struct import_row *r, const char *t, char *why, size_t n)
+{
+    return date(t, &SUP(r)->expected_day, why, n);
+}
+
+static const struct import_column supply_columns[] = {
+    {"id", true, supply_id},          {"sku", true, supply_sku},
+    {"location", true, supply_location}, {"qty", true, supply_qty},
+    {"expected_date", true, supply_expected},
+};
+
+static void supply_key(const struct import_row *r, char *out, size_t len)
+{
+    snprintf(out, len, "%s", r->cmd.u.supply.id);
+}
+
+/* --- The table --- */
+
+static const struct import_kind kinds[] = {
+    {"items", OMS_CMD_PUT_ITEM, item_columns, OMS_ARRAY_LEN(item_columns), "sku", item_key, NULL},
+    {"locations", OMS_CMD_PUT_LOCATION, location_columns, OMS_ARRAY_LEN(location_columns), "code",
+     location_key, NULL},
+    {"stock", OMS_CMD_ADJUST, stock_columns, OMS_ARRAY_LEN(stock_columns), "sku",
+     stock_key, stock_check},
+    {"supply", OMS_CMD_SUPPLY_CREATE, supply_columns, OMS_ARRAY_LEN(supply_columns), "id",
+     supply_key, NULL},
+};
+
+_Static_assert(OMS_ARRAY_LEN(item_columns) <= IMPORT_COLUMNS_MAX, "room for the item columns");
+
+const struct import_kind *import_kind_find(const char *name)
+{
+    for (size_t i = 0; i < OMS_ARRAY_LEN(kinds); i++) {
+        if (strcmp(kinds[i].name, name) == 0) return &kinds[i];
+    }
+    return NULL;
+}
+
+void import_row_init(struct import_row *row, const struct import_kind *kind, uint64_t number)
+{
+    memset(row, 0, sizeof *row);
+    row->row = number;
+    row->cmd.kind = kind->cmd_kind;
+    if (kind->cmd_kind == OMS_CMD_ADJUST) {
+        /* A count as of now: movements recorded after it are re-applied on top (rule 6). */
+        ADJ(row)->is_set = true;
+        ADJ(row)->as_of_ms = oms_now_ms();
+        ADJ(row)->reason = "import";
+    }
+}
+
+void import_row_release(struct import_row *row)
+{
+    for (uint32_t i = 0; i < row->texts_count; i++) free(row->texts[i]);
+    row->texts_count = 0;
+}
+
+/* --- Against the engine's state (writer thread) --- */
+
+struct state_check {
+    const struct import_kind *kind;
+    struct import_row *rows;
+    size_t count;
+    struct cli_errors *errors;
+};
+
+static void check_refs(struct state_check *c, const struct oms_state *state,
+                       const struct import_row *r, const char *sku, const char *location,
+                       uint32_t *item, uint32_t *loc)
+{
+    *item = oms_state_item(state, sku);
+    *loc = oms_state_location(state, location);
+    unsigned long long n = (unsigned long long)r->row;
+    if (*item == OMS_NONE) cli_error(c->errors, "row %llu, column sku: no item '%s'", n, sku);
+    if (*loc == OMS_NONE) {
+        cli_error(c->errors, "row %llu, column location: no location '%s'", n, location);
+    }
+}
+
+static void check_stock(struct state_check *c, const struct oms_state *state,
+                        const struct import_row *r)
+{
+    uint32_t item, loc;
+    check_refs(c, state, r, r->cmd.u.adjust.sku, r->cmd.u.adjust.location, &item, &loc);
+    if (item == OMS_NONE || loc == OMS_NONE || r->cmd.u.adjust.has_unavailable) return;
+    oms_qty unavailable = state->items[item].levels[loc].unavailable;
+    if (unavailable > r->cmd.u.adjust.set) {
+        cli_error(c->errors, "row %llu, column on_hand: %lld is below the %lld units held "
+                  "unavailable there; give unavailable too", (unsigned long long)r->row,
+                  (long long)r->cmd.u.adjust.set, (long long)unavailable);
+    }
+}
+
+static void check_supply(struct state_check *c, const struct oms_state *state,
+                         const struct import_row *r, uint32_t *open_lines)
+{
+    uint32_t item, loc;
+    const struct oms_cmd_supply *s = &r->cmd.u.supply;
+    if (oms_state_supply(state, s->id) != OMS_NONE) {
+        cli_error(c->errors, "row %llu, column id: supply '%s' exists already",
+                  (unsigned long long)r->row, s->id);
+    }
+    check_refs(c, state, r, s->sku, s->location, &item, &loc);
+    if (item == OMS_NONE) return;
+    if (open_lines[item] == 0) open_lines[item] = state->items[item].supplies_count;
+    if (++open_lines[item] == OMS_SUPPLIES_MAX + 1) {
+        cli_error(c->errors, "row %llu, column sku: item '%s' would have more than %d open "
+                  "supply lines (supplies_per_item_max)", (unsigned long long)r->row, s->sku,
+                  OMS_SUPPLIES_MAX);
+    }
+}
+
+static void check_state(void *ctx, const struct oms_state *state)
+{
+    struct state_check *c = ctx;
+    uint32_t *open_lines = cli_xcalloc(state->items_count, sizeof *open_lines);
+    uint32_t locations = state->locations_count;
+    for (size_t i = 0; i < c->count; i++) {
+        const struct import_row *r = &c->rows[i];
+        if (r->bad) continue;
+        switch (c->kind->cmd_kind) {
+        case OMS_CMD_ADJUST: check_stock(c, state, r); break;
+        case OMS_CMD_SUPPLY_CREATE: check_supply(c, state, r, open_lines); break;
+        case OMS_CMD_PUT_LOCATION:
+            if (oms_state_location(state, r->cmd.u.location.code) == OMS_NONE &&
+                ++locations == OMS_LOCATIONS_MAX + 1) {
+                cli_error(c->errors, "row %llu, column code: more than %d locations "
+                          "(locations_max)", (unsigned long long)r->row, OMS_LOCATIONS_MAX);
+            }
+            break;
+        default: break; /* Items refer to nothing. */
+        }
+    }
+    free(open_lines);
+}
+
+bool import_check_state(struct oms_engine *engine, const struct import_kind *kind,
+                        struct import_row *rows, size_t count, struct cli_errors *errors)
+{
+    struct state_check check = {kind, rows, count, errors};
+    enum oms_err err = cli_read(engine, check_state, &check);
+    if (err) fprintf(stderr, "oms: cannot read the engine's state: %s\n", oms_err_message(err));
+    return err == OMS_OK;
+}
