@@ -177,6 +177,7 @@ void oms_line_counts_get(const struct oms_line *line, struct oms_line_counts *co
 bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
 {
     bool ok = true;
+    uint32_t *open_lines = NULL;
     size_t levels = (size_t)state->items_count * state->locations_count;
     oms_qty *allocated = calloc(levels ? levels : 1, sizeof *allocated);
     oms_qty *pegged = calloc(state->supplies_count ? state->supplies_count : 1, sizeof *pegged);
@@ -197,8 +198,18 @@ bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
             if (line->pegs[k].supply != OMS_NONE) pegged[line->pegs[k].supply] += line->pegs[k].qty;
         }
     }
+    open_lines = calloc(state->items_count ? state->items_count : 1, sizeof *open_lines);
+    OMS_ASSERT(open_lines != NULL);
+    for (uint32_t i = 0; i < state->lines_count; i++) {
+        const struct oms_line *line = &state->lines[i];
+        if (line->item != OMS_NONE && line->allocs_count + line->pegs_count > 0) {
+            open_lines[line->item]++;
+        }
+    }
     for (uint32_t i = 0; i < state->items_count; i++) {
         const struct oms_item *item = &state->items[i];
+        CHECK(item->queue_count == open_lines[i], "queue of '%s' holds %u lines, %u are open",
+              item->sku, item->queue_count, open_lines[i]);
         CHECK(item->levels_count == state->locations_count, "item '%s' lacks levels", item->sku);
         for (uint32_t l = 0; l < state->locations_count; l++) {
             const struct oms_stock_level *level = &item->levels[l];
@@ -213,6 +224,10 @@ bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
             CHECK(line->item == i, "queue of '%s' holds a line of another item", item->sku);
             CHECK(oms_line_allocated(line) + oms_line_backordered(line) > 0,
                   "queue of '%s' holds a closed line", item->sku);
+            if (q > 0) {
+                CHECK(!oms_state_line_before(state, item->queue[q], item->queue[q - 1]),
+                      "queue of '%s' is out of order at %u", item->sku, q);
+            }
         }
     }
     for (uint32_t i = 0; i < state->supplies_count; i++) {
@@ -227,6 +242,7 @@ bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
         }
     }
 done:
+    free(open_lines);
     free(allocated);
     free(pegged);
     return ok;
