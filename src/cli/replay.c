@@ -295,7 +295,7 @@ static bool submit_order(struct replay *rp, const struct invoice *inv)
         const struct invoice_row *r = &inv->rows[i];
         if (r->klass != UCI_SALE) continue;
         memcpy(job->skus[n], r->code, sizeof job->skus[n]);
-        job->lines[n] = (struct oms_cmd_line){job->skus[n], r->qty, r->price_minor, false};
+        job->lines[n] = (struct oms_cmd_line){job->skus[n], r->qty, r->price_minor, false, false, 0};
         n++;
         if (job->customer) add_candidate(rp, order, n, r->code, job->customer);
     }

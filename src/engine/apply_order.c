@@ -70,6 +70,8 @@ static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, u
         line->ship_complete = c->lines[i].ship_complete;
         line->price_minor = c->lines[i].price_minor;
         line->promise_day = OMS_DAY_NONE;
+        line->first_promise_day = OMS_DAY_NONE;
+        line->latest_day = c->lines[i].has_latest ? c->lines[i].latest_day : OMS_DAY_NONE;
     }
     return index;
 }
@@ -101,6 +103,7 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
             oms__repeg(w, line->item, line_index);
         }
         line = &state->lines[line_index];
+        line->first_promise_day = line->promise_day;
         oms_qty allocated = oms_line_allocated(line), backordered = oms_line_backordered(line);
         if (allocated > 0) emit_line(w, "line.allocated", line_index, allocated);
         if (backordered > 0) emit_line(w, "line.backordered", line_index, backordered);

@@ -121,6 +121,7 @@ enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *
         .qty = c->qty,
         .expected_day = c->expected_day,
         .status = OMS_SUPPLY_OPEN,
+        .from_location = OMS_NONE,
     };
     oms_strmap_put(&state->supply_by_id, supply->id, index);
     struct oms_item *it = &state->items[item];

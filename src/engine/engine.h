@@ -133,6 +133,8 @@ struct oms_cmd_line {
     oms_qty qty;
     int64_t price_minor; /* -1: the item's price. */
     bool ship_complete;
+    bool has_latest;    /* The customer accepts promises up to latest_day only. */
+    oms_day latest_day;
 };
 
 struct oms_cmd_order {

@@ -56,6 +56,7 @@ void oms_route_post_order(struct oms_http_request *req)
             out[i].price_minor = -1;
         }
         oms_get_bool(&d, line, path, "ship_complete", false, &out[i].ship_complete);
+        out[i].has_latest = oms_get_date(&d, line, path, "latest_date", false, &out[i].latest_day);
     }
     c->lines = out;
     c->lines_count = (uint32_t)count;

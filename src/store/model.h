@@ -75,6 +75,7 @@ struct oms_channel {
     oms_qty buffer;
     bool allow_backorder;
     int32_t priority;
+    bool cancel_on_delay;    /* A delay past a line's latest_date cancels it (else holds it). */
     char **location_codes;   /* As given, for answers. */
     uint32_t location_codes_count;
 };
@@ -87,6 +88,8 @@ struct oms_supply {
     oms_day expected_day;
     enum oms_supply_status status;
     oms_qty pegged;   /* Units promised to backordered lines (derived, not stored). */
+    bool transfer;    /* A transfer from from_location rather than a purchase order. */
+    uint32_t from_location; /* OMS_NONE for purchase orders. */
 };
 
 struct oms_line_alloc {
@@ -116,6 +119,10 @@ struct oms_line {
     struct oms_line_peg *pegs;
     uint32_t pegs_count, pegs_cap;
     oms_day promise_day; /* OMS_DAY_NONE when nothing is open. */
+    oms_day first_promise_day; /* The first promise given (promise accuracy). */
+    oms_day latest_day;  /* The customer waits until this date at most; OMS_DAY_NONE: any. */
+    bool held;           /* A delay passed latest_day: waiting for the customer's answer. */
+    oms_qty returned;    /* Units returned, never more than shipped. */
 };
 
 struct oms_order {

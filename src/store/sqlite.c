@@ -53,18 +53,19 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_LOCATION] = "INSERT OR REPLACE INTO locations(idx, code, name, kind, region, priority,"
                     " timezone, handling_days, working_mask) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_CHANNEL] = "INSERT OR REPLACE INTO channels(idx, code, name, buffer, allow_backorder,"
-                   " priority, locations) VALUES(?,?,?,?,?,?,?)",
+                   " priority, locations, delay_policy) VALUES(?,?,?,?,?,?,?,?)",
     [ST_LEVEL] = "INSERT OR REPLACE INTO stock_levels(item, location, on_hand, allocated,"
                  " reserved, safety, unavailable) VALUES(?,?,?,?,?,?,?)",
     [ST_SUPPLY] = "INSERT OR REPLACE INTO supply(idx, id, item, location, qty, received,"
-                  " expected_day, status) VALUES(?,?,?,?,?,?,?,?)",
+                  " expected_day, status, kind, from_location) VALUES(?,?,?,?,?,?,?,?,?,?)",
     [ST_ORDER] = "INSERT INTO orders(idx, id, channel, region, customer_ref, contact, at_ms,"
                  " created_ms, first_line, lines_count, fingerprint, answer)"
                  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idx) DO UPDATE SET"
                  " customer_ref = excluded.customer_ref, contact = excluded.contact",
     [ST_LINE] = "INSERT OR REPLACE INTO lines(idx, order_idx, line_no, item, sku, qty, shipped,"
                 " cancelled, rejected, reason, ship_complete, price_minor, promise_day, allocs,"
-                " pegs) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " pegs, latest_day, held, returned, first_promise_day)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LEDGER] = "INSERT INTO ledger(at_ms, recorded_ms, sku, location, counter, before, after,"
                   " reason, ref) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_EVENT] = "INSERT INTO events(seq, type, at_ms, subject, data) VALUES(?,?,?,?,?)",
@@ -242,6 +243,15 @@ static void bind_text(sqlite3_stmt *stmt, int index, const char *text)
     }
 }
 
+static void bind_day(sqlite3_stmt *stmt, int index, oms_day day)
+{
+    if (day == OMS_DAY_NONE) {
+        sqlite3_bind_null(stmt, index);
+    } else {
+        sqlite3_bind_int64(stmt, index, day);
+    }
+}
+
 enum oms_err oms_store_save_item(struct oms_store *store, const struct oms_state *state,
                                  uint32_t index)
 {
@@ -257,11 +267,7 @@ enum oms_err oms_store_save_item(struct oms_store *store, const struct oms_state
     sqlite3_bind_int64(stmt, 8, item->lead_time_days);
     sqlite3_bind_int64(stmt, 9, item->low_stock_threshold);
     sqlite3_bind_int64(stmt, 10, item->min_order_qty);
-    if (item->release_day == OMS_DAY_NONE) {
-        sqlite3_bind_null(stmt, 11);
-    } else {
-        sqlite3_bind_int64(stmt, 11, item->release_day);
-    }
+    bind_day(stmt, 11, item->release_day);
     sqlite3_bind_int(stmt, 12, item->allow_split);
     return step_done(store, ST_ITEM);
 }
@@ -306,6 +312,7 @@ enum oms_err oms_store_save_channel(struct oms_store *store, const struct oms_st
     sqlite3_bind_int(stmt, 5, channel->allow_backorder);
     sqlite3_bind_int(stmt, 6, channel->priority);
     bind_text(stmt, 7, codes);
+    sqlite3_bind_int(stmt, 8, channel->cancel_on_delay);
     enum oms_err err = step_done(store, ST_CHANNEL);
     free(codes);
     return err;
@@ -339,6 +346,12 @@ enum oms_err oms_store_save_supply(struct oms_store *store, const struct oms_sta
     sqlite3_bind_int64(stmt, 6, supply->received);
     sqlite3_bind_int64(stmt, 7, supply->expected_day);
     sqlite3_bind_int(stmt, 8, (int)supply->status);
+    sqlite3_bind_int(stmt, 9, supply->transfer);
+    if (supply->from_location == OMS_NONE) {
+        sqlite3_bind_null(stmt, 10);
+    } else {
+        sqlite3_bind_int64(stmt, 10, supply->from_location);
+    }
     return step_done(store, ST_SUPPLY);
 }
 
@@ -422,13 +435,13 @@ enum oms_err oms_store_save_line(struct oms_store *store, const struct oms_state
     sqlite3_bind_int(stmt, 10, (int)line->reason);
     sqlite3_bind_int(stmt, 11, line->ship_complete);
     sqlite3_bind_int64(stmt, 12, line->price_minor);
-    if (line->promise_day == OMS_DAY_NONE) {
-        sqlite3_bind_null(stmt, 13);
-    } else {
-        sqlite3_bind_int64(stmt, 13, line->promise_day);
-    }
+    bind_day(stmt, 13, line->promise_day);
     bind_text(stmt, 14, allocs.data);
     bind_text(stmt, 15, pegs.data);
+    bind_day(stmt, 16, line->latest_day);
+    sqlite3_bind_int(stmt, 17, line->held);
+    sqlite3_bind_int64(stmt, 18, line->returned);
+    bind_day(stmt, 19, line->first_promise_day);
     enum oms_err err = step_done(store, ST_LINE);
     free(allocs.data);
     free(pegs.data);

@@ -27,6 +27,12 @@ static const char *col_text(sqlite3_stmt *row, int i)
     return text ? text : "";
 }
 
+static oms_day col_day(sqlite3_stmt *row, int i)
+{
+    return sqlite3_column_type(row, i) == SQLITE_NULL ? OMS_DAY_NONE
+                                                      : (oms_day)sqlite3_column_int64(row, i);
+}
+
 static enum oms_err each_row(sqlite3 *db, const char *sql, struct oms_state *state, row_fn fn)
 {
     sqlite3_stmt *stmt = NULL;
@@ -121,6 +127,7 @@ static enum oms_err load_channel(struct oms_state *state, sqlite3_stmt *row)
     c->buffer = sqlite3_column_int64(row, 3);
     c->allow_backorder = sqlite3_column_int(row, 4) != 0;
     c->priority = sqlite3_column_int(row, 5);
+    c->cancel_on_delay = sqlite3_column_int(row, 7) != 0;
     char *codes = oms_strdup(col_text(row, 6));
     uint32_t cap_codes = 0;
     for (char *save = NULL, *code = strtok_r(codes, "\n", &save); code;
@@ -160,6 +167,13 @@ static enum oms_err load_supply(struct oms_state *state, sqlite3_stmt *row)
     s->received = sqlite3_column_int64(row, 5);
     s->expected_day = (oms_day)sqlite3_column_int64(row, 6);
     s->status = (enum oms_supply_status)sqlite3_column_int(row, 7);
+    s->transfer = sqlite3_column_int(row, 8) != 0;
+    s->from_location = sqlite3_column_type(row, 9) == SQLITE_NULL
+                           ? OMS_NONE
+                           : (uint32_t)sqlite3_column_int64(row, 9);
+    if (s->from_location != OMS_NONE && s->from_location >= state->locations_count) {
+        return OMS_ECORRUPT;
+    }
     if (s->status == OMS_SUPPLY_OPEN) {
         struct oms_item *it = &state->items[item];
         oms_grow((void **)&it->supplies, &it->supplies_cap, it->supplies_count + 1,
@@ -242,9 +256,11 @@ static enum oms_err load_line(struct oms_state *state, sqlite3_stmt *row)
     l->reason = (enum oms_reject_reason)sqlite3_column_int(row, 9);
     l->ship_complete = sqlite3_column_int(row, 10) != 0;
     l->price_minor = sqlite3_column_int64(row, 11);
-    l->promise_day = sqlite3_column_type(row, 12) == SQLITE_NULL
-                         ? OMS_DAY_NONE
-                         : (oms_day)sqlite3_column_int64(row, 12);
+    l->promise_day = col_day(row, 12);
+    l->latest_day = col_day(row, 15);
+    l->held = sqlite3_column_int(row, 16) != 0;
+    l->returned = sqlite3_column_int64(row, 17);
+    l->first_promise_day = col_day(row, 18);
     state->lines_count++;
     long long values[OMS_PEGS_MAX * 4];
     int64_t n = parse_groups(col_text(row, 13), 3, values, OMS_LOCATIONS_MAX);
@@ -285,17 +301,20 @@ enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
         {"SELECT item, location, on_hand, allocated, reserved, safety, unavailable"
          " FROM stock_levels",
          load_level},
-        {"SELECT idx, code, name, buffer, allow_backorder, priority, locations FROM channels"
+        {"SELECT idx, code, name, buffer, allow_backorder, priority, locations, delay_policy"
+         " FROM channels"
          " ORDER BY idx",
          load_channel},
-        {"SELECT idx, id, item, location, qty, received, expected_day, status FROM supply"
+        {"SELECT idx, id, item, location, qty, received, expected_day, status, kind,"
+         " from_location FROM supply"
          " ORDER BY idx",
          load_supply},
         {"SELECT idx, id, channel, region, customer_ref, contact, at_ms, created_ms, first_line,"
          " lines_count, fingerprint FROM orders ORDER BY idx",
          load_order},
         {"SELECT idx, order_idx, line_no, item, sku, qty, shipped, cancelled, rejected, reason,"
-         " ship_complete, price_minor, promise_day, allocs, pegs FROM lines ORDER BY idx",
+         " ship_complete, price_minor, promise_day, allocs, pegs, latest_day, held, returned,"
+         " first_promise_day FROM lines ORDER BY idx",
          load_line},
     };
     for (size_t i = 0; i < OMS_ARRAY_LEN(steps); i++) {

@@ -59,6 +59,30 @@ static const char *const oms_sqlite_migrations[] = {
     "CREATE TABLE idempotency(key TEXT PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
     "  fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body BLOB,"
     "  created_ms INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 2: the supply and backorder lifecycle: transfers, a customer's consent to wait, returns,
+     * the first promise (for promise accuracy), a channel's answer to a delay beyond consent,
+     * timelines by subject, webhooks and their deliveries, back-in-stock subscriptions, and
+     * the last published status of an item per channel. */
+    "ALTER TABLE supply ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE supply ADD COLUMN from_location INTEGER;"
+    "ALTER TABLE lines ADD COLUMN latest_day INTEGER;"
+    "ALTER TABLE lines ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE lines ADD COLUMN returned INTEGER NOT NULL DEFAULT 0 CHECK(returned >= 0);"
+    "ALTER TABLE lines ADD COLUMN first_promise_day INTEGER;"
+    "ALTER TABLE channels ADD COLUMN delay_policy INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX events_by_subject ON events(subject, seq);"
+    "CREATE TABLE webhooks(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  id TEXT NOT NULL UNIQUE, url TEXT NOT NULL, secret TEXT NOT NULL, types TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, active INTEGER NOT NULL DEFAULT 1);"
+    "CREATE TABLE deliveries(webhook INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  shard INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL, next_ms INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL, last_error TEXT, PRIMARY KEY(webhook, seq)) WITHOUT ROWID;"
+    "CREATE TABLE subscriptions(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  item INTEGER NOT NULL, channel INTEGER NOT NULL, contact TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL, notified_ms INTEGER);"
+    "CREATE TABLE item_status(item INTEGER NOT NULL, channel INTEGER NOT NULL,"
+    "  shard INTEGER NOT NULL DEFAULT 0, status INTEGER NOT NULL, available INTEGER NOT NULL,"
+    "  PRIMARY KEY(item, channel)) WITHOUT ROWID;",
 };
 
 #endif

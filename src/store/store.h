@@ -18,7 +18,7 @@
 #include "base/platform.h"
 #include "store/model.h"
 
-#define OMS_SCHEMA_VERSION 1
+#define OMS_SCHEMA_VERSION 2
 
 struct oms_store;
 
