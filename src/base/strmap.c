@@ -71,3 +71,23 @@ void oms_strmap_put(struct oms_strmap *map, const char *key, uint32_t value)
     if (!slot->key) map->count++;
     *slot = (struct oms_strmap_slot){key, hash, value};
 }
+
+void oms_strmap_remove(struct oms_strmap *map, const char *key)
+{
+    if (map->capacity == 0) return;
+    size_t mask = map->capacity - 1;
+    struct oms_strmap_slot *slot = find(map->slots, map->capacity, key, oms_hash_string(key));
+    if (!slot->key) return;
+    size_t hole = (size_t)(slot - map->slots);
+    map->slots[hole].key = NULL;
+    map->count--;
+    /* Move back every later entry of the run whose home slot is not between the hole and it. */
+    for (size_t i = (hole + 1) & mask; map->slots[i].key; i = (i + 1) & mask) {
+        size_t home = map->slots[i].hash & mask;
+        bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+        if (stays) continue;
+        map->slots[hole] = map->slots[i];
+        map->slots[i].key = NULL;
+        hole = i;
+    }
+}

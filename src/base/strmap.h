@@ -26,6 +26,8 @@ void oms_strmap_release(struct oms_strmap *map);
 bool oms_strmap_get(const struct oms_strmap *map, const char *key, uint32_t *value);
 /* Inserts or replaces. Aborts on out of memory (maps grow with master data, not requests). */
 void oms_strmap_put(struct oms_strmap *map, const char *key, uint32_t value);
+/* Removes key when present (backward-shift deletion: no tombstones, probes stay short). */
+void oms_strmap_remove(struct oms_strmap *map, const char *key);
 uint64_t oms_hash_string(const char *key);
 
 #endif

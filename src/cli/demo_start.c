@@ -422,8 +422,9 @@ static size_t build_jobs(const struct demo_start *start, struct setup_job *jobs)
     for (size_t i = 0; i < start->pos_count; i++) {
         const struct demo_po *po = &start->pos[i];
         jobs[n].cmd.kind = OMS_CMD_SUPPLY_CREATE;
-        jobs[n].cmd.u.supply = (struct oms_cmd_supply){po->id, po->sku, "UK1", po->qty,
-                                                       po->expected_day};
+        jobs[n].cmd.u.supply = (struct oms_cmd_supply){
+            .id = po->id, .sku = po->sku, .location = "UK1", .qty = po->qty,
+            .expected_day = po->expected_day};
         snprintf(jobs[n++].what, sizeof jobs[0].what, "purchase order %s", po->id);
     }
     return n;

@@ -136,6 +136,14 @@ enum oms_err oms__apply_put_location(struct oms_writer *w, struct oms_command *c
     (void)oms__refresh_days(w);
     oms__must(oms_store_save_location(w->store, state, index), "save a location");
     w->master_dirty = true;
+    if (!created) {
+        /* Handling days, working days, zone, priority and region move promises and sourcing:
+         * waiting lines are planned again and hear of any date that moved. */
+        w->cause = "location settings changed";
+        for (uint32_t i = 0; i < state->items_count; i++) {
+            if (state->items[i].queue_count > 0) oms__repeg(w, i, OMS_NONE);
+        }
+    }
     cmd->status = created ? 201 : 200;
     cmd->result_index = index;
     return OMS_OK;
@@ -207,6 +215,7 @@ enum oms_err oms__apply_put_channel(struct oms_writer *w, struct oms_command *cm
     if (c->fields & OMS_F_BUFFER) ch->buffer = c->buffer;
     if (c->fields & OMS_F_ALLOW_BACKORDER) ch->allow_backorder = c->allow_backorder;
     if (c->fields & OMS_F_PRIORITY) ch->priority = c->priority;
+    if (c->fields & OMS_F_DELAY_POLICY) ch->cancel_on_delay = c->cancel_on_delay;
     oms_state_refresh_ranks(state);
     if (reorder) resort_queues(state);
     oms__must(oms_store_save_channel(w->store, state, index), "save a channel");

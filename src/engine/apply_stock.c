@@ -105,6 +105,19 @@ enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *
     uint32_t item, location;
     enum oms_err err = find_level(w, cmd, c->sku, c->location, &item, &location);
     if (err) return err;
+    uint32_t from = OMS_NONE;
+    if (c->from) {
+        from = oms_state_location(state, c->from);
+        if (from == OMS_NONE) return oms__fail(cmd, OMS_EINVAL, "from", "no location '%s'", c->from);
+        if (from == location) {
+            return oms__fail(cmd, OMS_EINVAL, "from", "a transfer needs two locations");
+        }
+        oms_qty free = oms_stock_free(&state->items[item].levels[from]);
+        if (free < c->qty) {
+            return oms__fail(cmd, OMS_ECONFLICT, "qty", "'%s' has %lld free units of '%s'",
+                             c->from, (long long)(free > 0 ? free : 0), c->sku);
+        }
+    }
     if (state->items[item].supplies_count >= OMS_SUPPLIES_MAX) {
         return oms__fail(cmd, OMS_ELIMIT, "sku",
                          "item '%s' has %d open supply lines (supplies_per_item_max)", c->sku,
@@ -121,13 +134,19 @@ enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *
         .qty = c->qty,
         .expected_day = c->expected_day,
         .status = OMS_SUPPLY_OPEN,
-        .from_location = OMS_NONE,
+        .transfer = from != OMS_NONE,
+        .from_location = from,
     };
     oms_strmap_put(&state->supply_by_id, supply->id, index);
     struct oms_item *it = &state->items[item];
     oms_grow((void **)&it->supplies, &it->supplies_cap, it->supplies_count + 1, sizeof(uint32_t));
     it->supplies[it->supplies_count++] = index;
-    oms__must(oms_store_save_supply(w->store, state, index), "save a supply line");
+    oms__save_supply(w, index);
+    if (from != OMS_NONE) {
+        /* The units leave the source now: they are in transit until received. */
+        const struct oms_stock_level *source = &state->items[item].levels[from];
+        oms__move(w, item, from, OMS_ON_HAND, source->on_hand - c->qty, "transfer out", c->id);
+    }
     char cause[OMS_ID_BYTES_MAX + 32];
     snprintf(cause, sizeof cause, "supply %s created", c->id);
     w->cause = cause;
@@ -138,7 +157,7 @@ enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *
     return OMS_OK;
 }
 
-static void close_supply(struct oms_state *state, uint32_t index)
+void oms__close_supply(struct oms_state *state, uint32_t index)
 {
     struct oms_item *item = &state->items[state->supplies[index].item];
     for (uint32_t k = 0; k < item->supplies_count; k++) {
@@ -173,10 +192,10 @@ enum oms_err oms__apply_supply_receive(struct oms_writer *w, struct oms_command 
     uint32_t item = supply->item, location = supply->location;
     if (supply->received >= supply->qty) {
         supply->status = OMS_SUPPLY_RECEIVED;
-        close_supply(state, index);
+        oms__close_supply(state, index);
     }
     oms__move(w, item, location, OMS_ON_HAND, level->on_hand + c->qty, "receipt", c->id);
-    oms__must(oms_store_save_supply(w->store, state, index), "save a supply line");
+    oms__save_supply(w, index);
 
     char cause[OMS_ID_BYTES_MAX + 32];
     snprintf(cause, sizeof cause, "receipt of supply %s", c->id);

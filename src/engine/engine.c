@@ -47,7 +47,31 @@ static const apply_fn handlers[] = {
     [OMS_CMD_ORDER_CANCEL] = oms__apply_order_cancel,
     [OMS_CMD_ORDER_SHIP] = oms__apply_order_ship,
     [OMS_CMD_CLOCK] = oms__apply_clock,
+    [OMS_CMD_SUPPLY_UPDATE] = oms__apply_supply_update,
+    [OMS_CMD_REPEG] = oms__apply_repeg,
+    [OMS_CMD_ORDER_RETURN] = oms__apply_order_return,
 };
+
+/* The item a dry run may change, or OMS_NONE (the handler then fails its validation). */
+static uint32_t dry_run_item(const struct oms_state *state, const struct oms_command *cmd)
+{
+    uint32_t supply = OMS_NONE;
+    switch (cmd->kind) {
+    case OMS_CMD_SUPPLY_CREATE:
+        return oms_state_item(state, cmd->u.supply.sku);
+    case OMS_CMD_REPEG:
+        return oms_state_item(state, cmd->u.sku);
+    case OMS_CMD_SUPPLY_RECEIVE:
+        supply = oms_state_supply(state, cmd->u.receive.id);
+        break;
+    case OMS_CMD_SUPPLY_UPDATE:
+        supply = oms_state_supply(state, cmd->u.supply_update.id);
+        break;
+    default:
+        OMS_ASSERT(false); /* The edge allows dry_run on supply commands and repeg only. */
+    }
+    return supply == OMS_NONE ? OMS_NONE : state->supplies[supply].item;
+}
 
 /* Moves the engine clock to the command's instant (never backwards); a new local day
  * re-runs every waiting queue (overdue supply, releases: rule 3's clock tick). */
@@ -109,16 +133,32 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
     cmd->replayed = false;
     cmd->answer = NULL;
     cmd->answer_len = 0;
+    cmd->changes = NULL;
+    cmd->changes_count = 0;
     cmd->status = 200;
     if (cmd->kind != OMS_CMD_READ) {
         if (replay_if_known(w, cmd)) return;
         advance_clock(w, cmd);
         OMS_ASSERT((size_t)cmd->kind < OMS_ARRAY_LEN(handlers) && handlers[cmd->kind]);
-        if (handlers[cmd->kind](w, cmd) != OMS_OK) {
+        w->changes_count = 0;
+        struct oms_dry_snapshot *snapshot = NULL;
+        if (cmd->dry_run) {
+            uint32_t item = dry_run_item(&w->state, cmd);
+            if (item != OMS_NONE) snapshot = oms__dry_begin(w, item);
+        }
+        enum oms_err err = handlers[cmd->kind](w, cmd);
+        if (snapshot) oms__dry_end(w, snapshot);
+        if (err != OMS_OK) {
             OMS_ASSERT(w->touched_count == 0); /* A failed command changed nothing. */
             return;
         }
         oms__flush_stock_events(w);
+        if (w->changes_count > 0) {
+            cmd->changes = malloc(w->changes_count * sizeof *cmd->changes);
+            OMS_ASSERT(cmd->changes != NULL);
+            memcpy(cmd->changes, w->changes, w->changes_count * sizeof *cmd->changes);
+            cmd->changes_count = w->changes_count;
+        }
     }
     if (cmd->encode) cmd->answer = cmd->encode(cmd, &w->state, &cmd->answer_len);
     if (cmd->kind == OMS_CMD_ORDER_PLACE) {
@@ -243,6 +283,8 @@ void oms_engine_close(struct oms_engine *engine)
     free(w->dirty_items);
     free(w->touched);
     free(w->fills);
+    free(w->changes);
+    free(w->to_cancel);
     oms_store_close(w->store);
     oms_store_close(engine->reader);
     oms_state_release(&w->state);
@@ -310,6 +352,9 @@ void oms_command_release(struct oms_command *cmd)
 {
     free(cmd->answer);
     cmd->answer = NULL;
+    free(cmd->changes);
+    cmd->changes = NULL;
+    cmd->changes_count = 0;
     if (cmd->kind == OMS_CMD_SUPPLY_RECEIVE) {
         free(cmd->u.receive.fills);
         cmd->u.receive.fills = NULL;
@@ -329,6 +374,18 @@ enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after, uint32_
 {
     pthread_mutex_lock(&engine->reader_lock);
     enum oms_err err = oms_store_list_events(engine->reader, after, limit, visit, ctx);
+    pthread_mutex_unlock(&engine->reader_lock);
+    return err;
+}
+
+enum oms_err oms_engine_subject_events(struct oms_engine *engine, const char *subject,
+                                       int64_t after, uint32_t limit,
+                                       void (*visit)(void *ctx, const struct oms_event_row *row),
+                                       void *ctx)
+{
+    pthread_mutex_lock(&engine->reader_lock);
+    enum oms_err err =
+        oms_store_list_subject_events(engine->reader, subject, after, limit, visit, ctx);
     pthread_mutex_unlock(&engine->reader_lock);
     return err;
 }

@@ -35,6 +35,9 @@ enum oms_cmd_kind {
     OMS_CMD_ORDER_CANCEL,
     OMS_CMD_ORDER_SHIP,
     OMS_CMD_CLOCK,
+    OMS_CMD_SUPPLY_UPDATE, /* Delay, cut, cancel or close a supply line. */
+    OMS_CMD_REPEG,         /* Re-run an item's queue now (usually as a dry run). */
+    OMS_CMD_ORDER_RETURN,
 };
 
 /* Which optional fields a PUT carries: a field left out keeps its value (rule 9). */
@@ -58,6 +61,7 @@ enum {
     OMS_F_LOCATIONS = 1u << 16,
     OMS_F_BUFFER = 1u << 17,
     OMS_F_ALLOW_BACKORDER = 1u << 18,
+    OMS_F_DELAY_POLICY = 1u << 19,
 };
 
 struct oms_cmd_item {
@@ -96,6 +100,7 @@ struct oms_cmd_channel {
     oms_qty buffer;
     bool allow_backorder;
     int32_t priority;
+    bool cancel_on_delay; /* delay_policy "cancel" (else "hold"). */
 };
 
 struct oms_cmd_adjust {
@@ -112,11 +117,39 @@ struct oms_cmd_supply {
     const char *id, *sku, *location;
     oms_qty qty;
     oms_day expected_day;
+    const char *from; /* A transfer from this location; NULL for a purchase order. */
+};
+
+struct oms_cmd_supply_update {
+    const char *id;
+    bool has_expected, has_qty, has_status;
+    oms_day expected_day;
+    oms_qty qty;                   /* New total expected; never below what was received. */
+    enum oms_supply_status status; /* OMS_SUPPLY_CANCELLED or OMS_SUPPLY_CLOSED. */
+};
+
+struct oms_cmd_return_line {
+    uint32_t line_no;
+    oms_qty qty;
+    bool sellable;
+};
+
+struct oms_cmd_return {
+    const char *id, *location;
+    const struct oms_cmd_return_line *lines;
+    uint32_t lines_count;
 };
 
 struct oms_fill { /* One line a receipt filled. */
     uint32_t line;
     oms_qty qty;
+};
+
+/* A promise a change moved (or, in a dry run, would move). */
+struct oms_promise_change {
+    uint32_t line;       /* Index of the line in the model. */
+    oms_day old_day, new_day;
+    oms_qty allocated;   /* Units the change allocated to the line. */
 };
 
 struct oms_cmd_receive {
@@ -168,6 +201,8 @@ typedef void (*oms_done_fn)(struct oms_command *cmd);
 
 struct oms_command {
     enum oms_cmd_kind kind;
+    bool dry_run;               /* Supply commands and repeg: say what would change, change
+                                 * nothing (the model is restored, nothing is written). */
     int64_t at_ms;              /* When it happened in the world; 0: now. */
     const char *idem_key;       /* Idempotency-Key, or NULL. */
     char fingerprint[65];       /* SHA-256 hex of the canonical body, "" when none. */
@@ -181,6 +216,9 @@ struct oms_command {
         struct oms_cmd_order order;
         struct oms_cmd_cancel cancel;
         struct oms_cmd_ship ship;
+        struct oms_cmd_supply_update supply_update;
+        struct oms_cmd_return ret;
+        const char *sku; /* OMS_CMD_REPEG. */
     } u;
     oms_encode_fn encode;       /* Builds the answer on the writer thread; may be NULL. */
     oms_done_fn done;           /* Called once, on the writer thread, after commit. */
@@ -195,6 +233,8 @@ struct oms_command {
     uint32_t result_index;      /* The record the command created or changed (order, item...). */
     char *answer;
     size_t answer_len;
+    struct oms_promise_change *changes; /* Promises the command moved, malloc'd (or NULL). */
+    uint32_t changes_count;
 };
 
 struct oms_engine;
@@ -242,6 +282,11 @@ OMS_MUST_CHECK enum oms_err oms_engine_events(struct oms_engine *engine, int64_t
                                               void (*visit)(void *ctx,
                                                             const struct oms_event_row *row),
                                               void *ctx);
+
+/* The events of one subject (an order id: its timeline), in commit order. */
+OMS_MUST_CHECK enum oms_err oms_engine_subject_events(
+    struct oms_engine *engine, const char *subject, int64_t after, uint32_t limit,
+    void (*visit)(void *ctx, const struct oms_event_row *row), void *ctx);
 
 /* Instant of the engine clock (for answers). */
 int64_t oms_engine_clock_ms(struct oms_engine *engine);

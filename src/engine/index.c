@@ -88,27 +88,33 @@ void oms_index_free(struct oms_index *index)
     free(index);
 }
 
+static void fill_location(const struct oms_location *l, struct snap_location *s)
+{
+    snprintf(s->code, sizeof s->code, "%s", l->code);
+    s->plan = (struct oms_plan_location){0, l->priority, l->rank, l->region_id, l->ship_day};
+    s->today = l->today;
+    s->handling_days = l->handling_days;
+    s->working_mask = l->working_mask;
+}
+
+static void fill_channel(const struct oms_channel *c, struct snap_channel *s)
+{
+    snprintf(s->code, sizeof s->code, "%s", c->code);
+    s->visible = c->visible;
+    s->first_location = c->first_location;
+    s->buffer = c->buffer;
+    s->allow_backorder = c->allow_backorder;
+}
+
 static void copy_master(struct oms_index *index, const struct oms_state *state)
 {
     index->locations_count = state->locations_count;
     for (uint32_t i = 0; i < state->locations_count; i++) {
-        const struct oms_location *l = &state->locations[i];
-        struct snap_location *s = &index->locations[i];
-        snprintf(s->code, sizeof s->code, "%s", l->code);
-        s->plan = (struct oms_plan_location){0, l->priority, l->rank, l->region_id, l->ship_day};
-        s->today = l->today;
-        s->handling_days = l->handling_days;
-        s->working_mask = l->working_mask;
+        fill_location(&state->locations[i], &index->locations[i]);
     }
     index->channels_count = state->channels_count;
     for (uint32_t i = 0; i < state->channels_count; i++) {
-        const struct oms_channel *c = &state->channels[i];
-        struct snap_channel *s = &index->channels[i];
-        snprintf(s->code, sizeof s->code, "%s", c->code);
-        s->visible = c->visible;
-        s->first_location = c->first_location;
-        s->buffer = c->buffer;
-        s->allow_backorder = c->allow_backorder;
+        fill_channel(&state->channels[i], &index->channels[i]);
     }
     for (uint32_t i = index->regions_count; i < state->regions_count; i++) {
         uint32_t cap = index->regions_count;
@@ -127,12 +133,10 @@ static oms_day supply_promise(const struct oms_state *state, const struct oms_su
     return oms_day_add_working(from, location->handling_days, location->working_mask);
 }
 
-static struct snap_item *snapshot(const struct oms_state *state, uint32_t i)
+/* Fills s (zeroed by the caller) from the model; s->sku is left to the caller. */
+static void fill_item(const struct oms_state *state, uint32_t i, struct snap_item *s)
 {
     const struct oms_item *item = &state->items[i];
-    struct snap_item *s = calloc(1, sizeof *s);
-    OMS_ASSERT(s != NULL);
-    s->sku = oms_strdup(item->sku);
     s->policy = item->policy;
     s->allow_split = item->allow_split;
     s->lead_time_days = item->lead_time_days;
@@ -143,7 +147,8 @@ static struct snap_item *snapshot(const struct oms_state *state, uint32_t i)
         s->free[l] = oms_stock_free(&item->levels[l]);
     }
     oms_qty lead_pegged = 0;
-    for (uint32_t q = 0; q < item->queue_count; q++) {
+    /* Only a limit needs the lead-time units already promised: skip the queue walk without. */
+    for (uint32_t q = 0; item->backorder_limit >= 0 && q < item->queue_count; q++) {
         const struct oms_line *line = &state->lines[item->queue[q]];
         for (uint32_t p = 0; p < line->pegs_count; p++) {
             if (line->pegs[p].supply == OMS_NONE) lead_pegged += line->pegs[p].qty;
@@ -164,6 +169,14 @@ static struct snap_item *snapshot(const struct oms_state *state, uint32_t i)
         }
         s->supplies[at] = entry;
     }
+}
+
+static struct snap_item *snapshot(const struct oms_state *state, uint32_t i)
+{
+    struct snap_item *s = calloc(1, sizeof *s);
+    OMS_ASSERT(s != NULL);
+    fill_item(state, i, s);
+    s->sku = oms_strdup(state->items[i].sku);
     return s;
 }
 
@@ -203,7 +216,14 @@ static uint32_t find_channel(const struct oms_index *index, const char *code)
     return OMS_NONE;
 }
 
-static void answer(const struct oms_index *index, const struct snap_channel *channel,
+/* What answer() reads of the locations: the index's copy, or one made from the model. */
+struct snap_view {
+    const struct snap_location *locations;
+    uint32_t locations_count;
+    int64_t clock_ms;
+};
+
+static void answer(const struct snap_view *index, const struct snap_channel *channel,
                    const struct snap_item *item, oms_qty want, uint32_t region,
                    struct oms_availability *out)
 {
@@ -286,8 +306,31 @@ enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, 
     } else {
         uint32_t region_id = OMS_NONE;
         if (region) (void)oms_strmap_get(&index->region_by_name, region, &region_id);
-        answer(index, &index->channels[channel], index->items[item], want, region_id, out);
+        struct snap_view view = {index->locations, index->locations_count, index->clock_ms};
+        answer(&view, &index->channels[channel], index->items[item], want, region_id, out);
     }
     pthread_rwlock_unlock(&index->lock);
     return err;
+}
+
+void oms_index_statuses(const struct oms_state *state, uint32_t item,
+                        struct oms_channel_status *out)
+{
+    OMS_ASSERT(item < state->items_count);
+    OMS_ASSERT(state->locations_count <= OMS_LOCATIONS_MAX);
+    struct snap_location locations[OMS_LOCATIONS_MAX];
+    for (uint32_t l = 0; l < state->locations_count; l++) {
+        fill_location(&state->locations[l], &locations[l]);
+    }
+    struct snap_item snap;
+    memset(&snap, 0, sizeof snap);
+    fill_item(state, item, &snap);
+    struct snap_view view = {locations, state->locations_count, state->clock_ms};
+    for (uint32_t c = 0; c < state->channels_count; c++) {
+        struct snap_channel channel;
+        fill_channel(&state->channels[c], &channel);
+        struct oms_availability a;
+        answer(&view, &channel, &snap, 1, OMS_NONE, &a);
+        out[c] = (struct oms_channel_status){.status = a.status, .available = a.available};
+    }
 }

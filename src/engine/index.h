@@ -19,6 +19,17 @@ void oms_index_free(struct oms_index *index); /* NULL is a no-op. */
 void oms_index_update(struct oms_index *index, const struct oms_state *state, bool master,
                       const uint32_t *items, uint32_t items_count);
 
+/* Writer side, before a commit: rule 1 for one unit of `item` on every channel, computed from
+ * the model by the same code that answers reads, so what the writer publishes (status events,
+ * back-in-stock waves) is what the index will answer after the commit. `out` has room for
+ * state->channels_count entries. */
+struct oms_channel_status {
+    enum oms_avail_status status;
+    oms_qty available;
+};
+void oms_index_statuses(const struct oms_state *state, uint32_t item,
+                        struct oms_channel_status *out);
+
 /* Reader side, any thread. */
 enum oms_err oms_index_query(struct oms_index *index, const char *channel, const char *sku,
                              oms_qty want, const char *region, struct oms_availability *out);

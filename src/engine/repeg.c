@@ -206,6 +206,43 @@ static bool pegs_equal(const struct oms_line_peg *a, uint32_t a_count,
     return true;
 }
 
+/* A customer's consent to wait (latest_date): the first promise past it gets one
+ * line.delay_exceeded event, and the line is held for the customer's answer or, when its
+ * channel says so, cancelled after the re-run. A promise back within the date lifts the hold. */
+static void check_consent(struct oms_writer *w, uint32_t index, oms_day old_promise)
+{
+    struct oms_line *line = &w->state.lines[index];
+    if (line->latest_day == OMS_DAY_NONE || line->promise_day == OMS_DAY_NONE) return;
+    if (line->promise_day <= line->latest_day) {
+        line->held = false;
+        return;
+    }
+    bool was_within = old_promise == OMS_DAY_NONE || old_promise <= line->latest_day;
+    if (!was_within || line->held) return;
+    const struct oms_order *order = &w->state.orders[line->order];
+    bool cancel = w->state.channels[order->channel].cancel_on_delay;
+    char latest[11], promise[11];
+    oms_day_format(line->latest_day, latest);
+    oms_day_format(line->promise_day, promise);
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "order", order->id);
+    oms_jsonw_int(&json, "line", line->line_no);
+    oms_jsonw_str(&json, "sku", line->sku);
+    oms_jsonw_str(&json, "latest_date", latest);
+    oms_jsonw_str(&json, "promise_date", promise);
+    oms_jsonw_str(&json, "action", cancel ? "cancelled" : "held");
+    oms_jsonw_str(&json, "reason", w->cause);
+    oms__emit(w, "line.delay_exceeded", order->id, oms_jsonw_end(&json));
+    if (!cancel) {
+        line->held = true;
+        return;
+    }
+    oms_grow((void **)&w->to_cancel, &w->to_cancel_cap, w->to_cancel_count + 1,
+             sizeof *w->to_cancel);
+    w->to_cancel[w->to_cancel_count++] = index;
+}
+
 /* Plans one line of the queue and applies the plan; a waiting line gets its events here, a
  * new line's events come from the order handler. Returns the lead budget left. */
 static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_qty budget,
@@ -256,19 +293,51 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
                   view->supplies_count, &plan_line, &result);
     apply_plan(w, index, view, &result);
     line = &state->lines[index];
+    check_consent(w, index, old_promise);
     if (is_new) {
         line->rejected = result.rejected;
         line->reason = result.reason;
     } else {
         oms_qty gained = oms_line_allocated(line) - old_allocated;
+        if (gained > 0 || line->promise_day != old_promise) {
+            oms__record_change(w, index, old_promise, line->promise_day, gained);
+        }
         if (gained > 0) emit_allocated(w, index, gained);
         if (line->promise_day != old_promise) emit_promise_changed(w, index, old_promise);
-        if (gained == 0 && pegs_equal(old_pegs, old_pegs_count, line->pegs, line->pegs_count)) {
+        if (gained == 0 && line->promise_day == old_promise &&
+            pegs_equal(old_pegs, old_pegs_count, line->pegs, line->pegs_count)) {
             return plan_item.lead_budget;
         }
     }
     oms__save_line(w, index);
     return plan_item.lead_budget;
+}
+
+/* Cancels the lines whose channel cancels on a delay past latest_date, then gives what they
+ * held to the rest of the queue. */
+static void cancel_delayed(struct oms_writer *w, uint32_t item_index)
+{
+    for (uint32_t i = 0; i < w->to_cancel_count; i++) {
+        uint32_t index = w->to_cancel[i];
+        struct oms_line *line = &w->state.lines[index];
+        oms_qty open = oms_line_allocated(line) + oms_line_backordered(line);
+        oms_qty released = oms__release_line(w, index, open, "cancel on delay");
+        line = &w->state.lines[index];
+        line->cancelled += released;
+        line->promise_day = OMS_DAY_NONE;
+        line->held = false;
+        struct oms_jsonw json;
+        oms_jsonw_begin(&json);
+        oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
+        oms_jsonw_int(&json, "line", line->line_no);
+        oms_jsonw_str(&json, "sku", line->sku);
+        oms_jsonw_int(&json, "qty", released);
+        oms_jsonw_str(&json, "reason", "delay_exceeded");
+        oms__emit(w, "line.cancelled", w->state.orders[line->order].id, oms_jsonw_end(&json));
+        oms__save_line(w, index);
+    }
+    w->to_cancel_count = 0;
+    oms__repeg(w, item_index, OMS_NONE);
 }
 
 void oms__repeg(struct oms_writer *w, uint32_t item_index, uint32_t new_line)
@@ -305,6 +374,7 @@ void oms__repeg(struct oms_writer *w, uint32_t item_index, uint32_t new_line)
     }
     free(view);
     oms__mark_dirty(w, item_index);
+    if (w->to_cancel_count > 0) cancel_delayed(w, item_index);
 }
 
 void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t location)

@@ -70,6 +70,8 @@ void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_
     if (before == value) return;
     *slot = value;
     OMS_ASSERT(oms_stock_level_valid(level));
+    oms__mark_dirty(w, item);
+    if (w->dry_run) return;
     struct oms_ledger_entry entry = {
         .at_ms = w->at_ms,
         .recorded_ms = w->state.clock_ms,
@@ -83,7 +85,6 @@ void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_
     };
     oms__must(oms_store_append_ledger(w->store, &entry), "append to the ledger");
     oms__must(oms_store_save_level(w->store, &w->state, item, location), "save a stock level");
-    oms__mark_dirty(w, item);
     for (uint32_t i = 0; i < w->touched_count; i++) {
         if (w->touched[i].item == item && w->touched[i].location == location) return;
     }
@@ -135,8 +136,15 @@ void oms__flush_stock_events(struct oms_writer *w)
     w->touched_count = 0;
 }
 
+void oms__save_supply(struct oms_writer *w, uint32_t supply)
+{
+    if (w->dry_run) return;
+    oms__must(oms_store_save_supply(w->store, &w->state, supply), "save a supply line");
+}
+
 void oms__save_line(struct oms_writer *w, uint32_t line)
 {
+    if (w->dry_run) return;
     oms__must(oms_store_save_line(w->store, &w->state, line), "save an order line");
 }
 

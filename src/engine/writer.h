@@ -34,6 +34,11 @@ struct oms_writer {
     struct oms_fill *fills;
     uint32_t fills_count, fills_cap;
     uint32_t fills_location; /* Only allocations at this location count (OMS_NONE: all). */
+    uint32_t *to_cancel; /* Lines a delay past their latest_date cancels after a re-run. */
+    uint32_t to_cancel_count, to_cancel_cap;
+    bool dry_run; /* Change the model only: no store writes, no events; restored after. */
+    struct oms_promise_change *changes; /* Promise moves of the current command. */
+    uint32_t changes_count, changes_cap;
     struct {
         uint32_t item, location;
     } *touched; /* Levels the current command changed: one stock.changed each at its end. */
@@ -55,6 +60,7 @@ void oms__emit(struct oms_writer *w, const char *type, const char *subject,
 /* One stock.changed (and stock.short when short) per level the command changed. */
 void oms__flush_stock_events(struct oms_writer *w);
 void oms__save_line(struct oms_writer *w, uint32_t line);
+void oms__save_supply(struct oms_writer *w, uint32_t supply);
 
 /* Sets the command's error and returns it. */
 enum oms_err oms__fail(struct oms_command *cmd, enum oms_err err, const char *field,
@@ -73,6 +79,14 @@ bool oms__refresh_days(struct oms_writer *w);
  * allocations. Returns the units released. */
 oms_qty oms__release_line(struct oms_writer *w, uint32_t line, oms_qty qty, const char *reason);
 
+/* Dry runs: snapshot what a supply command on `item` can change, then put it back. */
+struct oms_dry_snapshot;
+struct oms_dry_snapshot *oms__dry_begin(struct oms_writer *w, uint32_t item);
+void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *snapshot);
+/* Records a promise move of the current command (and in a dry run, nothing else). */
+void oms__record_change(struct oms_writer *w, uint32_t line, oms_day old_day, oms_day new_day,
+                        oms_qty allocated);
+
 /* Command handlers. */
 enum oms_err oms__apply_put_item(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_put_location(struct oms_writer *w, struct oms_command *cmd);
@@ -84,5 +98,10 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
 enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_supply_update(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_repeg(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *cmd);
+/* Takes a supply line out of its item's open list (received, cancelled or closed). */
+void oms__close_supply(struct oms_state *state, uint32_t supply);
 
 #endif

@@ -66,16 +66,20 @@ json_t *oms_json_channel(const struct oms_state *state, uint32_t index)
     for (uint32_t i = 0; i < c->location_codes_count; i++) {
         json_array_append_new(locations, json_string(c->location_codes[i]));
     }
-    return json_pack("{s:s, s:s, s:o, s:I, s:b, s:i}", "code", c->code, "name", c->name,
+    return json_pack("{s:s, s:s, s:o, s:I, s:b, s:i, s:s}", "code", c->code, "name", c->name,
                      "locations", locations, "buffer", (json_int_t)c->buffer, "allow_backorder",
-                     c->allow_backorder, "priority", c->priority);
+                     c->allow_backorder, "priority", c->priority, "delay_policy",
+                     c->cancel_on_delay ? "cancel" : "hold");
 }
 
 json_t *oms_json_supply(const struct oms_state *state, uint32_t index)
 {
     const struct oms_supply *s = &state->supplies[index];
-    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:I}", "id", s->id, "sku",
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:s, s:I}", "id", s->id, "kind",
+                     s->transfer ? "transfer" : "purchase_order", "sku",
                      state->items[s->item].sku, "location", state->locations[s->location].code,
+                     "from", s->transfer ? json_string(state->locations[s->from_location].code)
+                                         : json_null(),
                      "qty", (json_int_t)s->qty, "received", (json_int_t)s->received,
                      "expected_date", oms_json_date(s->expected_day), "status",
                      oms_supply_status_name(s->status), "pegged", (json_int_t)s->pegged);
@@ -136,7 +140,7 @@ json_t *oms_json_line(const struct oms_state *state, uint32_t index)
                                         "promise_date", oms_json_date(peg->promise_day)));
     }
     const char *reason = oms_reject_reason_name(line->reason);
-    return json_pack(
+    json_t *json = json_pack(
         "{s:i, s:s, s:I, s:s, s:o, s:o, s:I, s:I, s:{s:I, s:o}, s:o}", "line", (int)line->line_no,
         "sku", line->sku, "qty", (json_int_t)line->qty, "status",
         oms_line_status_name(oms_line_status_of(&counts)), "allocated", allocated, "backordered",
@@ -144,6 +148,11 @@ json_t *oms_json_line(const struct oms_state *state, uint32_t index)
         (json_int_t)line->cancelled, "rejected", "qty", (json_int_t)line->rejected, "reason",
         reason ? json_string(reason) : json_null(), "promise_date",
         oms_json_date(line->promise_day));
+    json_object_set_new(json, "first_promise_date", oms_json_date(line->first_promise_day));
+    json_object_set_new(json, "latest_date", oms_json_date(line->latest_day));
+    json_object_set_new(json, "held", json_boolean(line->held));
+    json_object_set_new(json, "returned", json_integer(line->returned));
+    return json;
 }
 
 json_t *oms_json_order(const struct oms_state *state, uint32_t index)
@@ -200,9 +209,44 @@ char *oms_encode_stock(struct oms_command *cmd, const struct oms_state *state, s
     return oms_json_answer(oms_json_stock(state, cmd->result_index), len);
 }
 
+/* What a change did to promises: every line whose promise moved (or would, in a dry run). */
+static void add_changes(json_t *answer, const struct oms_command *cmd,
+                        const struct oms_state *state)
+{
+    json_t *changes = json_array();
+    for (uint32_t i = 0; i < cmd->changes_count; i++) {
+        const struct oms_promise_change *c = &cmd->changes[i];
+        const struct oms_line *line = &state->lines[c->line];
+        json_array_append_new(changes,
+                              json_pack("{s:s, s:i, s:s, s:o, s:o, s:I}", "order",
+                                        state->orders[line->order].id, "line",
+                                        (int)line->line_no, "sku", line->sku, "old_date",
+                                        oms_json_date(c->old_day), "new_date",
+                                        oms_json_date(c->new_day), "allocated",
+                                        (json_int_t)c->allocated));
+    }
+    json_object_set_new(answer, "promise_changes", changes);
+    json_object_set_new(answer, "dry_run", json_boolean(cmd->dry_run));
+}
+
 char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, size_t *len)
 {
-    return oms_json_answer(oms_json_supply(state, cmd->result_index), len);
+    if (cmd->dry_run && cmd->kind == OMS_CMD_SUPPLY_CREATE) {
+        /* The supply line was not kept: say what it would have done. */
+        json_t *answer = json_object();
+        add_changes(answer, cmd, state);
+        return oms_json_answer(answer, len);
+    }
+    json_t *answer = oms_json_supply(state, cmd->result_index);
+    add_changes(answer, cmd, state);
+    return oms_json_answer(answer, len);
+}
+
+char *oms_encode_repeg(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    json_t *answer = json_pack("{s:s}", "sku", state->items[cmd->result_index].sku);
+    add_changes(answer, cmd, state);
+    return oms_json_answer(answer, len);
 }
 
 char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state, size_t *len)
@@ -216,12 +260,13 @@ char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state,
                                             (int)line->line_no, "qty",
                                             (json_int_t)r->fills[i].qty));
     }
-    return oms_json_answer(
+    json_t *answer =
         json_pack("{s:I, s:o, s:I, s:I, s:o}", "received", (json_int_t)r->qty, "allocated_to", to,
                   "to_stock", (json_int_t)r->to_stock, "over_received",
                   (json_int_t)r->over_received, "supply",
-                  oms_json_supply(state, cmd->result_index)),
-        len);
+                  oms_json_supply(state, cmd->result_index));
+    add_changes(answer, cmd, state);
+    return oms_json_answer(answer, len);
 }
 
 char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len)

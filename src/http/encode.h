@@ -30,6 +30,7 @@ char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, 
 char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_repeg(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 
 /* Serialises and frees: the answer text of a command. */

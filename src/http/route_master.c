@@ -239,6 +239,15 @@ void oms_route_put_channel(struct oms_http_request *req)
         c->priority = (int32_t)v;
         c->fields |= OMS_F_PRIORITY;
     }
+    const char *policy;
+    if (oms_get_text(&d, b, "", "delay_policy", false, 16, &policy)) {
+        if (strcmp(policy, "hold") != 0 && strcmp(policy, "cancel") != 0) {
+            oms_decoder_fail(&d, 422, "invalid_field", "delay_policy",
+                             "delay_policy must be hold or cancel");
+        }
+        c->cancel_on_delay = strcmp(policy, "cancel") == 0;
+        c->fields |= OMS_F_DELAY_POLICY;
+    }
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
     if (d.failed) {
         oms_call_fail(req, call, &d);

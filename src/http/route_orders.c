@@ -157,3 +157,47 @@ void oms_route_post_shipment(struct oms_http_request *req)
     snprintf(resource, sizeof resource, "orders/%s/shipments", id);
     oms_call_submit(req, call, oms_encode_order, resource);
 }
+
+void oms_route_post_return(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = order_path(req, &d);
+    if (!id) return;
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_RETURN, true);
+    if (!call) return;
+    struct oms_cmd_return *c = &call->cmd.u.ret;
+    c->id = oms_call_strdup(call, id);
+    json_t *lines = NULL;
+    oms_get_id(&d, call->body, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
+    if (oms_get_array(&d, call->body, "", "lines", true, OMS_LINES_PER_ORDER_MAX, &lines) &&
+        json_array_size(lines) == 0) {
+        oms_decoder_fail(&d, 422, "invalid_field", "lines", "lines needs at least one line");
+    }
+    size_t n = lines ? json_array_size(lines) : 0;
+    struct oms_cmd_return_line *out = oms_call_own(call, calloc(n + 1, sizeof *out));
+    for (size_t i = 0; i < n && !d.failed; i++) {
+        char path[40];
+        snprintf(path, sizeof path, "lines[%zu]", i);
+        json_t *line = json_array_get(lines, i);
+        if (!json_is_object(line)) {
+            oms_decoder_fail(&d, 422, "invalid_field", path, "%s must be an object", path);
+            break;
+        }
+        int64_t no = 0;
+        oms_get_int(&d, line, path, "line", true, 1, OMS_LINES_PER_ORDER_MAX, &no);
+        out[i].line_no = (uint32_t)no;
+        oms_get_int(&d, line, path, "qty", true, 1, OMS_QTY_MAX, &out[i].qty);
+        oms_get_bool(&d, line, path, "sellable", true, &out[i].sellable);
+    }
+    c->lines = out;
+    c->lines_count = (uint32_t)n;
+    oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
+    if (d.failed) {
+        oms_call_fail(req, call, &d);
+        return;
+    }
+    char resource[OMS_ID_BYTES_MAX + 16];
+    snprintf(resource, sizeof resource, "orders/%s/returns", id);
+    oms_call_submit(req, call, oms_encode_order, resource);
+}

@@ -130,6 +130,39 @@ void oms_route_get_events(struct oms_http_request *req)
                                   (json_int_t)page.last));
 }
 
+void oms_route_get_timeline(struct oms_http_request *req)
+{
+    struct oms_engine *engine = oms_http_app(req);
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = oms_http_param(req, "id");
+    int64_t after = 0, limit = EVENTS_LIMIT_MAX;
+    if (id) oms_check_id(&d, "id", id, OMS_ID_BYTES_MAX);
+    query_int(req, &d, "after", 0, INT64_MAX, &after);
+    query_int(req, &d, "limit", 1, EVENTS_LIMIT_MAX, &limit);
+    if (!id || d.failed) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    struct events_page page = {json_array(), after};
+    enum oms_err err =
+        oms_engine_subject_events(engine, id, after, (uint32_t)limit, add_event, &page);
+    if (err) {
+        json_decref(page.events);
+        oms_http_reply_error(req, 503, "server_busy", "cannot read the timeline now", NULL);
+        return;
+    }
+    /* Every order's story starts with order.created: none at all means no such order. */
+    if (after == 0 && json_array_size(page.events) == 0) {
+        json_decref(page.events);
+        oms_http_reply_error(req, 404, "not_found", "no such order", NULL);
+        return;
+    }
+    oms_http_reply_json(req, 200,
+                        json_pack("{s:s, s:o, s:I}", "order", id, "events", page.events, "next",
+                                  (json_int_t)page.last));
+}
+
 void oms_route_get_healthz(struct oms_http_request *req)
 {
     oms_http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));

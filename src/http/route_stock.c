@@ -24,6 +24,16 @@ static void fail_or_submit(struct oms_http_request *req, struct oms_call *call,
     oms_call_submit(req, call, encode, resource);
 }
 
+/* ?dry_run=true|false on the supply endpoints; false when absent. */
+static bool dry_run_of(struct oms_http_request *req, struct oms_decoder *d)
+{
+    const char *value = oms_http_query_first(req, "dry_run");
+    if (!value || strcmp(value, "false") == 0) return false;
+    if (strcmp(value, "true") == 0) return true;
+    oms_decoder_fail(d, 422, "invalid_field", "dry_run", "dry_run must be true or false");
+    return false;
+}
+
 void oms_route_post_adjustment(struct oms_http_request *req)
 {
     struct oms_call *call = oms_call_new(req, OMS_CMD_ADJUST, true);
@@ -70,7 +80,9 @@ void oms_route_post_supply(struct oms_http_request *req)
     oms_get_id(&d, b, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
     oms_get_int(&d, b, "", "qty", true, 1, OMS_QTY_MAX, &c->qty);
     oms_get_date(&d, b, "", "expected_date", true, &c->expected_day);
+    oms_get_id(&d, b, "", "from", false, OMS_CODE_BYTES_MAX, &c->from);
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
+    call->cmd.dry_run = dry_run_of(req, &d);
     fail_or_submit(req, call, &d, oms_encode_supply, "supply");
 }
 
@@ -89,9 +101,67 @@ void oms_route_post_receipt(struct oms_http_request *req)
     c->id = oms_call_strdup(call, id);
     oms_get_int(&d, call->body, "", "qty", true, 1, OMS_QTY_MAX, &c->qty);
     oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
+    call->cmd.dry_run = dry_run_of(req, &d);
     char resource[OMS_ID_BYTES_MAX + 16];
     snprintf(resource, sizeof resource, "supply/%s/receipts", id);
     fail_or_submit(req, call, &d, oms_encode_receipt, resource);
+}
+
+void oms_route_patch_supply(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = oms_http_param(req, "id");
+    if (!id || !oms_check_id(&d, "id", id, OMS_ID_BYTES_MAX)) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_UPDATE, true);
+    if (!call) return;
+    struct oms_cmd_supply_update *c = &call->cmd.u.supply_update;
+    json_t *b = call->body;
+    c->id = oms_call_strdup(call, id);
+    c->has_expected = oms_get_date(&d, b, "", "expected_date", false, &c->expected_day);
+    c->has_qty = oms_get_int(&d, b, "", "qty", false, 0, OMS_QTY_MAX, &c->qty);
+    const char *status;
+    if (oms_get_text(&d, b, "", "status", false, 16, &status)) {
+        c->has_status = true;
+        if (strcmp(status, "cancelled") == 0) {
+            c->status = OMS_SUPPLY_CANCELLED;
+        } else if (strcmp(status, "closed") == 0) {
+            c->status = OMS_SUPPLY_CLOSED;
+        } else {
+            oms_decoder_fail(&d, 422, "invalid_field", "status",
+                             "status must be cancelled or closed");
+        }
+    }
+    if (!d.failed && !c->has_expected && !c->has_qty && !c->has_status) {
+        oms_decoder_fail(&d, 422, "missing_field", "expected_date",
+                         "give expected_date, qty or status");
+    }
+    oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
+    call->cmd.dry_run = dry_run_of(req, &d);
+    char resource[OMS_ID_BYTES_MAX + 16];
+    snprintf(resource, sizeof resource, "supply/%s", id);
+    fail_or_submit(req, call, &d, oms_encode_supply, resource);
+}
+
+void oms_route_post_repeg(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *sku = oms_http_param(req, "sku");
+    if (!sku || !oms_check_id(&d, "sku", sku, OMS_SKU_BYTES_MAX)) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    struct oms_call *call = oms_call_new(req, OMS_CMD_REPEG, false);
+    if (!call) return;
+    call->cmd.u.sku = oms_call_strdup(call, sku);
+    call->cmd.dry_run = dry_run_of(req, &d);
+    char resource[OMS_ID_BYTES_MAX + 16];
+    snprintf(resource, sizeof resource, "items/%s/repeg", sku);
+    fail_or_submit(req, call, &d, oms_encode_repeg, resource);
 }
 
 void oms_route_post_clock(struct oms_http_request *req)

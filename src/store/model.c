@@ -83,6 +83,10 @@ void oms_state_release(struct oms_state *state)
     }
     for (uint32_t i = 0; i < state->regions_count; i++) free(state->regions[i]);
     free(state->regions);
+    for (uint32_t i = 0; i < state->subscriptions_count; i++) {
+        free(state->subscriptions[i].contact);
+    }
+    free(state->subscriptions);
     free(state->items);
     free(state->locations);
     free(state->channels);

@@ -138,6 +138,16 @@ struct oms_order {
     char fingerprint[65]; /* SHA-256 hex of the canonical request body ("" when unknown). */
 };
 
+/* A back-in-stock notice request (rule 7): notified once, at the first wave that reaches it;
+ * waiting ones are served first-subscribed first (index order). */
+struct oms_subscription {
+    uint32_t item, channel;
+    char *contact;
+    int64_t created_ms;
+    bool notified;
+    int64_t notified_ms; /* Meaningful when notified. */
+};
+
 struct oms_state {
     struct oms_item *items;
     uint32_t items_count, items_cap;
@@ -151,6 +161,8 @@ struct oms_state {
     uint32_t orders_count, orders_cap;
     struct oms_line *lines;
     uint32_t lines_count, lines_cap;
+    struct oms_subscription *subscriptions;
+    uint32_t subscriptions_count, subscriptions_cap;
     struct oms_strmap item_by_sku, location_by_code, channel_by_code, supply_by_id,
         order_by_id, region_by_name;
     char **regions; /* Interned region names, indexed by region id. */

@@ -41,10 +41,19 @@ enum stmt_id {
     ST_META_GET,
     ST_META_PUT,
     ST_MOVES_AFTER,
+    ST_SUBSCRIPTION,
+    ST_ITEM_STATUS,
+    ST_LIST_ITEM_STATUS,
+    ST_SUBJECT_EVENTS,
     ST_COUNT_
 };
 
 static const char *const stmt_sql[ST_COUNT_] = {
+    [ST_SUBSCRIPTION] = "INSERT OR REPLACE INTO subscriptions(idx, item, channel, contact,"
+                        " created_ms, notified_ms) VALUES(?,?,?,?,?,?)",
+    [ST_ITEM_STATUS] = "INSERT OR REPLACE INTO item_status(item, channel, status, available,"
+                       " sellable) VALUES(?,?,?,?,?)",
+    [ST_LIST_ITEM_STATUS] = "SELECT item, channel, status, available, sellable FROM item_status",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ITEM] = "INSERT OR REPLACE INTO items(idx, sku, name, price_minor, currency, policy,"
@@ -78,6 +87,8 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_ORDER_ANSWER] = "SELECT answer FROM orders WHERE id = ?",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [ST_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
+    [ST_SUBJECT_EVENTS] = "SELECT seq, type, at_ms, subject, data FROM events WHERE subject = ?"
+                          " AND seq > ? ORDER BY seq LIMIT ?",
     [ST_MOVES_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
                        " AND location = ? AND counter = 'on_hand' AND at_ms > ?",
 };
@@ -209,7 +220,10 @@ enum oms_err oms_store_open(const char *path, bool exclusive, bool readonly,
         if (!err) err = migrate(store);
     }
     for (int i = 0; !err && i < ST_COUNT_; i++) {
-        if (readonly && i != ST_LIST_EVENTS && i != ST_LAST_EVENT && i != ST_META_GET) continue;
+        if (readonly && i != ST_LIST_EVENTS && i != ST_LAST_EVENT && i != ST_META_GET &&
+            i != ST_SUBJECT_EVENTS) {
+            continue;
+        }
         rc = sqlite3_prepare_v3(store->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &store->stmts[i], NULL);
         if (rc != SQLITE_OK) err = fail(store, rc, "prepare a statement");
@@ -496,13 +510,10 @@ enum oms_err oms_store_last_event_seq(struct oms_store *store, int64_t *seq)
     return single_int(store, store->stmts[ST_LAST_EVENT], seq);
 }
 
-enum oms_err oms_store_list_events(struct oms_store *store, int64_t after, uint32_t limit,
-                                   void (*visit)(void *ctx, const struct oms_event_row *row),
-                                   void *ctx)
+static enum oms_err visit_events(struct oms_store *store, sqlite3_stmt *stmt,
+                                 void (*visit)(void *ctx, const struct oms_event_row *row),
+                                 void *ctx)
 {
-    sqlite3_stmt *stmt = store->stmts[ST_LIST_EVENTS];
-    sqlite3_bind_int64(stmt, 1, after);
-    sqlite3_bind_int64(stmt, 2, limit);
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         struct oms_event_row row = {
@@ -518,6 +529,29 @@ enum oms_err oms_store_list_events(struct oms_store *store, int64_t after, uint3
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
     return err;
+}
+
+enum oms_err oms_store_list_events(struct oms_store *store, int64_t after, uint32_t limit,
+                                   void (*visit)(void *ctx, const struct oms_event_row *row),
+                                   void *ctx)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_LIST_EVENTS];
+    sqlite3_bind_int64(stmt, 1, after);
+    sqlite3_bind_int64(stmt, 2, limit);
+    return visit_events(store, stmt, visit, ctx);
+}
+
+enum oms_err oms_store_list_subject_events(struct oms_store *store, const char *subject,
+                                           int64_t after, uint32_t limit,
+                                           void (*visit)(void *ctx,
+                                                         const struct oms_event_row *row),
+                                           void *ctx)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_SUBJECT_EVENTS];
+    bind_text(stmt, 1, subject);
+    sqlite3_bind_int64(stmt, 2, after);
+    sqlite3_bind_int64(stmt, 3, limit);
+    return visit_events(store, stmt, visit, ctx);
 }
 
 static char *copy_blob(sqlite3_stmt *stmt, int column, size_t *len)
@@ -625,3 +659,57 @@ enum oms_err oms_store_count(struct oms_store *store, const char *table, int64_t
 
 sqlite3 *oms__store_db(struct oms_store *store);
 sqlite3 *oms__store_db(struct oms_store *store) { return store->db; }
+
+enum oms_err oms_store_save_subscription(struct oms_store *store, const struct oms_state *state,
+                                         uint32_t index)
+{
+    const struct oms_subscription *sub = &state->subscriptions[index];
+    sqlite3_stmt *stmt = store->stmts[ST_SUBSCRIPTION];
+    sqlite3_bind_int64(stmt, 1, index);
+    sqlite3_bind_int64(stmt, 2, sub->item);
+    sqlite3_bind_int64(stmt, 3, sub->channel);
+    bind_text(stmt, 4, sub->contact);
+    sqlite3_bind_int64(stmt, 5, sub->created_ms);
+    if (sub->notified) {
+        sqlite3_bind_int64(stmt, 6, sub->notified_ms);
+    } else {
+        sqlite3_bind_null(stmt, 6);
+    }
+    return step_done(store, ST_SUBSCRIPTION);
+}
+
+enum oms_err oms_store_save_item_status(struct oms_store *store,
+                                        const struct oms_item_status_row *row)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_ITEM_STATUS];
+    sqlite3_bind_int64(stmt, 1, row->item);
+    sqlite3_bind_int64(stmt, 2, row->channel);
+    sqlite3_bind_int(stmt, 3, row->status);
+    sqlite3_bind_int64(stmt, 4, row->available);
+    sqlite3_bind_int(stmt, 5, row->sellable);
+    return step_done(store, ST_ITEM_STATUS);
+}
+
+enum oms_err oms_store_list_item_status(struct oms_store *store,
+                                        void (*visit)(void *ctx,
+                                                      const struct oms_item_status_row *row),
+                                        void *ctx)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_LIST_ITEM_STATUS];
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t item = sqlite3_column_int64(stmt, 0), channel = sqlite3_column_int64(stmt, 1);
+        struct oms_item_status_row row = {
+            /* Out of range indexes become OMS_NONE, which the caller refuses as corrupt. */
+            .item = item >= 0 && item < OMS_NONE ? (uint32_t)item : OMS_NONE,
+            .channel = channel >= 0 && channel < OMS_NONE ? (uint32_t)channel : OMS_NONE,
+            .status = sqlite3_column_int(stmt, 2),
+            .available = sqlite3_column_int64(stmt, 3),
+            .sellable = sqlite3_column_int(stmt, 4) != 0,
+        };
+        visit(ctx, &row);
+    }
+    enum oms_err err = rc == SQLITE_DONE ? OMS_OK : fail(store, rc, "list item statuses");
+    sqlite3_reset(stmt);
+    return err;
+}

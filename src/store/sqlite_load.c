@@ -285,6 +285,25 @@ static enum oms_err load_line(struct oms_state *state, sqlite3_stmt *row)
     return OMS_OK;
 }
 
+static enum oms_err load_subscription(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->subscriptions_count) return OMS_ECORRUPT;
+    int64_t item = sqlite3_column_int64(row, 1), channel = sqlite3_column_int64(row, 2);
+    if (item < 0 || item >= state->items_count) return OMS_ECORRUPT;
+    if (channel < 0 || channel >= state->channels_count) return OMS_ECORRUPT;
+    oms_grow((void **)&state->subscriptions, &state->subscriptions_cap,
+             state->subscriptions_count + 1, sizeof *state->subscriptions);
+    state->subscriptions[state->subscriptions_count++] = (struct oms_subscription){
+        .item = (uint32_t)item,
+        .channel = (uint32_t)channel,
+        .contact = oms_strdup(col_text(row, 3)),
+        .created_ms = sqlite3_column_int64(row, 4),
+        .notified = sqlite3_column_type(row, 5) != SQLITE_NULL,
+        .notified_ms = sqlite3_column_int64(row, 5),
+    };
+    return OMS_OK;
+}
+
 enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
 {
     sqlite3 *db = oms__store_db(store);
@@ -316,6 +335,9 @@ enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
          " ship_complete, price_minor, promise_day, allocs, pegs, latest_day, held, returned,"
          " first_promise_day FROM lines ORDER BY idx",
          load_line},
+        {"SELECT idx, item, channel, contact, created_ms, notified_ms FROM subscriptions"
+         " ORDER BY idx",
+         load_subscription},
     };
     for (size_t i = 0; i < OMS_ARRAY_LEN(steps); i++) {
         enum oms_err err = each_row(db, steps[i].sql, state, steps[i].fn);

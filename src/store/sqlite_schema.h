@@ -83,6 +83,10 @@ static const char *const oms_sqlite_migrations[] = {
     "CREATE TABLE item_status(item INTEGER NOT NULL, channel INTEGER NOT NULL,"
     "  shard INTEGER NOT NULL DEFAULT 0, status INTEGER NOT NULL, available INTEGER NOT NULL,"
     "  PRIMARY KEY(item, channel)) WITHOUT ROWID;",
+    /* 3: back-in-stock waves (rule 7) fire when an item becomes sellable on a channel
+     * (available >= min_order_qty, released): whether it was is kept with the published status,
+     * so a restart neither repeats nor misses a wave. */
+    "ALTER TABLE item_status ADD COLUMN sellable INTEGER NOT NULL DEFAULT 0;",
 };
 
 #endif

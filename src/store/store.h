@@ -18,7 +18,7 @@
 #include "base/platform.h"
 #include "store/model.h"
 
-#define OMS_SCHEMA_VERSION 2
+#define OMS_SCHEMA_VERSION 3
 
 struct oms_store;
 
@@ -55,6 +55,25 @@ OMS_MUST_CHECK enum oms_err oms_store_save_order(struct oms_store *store,
 OMS_MUST_CHECK enum oms_err oms_store_save_line(struct oms_store *store,
                                                 const struct oms_state *state, uint32_t line);
 
+/* A back-in-stock subscription (state->subscriptions[index]), as it is now. */
+OMS_MUST_CHECK enum oms_err oms_store_save_subscription(struct oms_store *store,
+                                                        const struct oms_state *state,
+                                                        uint32_t index);
+/* The status last published for an item on a channel (item.status_changed) and whether the
+ * item was sellable there (rule 7's waves). */
+struct oms_item_status_row {
+    uint32_t item, channel;
+    int status; /* enum oms_avail_status. */
+    oms_qty available;
+    bool sellable;
+};
+OMS_MUST_CHECK enum oms_err oms_store_save_item_status(struct oms_store *store,
+                                                       const struct oms_item_status_row *row);
+/* Calls visit for every stored row (rows are input: the caller checks them). */
+OMS_MUST_CHECK enum oms_err oms_store_list_item_status(
+    struct oms_store *store, void (*visit)(void *ctx, const struct oms_item_status_row *row),
+    void *ctx);
+
 struct oms_ledger_entry {
     int64_t at_ms;       /* When it happened in the world. */
     int64_t recorded_ms; /* Engine clock when it was recorded. */
@@ -86,6 +105,11 @@ OMS_MUST_CHECK enum oms_err oms_store_list_events(struct oms_store *store, int64
                                                   void (*visit)(void *ctx,
                                                                 const struct oms_event_row *row),
                                                   void *ctx);
+
+/* The same for the events of one subject (an order's timeline), in commit order. */
+OMS_MUST_CHECK enum oms_err oms_store_list_subject_events(
+    struct oms_store *store, const char *subject, int64_t after, uint32_t limit,
+    void (*visit)(void *ctx, const struct oms_event_row *row), void *ctx);
 
 /* Idempotency keys: OMS_ENOTFOUND when the key is new. *body is malloc'd. */
 OMS_MUST_CHECK enum oms_err oms_store_idem_get(struct oms_store *store, const char *key,

@@ -1,0 +1,145 @@
+/*
+ * dry_run.c - "what would this change do?" for supply commands and queue re-runs. The
+ * command runs for real on the model with the writer in dry-run mode (no ledger, rows or
+ * events written; promise moves recorded), then everything it could have touched is put back
+ * from a snapshot taken before: the item's levels, queue and open supply list, the queued
+ * lines' allocations and pegs, the item's supply lines, and records created since.
+ */
+#include "base/platform.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "engine/writer.h"
+
+struct saved_line {
+    uint32_t index;
+    struct oms_line line; /* Scalars; the arrays below hold the contents. */
+    struct oms_line_alloc *allocs;
+    struct oms_line_peg *pegs;
+};
+
+struct oms_dry_snapshot {
+    uint32_t item;
+    struct oms_stock_level *levels;
+    uint32_t *queue, queue_count;
+    uint32_t *supply_list, supply_list_count;
+    struct saved_line *lines;
+    uint32_t lines_count;
+    struct oms_supply *supplies; /* Every supply line of the item, by model index. */
+    uint32_t *supply_index, supplies_saved;
+    uint32_t supplies_total; /* state->supplies_count at the start. */
+};
+
+static void *copy(const void *src, size_t bytes)
+{
+    void *dst = malloc(bytes ? bytes : 1);
+    OMS_ASSERT(dst != NULL);
+    if (bytes) memcpy(dst, src, bytes);
+    return dst;
+}
+
+struct oms_dry_snapshot *oms__dry_begin(struct oms_writer *w, uint32_t item_index)
+{
+    const struct oms_state *state = &w->state;
+    const struct oms_item *item = &state->items[item_index];
+    struct oms_dry_snapshot *s = calloc(1, sizeof *s);
+    OMS_ASSERT(s != NULL);
+    s->item = item_index;
+    s->levels = copy(item->levels, item->levels_count * sizeof *item->levels);
+    s->queue = copy(item->queue, item->queue_count * sizeof *item->queue);
+    s->queue_count = item->queue_count;
+    s->supply_list = copy(item->supplies, item->supplies_count * sizeof *item->supplies);
+    s->supply_list_count = item->supplies_count;
+    s->lines = calloc(item->queue_count + 1, sizeof *s->lines);
+    OMS_ASSERT(s->lines != NULL);
+    for (uint32_t q = 0; q < item->queue_count; q++) {
+        const struct oms_line *line = &state->lines[item->queue[q]];
+        struct saved_line *saved = &s->lines[s->lines_count++];
+        saved->index = item->queue[q];
+        saved->line = *line;
+        saved->allocs = copy(line->allocs, line->allocs_count * sizeof *line->allocs);
+        saved->pegs = copy(line->pegs, line->pegs_count * sizeof *line->pegs);
+    }
+    s->supplies_total = state->supplies_count;
+    s->supplies = malloc((state->supplies_count + 1) * sizeof *s->supplies);
+    s->supply_index = malloc((state->supplies_count + 1) * sizeof *s->supply_index);
+    OMS_ASSERT(s->supplies && s->supply_index);
+    for (uint32_t i = 0; i < state->supplies_count; i++) {
+        if (state->supplies[i].item != item_index) continue;
+        s->supplies[s->supplies_saved] = state->supplies[i];
+        s->supply_index[s->supplies_saved++] = i;
+    }
+    w->dry_run = true;
+    return s;
+}
+
+static void restore_line(struct oms_state *state, const struct saved_line *saved)
+{
+    struct oms_line *line = &state->lines[saved->index];
+    struct oms_line_alloc *allocs = line->allocs;
+    uint32_t allocs_cap = line->allocs_cap;
+    struct oms_line_peg *pegs = line->pegs;
+    uint32_t pegs_cap = line->pegs_cap;
+    oms_grow((void **)&allocs, &allocs_cap, saved->line.allocs_count, sizeof *allocs);
+    oms_grow((void **)&pegs, &pegs_cap, saved->line.pegs_count, sizeof *pegs);
+    *line = saved->line;
+    line->allocs = allocs;
+    line->allocs_cap = allocs_cap;
+    line->pegs = pegs;
+    line->pegs_cap = pegs_cap;
+    memcpy(line->allocs, saved->allocs, saved->line.allocs_count * sizeof *allocs);
+    memcpy(line->pegs, saved->pegs, saved->line.pegs_count * sizeof *pegs);
+}
+
+void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *s)
+{
+    struct oms_state *state = &w->state;
+    struct oms_item *item = &state->items[s->item];
+    /* Supply lines created by the dry run go first: nothing else refers to them any more. */
+    while (state->supplies_count > s->supplies_total) {
+        struct oms_supply *created = &state->supplies[--state->supplies_count];
+        oms_strmap_remove(&state->supply_by_id, created->id);
+        free(created->id);
+    }
+    memcpy(item->levels, s->levels, item->levels_count * sizeof *item->levels);
+    oms_grow((void **)&item->queue, &item->queue_cap, s->queue_count, sizeof *item->queue);
+    memcpy(item->queue, s->queue, s->queue_count * sizeof *item->queue);
+    item->queue_count = s->queue_count;
+    oms_grow((void **)&item->supplies, &item->supplies_cap, s->supply_list_count,
+             sizeof *item->supplies);
+    memcpy(item->supplies, s->supply_list, s->supply_list_count * sizeof *item->supplies);
+    item->supplies_count = s->supply_list_count;
+    for (uint32_t i = 0; i < s->lines_count; i++) restore_line(state, &s->lines[i]);
+    for (uint32_t i = 0; i < s->supplies_saved; i++) {
+        state->supplies[s->supply_index[i]] = s->supplies[i];
+    }
+    for (uint32_t i = 0; i < s->lines_count; i++) {
+        free(s->lines[i].allocs);
+        free(s->lines[i].pegs);
+    }
+    free(s->lines);
+    free(s->levels);
+    free(s->queue);
+    free(s->supply_list);
+    free(s->supplies);
+    free(s->supply_index);
+    free(s);
+    w->dry_run = false;
+    w->touched_count = 0;
+}
+
+void oms__record_change(struct oms_writer *w, uint32_t line, oms_day old_day, oms_day new_day,
+                        oms_qty allocated)
+{
+    for (uint32_t i = 0; i < w->changes_count; i++) {
+        struct oms_promise_change *change = &w->changes[i];
+        if (change->line != line) continue;
+        change->new_day = new_day;
+        change->allocated += allocated;
+        return;
+    }
+    oms_grow((void **)&w->changes, &w->changes_cap, w->changes_count + 1, sizeof *w->changes);
+    w->changes[w->changes_count++] = (struct oms_promise_change){line, old_day, new_day, allocated};
+}
