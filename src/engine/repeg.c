@@ -293,10 +293,10 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
                   view->supplies_count, &plan_line, &result);
     apply_plan(w, index, view, &result);
     line = &state->lines[index];
-    check_consent(w, index, old_promise);
     if (is_new) {
         line->rejected = result.rejected;
         line->reason = result.reason;
+        check_consent(w, index, old_promise);
     } else {
         oms_qty gained = oms_line_allocated(line) - old_allocated;
         if (gained > 0 || line->promise_day != old_promise) {
@@ -304,6 +304,7 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
         }
         if (gained > 0) emit_allocated(w, index, gained);
         if (line->promise_day != old_promise) emit_promise_changed(w, index, old_promise);
+        check_consent(w, index, old_promise); /* After the promise event it explains. */
         if (gained == 0 && line->promise_day == old_promise &&
             pegs_equal(old_pegs, old_pegs_count, line->pegs, line->pegs_count)) {
             return plan_item.lead_budget;

@@ -97,6 +97,7 @@ void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_
 void oms__emit(struct oms_writer *w, const char *type, const char *subject,
                const char *data_json)
 {
+    if (w->dry_run) return; /* A dry run reports what would change and writes nothing. */
     w->event_seq++;
     oms__must(oms_store_append_event(w->store, w->event_seq, type, w->state.clock_ms, subject,
                                      data_json),
