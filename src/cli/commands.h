@@ -18,11 +18,13 @@ int cmd_serve(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_repeg(int argc, char **argv);
 
 extern const char cmd_serve_usage[];
 extern const char cmd_import_usage[];
 extern const char cmd_replay_usage[];
 extern const char cmd_demo_usage[];
+extern const char cmd_repeg_usage[];
 
 /* Prints a subcommand's usage on `out` ("oms help NAME" and NAME --help). */
 void cli_print_usage(FILE *out, const char *name);

@@ -28,6 +28,8 @@ static const struct cli_command commands[] = {
      cmd_replay_usage},
     {"demo", cmd_demo, "build a demo database from real data, replay a week, then serve",
      cmd_demo_usage},
+    {"repeg", cmd_repeg, "re-run an item's backorder queue (or --dry-run: show the diff)",
+     cmd_repeg_usage},
     {"help", cmd_help, "list the subcommands, or show one's usage", "usage: oms help [COMMAND]\n"},
 };
 
