@@ -141,7 +141,8 @@ static int run(const struct demo_args *args, const struct demo_start *start)
         snprintf(uci, sizeof uci, "%s/%s", args->data, DEMO_UCI_FILE);
         struct replay_options options = {.path = uci, .channel_uk = "web",
                                          .channel_other = "web", .json_path = args->json};
-        struct replay_receipt *receipts = demo_receipts(start, &options.receipts_count);
+        struct replay_receipt *receipts =
+            demo_receipts(start, &options.receipts_count, &options.delays_count);
         options.receipts = receipts;
         fputc('\n', stdout);
         status = replay_run(engine, &options);

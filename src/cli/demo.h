@@ -78,7 +78,10 @@ void demo_start_release(struct demo_start *start);
 /* Submits the position to a fresh engine and waits; false (printed) when a command failed. */
 OMS_MUST_CHECK bool demo_load(struct oms_engine *engine, const struct demo_start *start);
 /* The purchase orders' receipts, by instant, for the replay (malloc'd). */
-struct replay_receipt *demo_receipts(const struct demo_start *start, size_t *count);
+/* The receipts of the POs at their real dates and, for late ones, the supplier's notice of
+ * the delay; sorted by time. *delays counts the notices. */
+struct replay_receipt *demo_receipts(const struct demo_start *start, size_t *count,
+                                     size_t *delays);
 void demo_print_start(const struct demo_start *start, FILE *out);
 
 #endif

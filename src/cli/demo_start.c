@@ -263,7 +263,10 @@ static void plan_pos(struct demo_start *start, const struct scms_table *scms)
              : lead > DEMO_PO_LEAD_MAX_DAYS ? DEMO_PO_LEAD_MAX_DAYS
                                             : lead;
         po->expected_day = start->week_start + (oms_day)lead;
+        /* Lateness keeps its sign and, when the SCMS delivery was late or early at all, at
+         * least one day: scaled like the lead time it would mostly round to zero. */
         int64_t late = scale_days(po->lateness_days, start->scms_median_x2);
+        if (po->lateness_days != 0 && late == 0) late = po->lateness_days > 0 ? 1 : -1;
         int64_t receipt = (int64_t)po->expected_day + late;
         po->receipt_day = receipt < start->week_start ? start->week_start : (oms_day)receipt;
     }
@@ -463,19 +466,40 @@ static int compare_receipt(const void *a, const void *b)
     return strcmp(x->supply_id, y->supply_id);
 }
 
-struct replay_receipt *demo_receipts(const struct demo_start *start, size_t *count)
+static int64_t demo_instant(oms_day day, int hour)
 {
-    struct replay_receipt *receipts = cli_xcalloc(start->pos_count, sizeof *receipts);
+    int32_t y, m, d;
+    oms_day_to_ymd(day, &y, &m, &d);
+    return cli_london_to_utc_ms(y, m, d, hour, 0);
+}
+
+struct replay_receipt *demo_receipts(const struct demo_start *start, size_t *count,
+                                     size_t *delays)
+{
+    /* Every PO is received on its real (scaled) date; a late one is first announced late by
+     * its supplier, the day before it was expected (never before the week starts), so the
+     * promises pegged to it move ahead of time, as they would with a real supplier. */
+    struct replay_receipt *receipts = cli_xcalloc(2 * start->pos_count + 1, sizeof *receipts);
+    size_t n = 0;
+    *delays = 0;
     for (size_t i = 0; i < start->pos_count; i++) {
         const struct demo_po *po = &start->pos[i];
-        int32_t y, m, d;
-        oms_day_to_ymd(po->receipt_day, &y, &m, &d);
-        receipts[i].at_ms = cli_london_to_utc_ms(y, m, d, DEMO_RECEIPT_HOUR, 0);
-        snprintf(receipts[i].supply_id, sizeof receipts[i].supply_id, "%s", po->id);
-        receipts[i].qty = po->qty;
+        struct replay_receipt *r = &receipts[n++];
+        r->at_ms = demo_instant(po->receipt_day, DEMO_RECEIPT_HOUR);
+        snprintf(r->supply_id, sizeof r->supply_id, "%s", po->id);
+        r->qty = po->qty;
+        if (po->receipt_day <= po->expected_day) continue;
+        oms_day told = po->expected_day - 1 > start->week_start ? po->expected_day - 1
+                                                                : start->week_start;
+        r = &receipts[n++];
+        r->at_ms = demo_instant(told, DEMO_RECEIPT_HOUR);
+        snprintf(r->supply_id, sizeof r->supply_id, "%s", po->id);
+        r->delay = true;
+        r->new_expected_day = po->receipt_day;
+        (*delays)++;
     }
-    qsort(receipts, start->pos_count, sizeof *receipts, compare_receipt);
-    *count = start->pos_count;
+    qsort(receipts, n, sizeof *receipts, compare_receipt);
+    *count = n;
     return receipts;
 }
 

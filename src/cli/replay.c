@@ -59,6 +59,14 @@ static void tally_line(struct replay_tally *t, const struct oms_state *state,
     t->allocated_units += (uint64_t)allocated;
     if (allocated == line->qty) t->full_lines++;
     if (backordered > 0) {
+        size_t index = (size_t)(line - state->lines);
+        if (index >= t->was_backordered_cap) {
+            size_t cap = (index + 1) * 2;
+            t->was_backordered = cli_xrealloc(t->was_backordered, cap);
+            memset(t->was_backordered + t->was_backordered_cap, 0, cap - t->was_backordered_cap);
+            t->was_backordered_cap = cap;
+        }
+        t->was_backordered[index] = 1;
         t->backordered_lines++;
         t->backordered_units += (uint64_t)backordered;
         push_i32(&t->leads, &t->leads_count, &t->leads_cap, line->promise_day - today);
@@ -126,6 +134,9 @@ static void simple_done(struct oms_command *cmd)
         if (!cmd->err) t->cancelled_units += (uint64_t)cmd->u.cancel.cancelled;
     } else if (cmd->kind == OMS_CMD_ADJUST) {
         snprintf(what, sizeof what, "write-off of %s at %s", job->sku, job->location);
+    } else if (cmd->kind == OMS_CMD_SUPPLY_UPDATE) {
+        snprintf(what, sizeof what, "delay of %s", job->id);
+        if (!cmd->err) t->delays++;
     } else {
         snprintf(what, sizeof what, "receipt of %s", job->id);
         const struct oms_cmd_receive *r = &cmd->u.receive;
@@ -220,11 +231,18 @@ static bool flush_receipts(struct replay *rp, int64_t until_ms)
     while (rp->next_receipt < o->receipts_count &&
            o->receipts[rp->next_receipt].at_ms <= until_ms) {
         const struct replay_receipt *r = &o->receipts[rp->next_receipt++];
-        struct simple_job *job = simple_job_new(rp, OMS_CMD_SUPPLY_RECEIVE, r->at_ms);
+        struct simple_job *job = simple_job_new(
+            rp, r->delay ? OMS_CMD_SUPPLY_UPDATE : OMS_CMD_SUPPLY_RECEIVE, r->at_ms);
         snprintf(job->id, sizeof job->id, "%s", r->supply_id);
-        job->cmd.u.receive.id = job->id;
-        job->cmd.u.receive.qty = r->qty;
-        rp->stats.receipts_submitted++;
+        if (r->delay) {
+            job->cmd.u.supply_update.id = job->id;
+            job->cmd.u.supply_update.has_expected = true;
+            job->cmd.u.supply_update.expected_day = r->new_expected_day;
+        } else {
+            job->cmd.u.receive.id = job->id;
+            job->cmd.u.receive.qty = r->qty;
+            rp->stats.receipts_submitted++;
+        }
         if (!cli_pipe_submit(&rp->pipe, &job->cmd)) return false;
     }
     return true;
@@ -706,6 +724,7 @@ static bool stream(struct replay *rp, struct uci_reader *reader)
     cli_progress_end(&progress);
     const struct replay_options *o = rp->options;
     for (size_t i = rp->next_receipt; i < o->receipts_count; i++) {
+        if (o->receipts[i].delay) continue;
         rp->stats.receipts_left++;
         rp->stats.receipts_left_units += (uint64_t)o->receipts[i].qty;
     }
@@ -728,6 +747,7 @@ static void replay_free(struct replay *rp)
     free(rp->tally.leads);
     free(rp->tally.orders_placed);
     free(rp->tally.filled);
+    free(rp->tally.was_backordered);
     cli_pipe_release(&rp->pipe);
     free(rp);
 }

@@ -29,9 +29,11 @@
 #include "engine/engine.h"
 
 struct replay_receipt {
-    int64_t at_ms; /* When the goods arrive. */
+    int64_t at_ms; /* When the goods arrive (or, for a delay, when the supplier says so). */
     char supply_id[OMS_ID_BYTES_MAX];
     oms_qty qty;
+    bool delay;               /* Not a receipt: the supplier moves the expected date. */
+    oms_day new_expected_day; /* For a delay. */
 };
 
 struct replay_options {
@@ -40,6 +42,7 @@ struct replay_options {
     const char *json_path; /* NULL: no JSON summary. */
     const struct replay_receipt *receipts; /* Sorted by at_ms; may be NULL. */
     size_t receipts_count;
+    size_t delays_count; /* Of the receipts, how many are delay notices. */
 };
 
 /* Returns the exit status: 0 when the history was valid, every command succeeded and the

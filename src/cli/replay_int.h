@@ -32,6 +32,9 @@ struct replay_tally {
     size_t filled_cap;
     uint64_t filled_lines, filled_units;
     uint64_t cancelled_units; /* What the engine says it cancelled. */
+    uint8_t *was_backordered; /* By model line index: backordered when placed. */
+    size_t was_backordered_cap;
+    uint64_t delays;          /* Supply delays announced. */
 };
 
 struct replay_code_count {
@@ -86,6 +89,16 @@ struct replay {
 struct replay_final {
     oms_qty ordered, allocated, backordered, rejected, cancelled, shipped;
     uint64_t lines, bad_lines, backordered_lines;
+    /* Promises of the lines backordered when placed, judged by their state at the end: kept
+     * when the date they ship (or are promised now) is no later than their first promise. */
+    uint64_t promised_lines, kept_lines, slipped_lines;
+    int64_t slip_days_total, slip_days_max;
+    /* Age of the lines still waiting at the end, from their order's time to the clock. */
+    int64_t queue_age_days_total, queue_age_days_max;
+    /* Events written during the history. */
+    uint64_t promise_changed_events, delay_exceeded_events, back_in_stock_events,
+        supply_delayed_events;
+    int64_t last_event_seq;
     bool model_ok;
     char why[256];
 };

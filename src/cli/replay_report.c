@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/replay_int.h"
+#include "store/store.h"
 #include "core/calendar.h"
 #include "core/line.h"
 #include "engine/clock.h"
@@ -23,6 +24,33 @@ struct final_read {
     struct replay_final *final;
 };
 
+/* Promise accuracy and queue age of one line (see struct replay_final). */
+static void judge_promise(const struct replay_tally *t, const struct oms_state *state,
+                          uint32_t index, struct replay_final *f)
+{
+    const struct oms_line *line = &state->lines[index];
+    const struct oms_order *order = &state->orders[line->order];
+    if (oms_line_backordered(line) > 0) {
+        int64_t age = (state->clock_ms - order->at_ms) / OMS_MS_PER_DAY;
+        f->queue_age_days_total += age;
+        if (age > f->queue_age_days_max) f->queue_age_days_max = age;
+    }
+    bool was_backordered = index < t->was_backordered_cap && t->was_backordered[index];
+    if (!was_backordered || line->first_promise_day == OMS_DAY_NONE ||
+        line->promise_day == OMS_DAY_NONE) {
+        return; /* Never backordered, or cancelled since: no promise left to judge. */
+    }
+    f->promised_lines++;
+    int64_t slip = (int64_t)line->promise_day - line->first_promise_day;
+    if (slip <= 0) {
+        f->kept_lines++;
+        return;
+    }
+    f->slipped_lines++;
+    f->slip_days_total += slip;
+    if (slip > f->slip_days_max) f->slip_days_max = slip;
+}
+
 static void read_final(void *ctx, const struct oms_state *state)
 {
     struct final_read *read = ctx;
@@ -31,6 +59,7 @@ static void read_final(void *ctx, const struct oms_state *state)
         const struct oms_order *order = &state->orders[read->tally->orders_placed[i]];
         for (uint32_t k = 0; k < order->lines_count; k++) {
             struct oms_line_counts c;
+            judge_promise(read->tally, state, order->first_line + k, f);
             oms_line_counts_get(&state->lines[order->first_line + k], &c);
             f->lines++;
             f->bad_lines += !oms_line_counts_valid(&c);
@@ -55,6 +84,16 @@ static bool final_holds(const struct replay *rp, const struct replay_final *f)
            (uint64_t)f->cancelled == rp->tally.cancelled_units;
 }
 
+static void count_event(void *ctx, const struct oms_event_row *row)
+{
+    struct replay_final *f = ctx;
+    f->promise_changed_events += strcmp(row->type, "line.promise_changed") == 0;
+    f->delay_exceeded_events += strcmp(row->type, "line.delay_exceeded") == 0;
+    f->back_in_stock_events += strcmp(row->type, "item.back_in_stock") == 0;
+    f->supply_delayed_events += strcmp(row->type, "supply.delayed") == 0;
+    f->last_event_seq = row->seq;
+}
+
 bool replay_final_check(struct replay *rp, struct replay_final *final)
 {
     memset(final, 0, sizeof *final);
@@ -62,6 +101,11 @@ bool replay_final_check(struct replay *rp, struct replay_final *final)
     if (cli_read(rp->engine, read_final, &read) != OMS_OK) {
         snprintf(final->why, sizeof final->why, "the engine did not answer the final read");
         return false;
+    }
+    /* The outbox, a page at a time (it holds every event of this database). */
+    for (int64_t after = 0;; after = final->last_event_seq) {
+        if (oms_engine_events(rp->engine, after, 1000, count_event, final) != OMS_OK) break;
+        if (final->last_event_seq == after) break;
     }
     if (final->model_ok && !final_holds(rp, final)) {
         snprintf(final->why, sizeof final->why,
@@ -168,7 +212,8 @@ static void print_week(const struct replay *rp, FILE *out)
     if (rp->options->receipts_count > 0) {
         line(out, "POs received", "%" PRIu64 " of %zu, %" PRIu64 " units (%" PRIu64
              " POs, %" PRIu64 " units due after the history ends)",
-             t->receipts, rp->options->receipts_count, t->receipt_units, s->receipts_left,
+             t->receipts, rp->options->receipts_count - rp->options->delays_count,
+             t->receipt_units, s->receipts_left,
              s->receipts_left_units);
         line(out, "backorders filled from receipts", "%" PRIu64 " lines, %" PRIu64 " units",
              t->filled_lines, t->filled_units);
@@ -181,6 +226,10 @@ static void print_week(const struct replay *rp, FILE *out)
     line(out, "  matched no order", "%" PRIu64 " units (%" PRIu64 " without customer, %" PRIu64
          " bought before this history)", s->cancel_no_customer + s->cancel_no_order,
          s->cancel_no_customer, s->cancel_no_order);
+    if (rp->options->delays_count > 0) {
+        line(out, "supplier delays announced", "%" PRIu64 " of %zu POs late", t->delays,
+             rp->options->delays_count);
+    }
     line(out, "write-offs asked", "%" PRIu64 " lines, %" PRIu64 " units", s->writeoff_lines,
          s->writeoff_units);
     line(out, "  written off", "%" PRIu64 " units (%" PRIu64 " could not be: no stock left)",
@@ -200,6 +249,21 @@ void replay_print(const struct replay *rp, const struct replay_final *f, FILE *o
     line(out, "rejected", "%" PRId64, f->rejected);
     line(out, "cancelled", "%" PRId64, f->cancelled);
     line(out, "shipped", "%" PRId64, f->shipped);
+    fputs("promises (lines backordered when ordered)\n", out);
+    line(out, "kept the first promise", "%" PRIu64 " of %" PRIu64 " lines (%.1f%%)", f->kept_lines,
+         f->promised_lines, 100.0 * ratio(f->kept_lines, f->promised_lines));
+    line(out, "slipped", "%" PRIu64 " lines, mean %.1f days, worst %" PRId64 " days",
+         f->slipped_lines,
+         f->slipped_lines ? (double)f->slip_days_total / (double)f->slipped_lines : 0.0,
+         f->slip_days_max);
+    line(out, "ETA changes sent", "%" PRIu64 " line.promise_changed events (%" PRIu64
+         " supply.delayed, %" PRIu64 " line.delay_exceeded)", f->promise_changed_events,
+         f->supply_delayed_events, f->delay_exceeded_events);
+    line(out, "back-in-stock notices sent", "%" PRIu64, f->back_in_stock_events);
+    line(out, "backorder queue age at the end", "mean %.1f days, oldest %" PRId64 " days",
+         f->backordered_lines ? (double)f->queue_age_days_total / (double)f->backordered_lines
+                              : 0.0,
+         f->queue_age_days_max);
     if (final_holds(rp, f)) {
         fputs("invariant: ok (allocated + backordered + rejected + cancelled + shipped == "
               "ordered)\n",
@@ -266,7 +330,8 @@ static json_t *json_week(const struct replay *rp)
         (json_int_t)s->cancel_no_order, "writeoffs", "lines", (json_int_t)s->writeoff_lines,
         "units", (json_int_t)s->writeoff_units, "written_off_units", (json_int_t)s->written_off,
         "not_written_off_units", (json_int_t)s->not_written_off, "receipts", "scheduled",
-        (json_int_t)rp->options->receipts_count, "received", (json_int_t)t->receipts, "units",
+        (json_int_t)(rp->options->receipts_count - rp->options->delays_count), "received",
+        (json_int_t)t->receipts, "units",
         (json_int_t)t->receipt_units, "over_received_units", (json_int_t)t->over_received,
         "not_received", (json_int_t)s->receipts_left, "not_received_units",
         (json_int_t)s->receipts_left_units, "filled_lines", (json_int_t)t->filled_lines,
@@ -310,6 +375,19 @@ bool replay_write_json(const struct replay *rp, const struct replay_final *f, co
                   "rejected", (json_int_t)f->rejected, "cancelled", (json_int_t)f->cancelled,
                   "shipped", (json_int_t)f->shipped, "backordered_lines",
                   (json_int_t)f->backordered_lines, "invariant", final_holds(rp, f)));
+    json_object_set_new(
+        root, "promises",
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "backordered_lines",
+                  (json_int_t)f->promised_lines, "kept_first_promise", (json_int_t)f->kept_lines,
+                  "slipped", (json_int_t)f->slipped_lines, "slip_days_total",
+                  (json_int_t)f->slip_days_total, "slip_days_max", (json_int_t)f->slip_days_max,
+                  "promise_changed_events", (json_int_t)f->promise_changed_events,
+                  "supply_delayed_events", (json_int_t)f->supply_delayed_events,
+                  "delay_exceeded_events", (json_int_t)f->delay_exceeded_events,
+                  "back_in_stock_events", (json_int_t)f->back_in_stock_events,
+                  "queue_age_days_total", (json_int_t)f->queue_age_days_total,
+                  "queue_age_days_max", (json_int_t)f->queue_age_days_max));
+    json_object_set_new(root, "supplier_delays", json_integer((json_int_t)t->delays));
     json_object_set_new(root, "failed_commands", json_integer((json_int_t)rp->pipe.failed));
     bool ok = json_dump_file(root, path, JSON_INDENT(2)) == 0;
     if (!ok) fprintf(stderr, "oms: cannot write the JSON summary to '%s'\n", path);

@@ -13,6 +13,7 @@
 #include "base/jsonw.h"
 #include "core/calendar.h"
 #include "core/plan.h"
+#include "engine/tz.h"
 #include "engine/writer.h"
 
 struct item_view {
@@ -74,6 +75,20 @@ static oms_day channel_day(const struct oms_state *state, const struct oms_chann
     const struct oms_location *first = &state->locations[channel->first_location];
     return oms_day_add_working(first->today + plus_days, first->handling_days,
                                first->working_mask);
+}
+
+/* Where lead time puts a line: the supplier's lead time counts from the day the order was
+ * placed (the replenishment it triggers left then), never before today. Counting from today
+ * on every re-run would move every lead-time promise a day later each day. */
+static oms_day lead_day_of(struct oms_writer *w, const struct oms_channel *channel,
+                           const struct oms_item *item, const struct oms_order *order)
+{
+    int32_t lead = item->lead_time_days > 0 ? item->lead_time_days : 0;
+    if (channel->first_location == OMS_NONE) return channel_day(&w->state, channel, lead);
+    const struct oms_location *first = &w->state.locations[channel->first_location];
+    oms_day placed = oms_tz_day(w->tz[channel->first_location], order->at_ms);
+    oms_day from = placed + lead > first->today ? placed + lead : first->today;
+    return oms_day_add_working(from, first->handling_days, first->working_mask);
 }
 
 static bool unreleased(const struct oms_state *state, const struct oms_item *item,
@@ -285,7 +300,7 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
         .is_new = is_new,
         .ship_complete = line->ship_complete,
         .channel_backorder = channel->allow_backorder,
-        .lead_day = channel_day(state, channel, item->lead_time_days > 0 ? item->lead_time_days : 0),
+        .lead_day = lead_day_of(w, channel, item, order),
         .buffer = channel->buffer,
     };
     struct oms_plan_result result;
