@@ -78,7 +78,8 @@ static oms_day channel_day(const struct oms_state *state, const struct oms_chann
 }
 
 /* Where lead time puts a line: the supplier's lead time counts from the day the order was
- * placed (the replenishment it triggers left then), never before today. Counting from today
+ * placed (the engine clock when it learned of it: the replenishment it triggers left then),
+ * never before today. Counting from today
  * on every re-run would move every lead-time promise a day later each day. */
 static oms_day lead_day_of(struct oms_writer *w, const struct oms_channel *channel,
                            const struct oms_item *item, const struct oms_order *order)
@@ -86,7 +87,7 @@ static oms_day lead_day_of(struct oms_writer *w, const struct oms_channel *chann
     int32_t lead = item->lead_time_days > 0 ? item->lead_time_days : 0;
     if (channel->first_location == OMS_NONE) return channel_day(&w->state, channel, lead);
     const struct oms_location *first = &w->state.locations[channel->first_location];
-    oms_day placed = oms_tz_day(w->tz[channel->first_location], order->at_ms);
+    oms_day placed = oms_tz_day(w->tz[channel->first_location], order->created_ms);
     oms_day from = placed + lead > first->today ? placed + lead : first->today;
     return oms_day_add_working(from, first->handling_days, first->working_mask);
 }
