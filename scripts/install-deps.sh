@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake ninja-build pkg-config libh2o-evloop-dev libssl-dev libjansson-dev
 libsqlite3-dev sqlite3 libicu-dev libcmocka-dev libcurl4-openssl-dev curl ca-certificates jq"
-[ "${1:-}" = "--bench" ] && pkgs="$pkgs wrk"
+[ "${1:-}" = "--bench" ] && pkgs="$pkgs wrk valgrind"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -11,10 +11,15 @@
 
 static oms_qty min_qty(oms_qty a, oms_qty b) { return a < b ? a : b; }
 
-/* Sourcing preference: a location in the destination region, then priority, then code. */
-static bool location_better(const struct oms_plan_location *locations, uint32_t region,
-                            uint32_t a, uint32_t b)
+/* Sourcing preference: the preferred location (a receipt's), then a location in the
+ * destination region, then priority, then code. */
+static bool location_better(const struct oms_plan_location *locations,
+                            const struct oms_plan_line *line, uint32_t a, uint32_t b)
 {
+    uint32_t region = line->region;
+    if (line->prefer && (a == line->preferred_location) != (b == line->preferred_location)) {
+        return a == line->preferred_location;
+    }
     bool a_in = locations[a].region == region, b_in = locations[b].region == region;
     if (a_in != b_in) return a_in;
     if (locations[a].priority != locations[b].priority) {
@@ -65,7 +70,7 @@ static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_locati
         if (!((line->visible >> i) & 1u) || locations[i].free <= 0) continue;
         /* Insertion sort by preference: at most OMS_LOCATIONS_MAX entries. */
         uint32_t at = count++;
-        while (at > 0 && location_better(locations, line->region, i, order[at - 1])) {
+        while (at > 0 && location_better(locations, line, i, order[at - 1])) {
             order[at] = order[at - 1];
             at--;
         }
@@ -123,7 +128,8 @@ static oms_day fallback_day(const struct oms_plan_supply *supplies, uint32_t sup
 }
 
 /* Pegs up to `want` units to supply and lead time, earliest promise first. Returns the units
- * pegged. A waiting line (an accepted sale) may exceed the lead-time budget. */
+ * pegged. A waiting line (an accepted sale) is never refused: what no source carries waits on
+ * the lead time past the budget, dated no earlier than any supply it can see. */
 static oms_qty peg(struct oms_plan_item *item, struct oms_plan_supply *supplies,
                    uint32_t supplies_count, const struct oms_plan_line *line, oms_qty want,
                    struct oms_plan_result *result)
@@ -134,8 +140,9 @@ static oms_qty peg(struct oms_plan_item *item, struct oms_plan_supply *supplies,
         bool before_lead = i < supplies_count && supplies[i].promise_day <= line->lead_day;
         if (!lead_done && !before_lead) {
             lead_done = true;
+            /* Waiting lines respect the budget too: beyond it they use later supply first,
+             * and only what nothing carries falls back past the limit (below). */
             oms_qty take = min_qty(want - pegged, item->lead_budget);
-            if (!line->is_new) take = want - pegged;
             if (take > 0) {
                 add_peg(result, OMS_SOURCE_LEAD, take, line->lead_day);
                 item->lead_budget -= min_qty(take, item->lead_budget);

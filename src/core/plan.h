@@ -52,6 +52,9 @@ struct oms_plan_line {
     bool is_new;            /* New: may be rejected. Waiting: an accepted sale, never rejected. */
     bool ship_complete;     /* All of it now or none of it now. */
     bool channel_backorder; /* The line's channel takes backorders. */
+    bool prefer;            /* Take stock at preferred_location first (a receipt there turns
+                             * the units pegged to it into allocations there: rule 4). */
+    uint32_t preferred_location;
     oms_qty buffer;         /* The channel's buffer for the item: the line may allocate at most
                              * the channel's availability (rule 1), its visible free stock
                              * minus this. */

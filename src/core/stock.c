@@ -50,7 +50,7 @@ enum oms_avail_status oms_avail_status_for(const struct oms_avail_query *q)
     OMS_ASSERT(q->want > 0);
     OMS_ASSERT(q->available >= 0);
     if (q->unreleased) return OMS_AVAIL_PREORDER;
-    if (q->available >= q->want) {
+    if (q->available >= q->want && !q->cannot_allocate) {
         if (q->low_stock_threshold >= 0 && q->available <= q->low_stock_threshold) {
             return OMS_AVAIL_LOW_STOCK;
         }

@@ -39,6 +39,9 @@ struct oms_avail_query {
     bool unreleased;             /* Preorder item before its release. */
     bool backorder_covers;       /* Policy and channel take backorders and a plan places all of
                                   * `want` beyond what is available. */
+    bool cannot_allocate;        /* A plan for `want` would not allocate all of it now (an item
+                                  * that cannot split, a minimum order quantity): then the
+                                  * units available do not make it in stock. */
 };
 enum oms_avail_status oms_avail_status_for(const struct oms_avail_query *query);
 

@@ -38,23 +38,29 @@ static void emit_short(struct oms_writer *w, uint32_t item, uint32_t location, o
 
 enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
 {
-    const struct oms_cmd_adjust *c = &cmd->u.adjust;
+    struct oms_cmd_adjust *c = &cmd->u.adjust;
     uint32_t item, location;
     enum oms_err err = find_level(w, cmd, c->sku, c->location, &item, &location);
     if (err) return err;
     const struct oms_stock_level *level = &w->state.items[item].levels[location];
-    oms_qty on_hand;
+    oms_qty on_hand = level->on_hand;
+    /* A count without as_of was taken when the command happened. */
+    int64_t as_of = c->as_of_ms > 0 ? c->as_of_ms : w->at_ms;
     if (c->is_set) {
-        /* Rule 6: movements recorded after the count was taken are re-applied on top, so a
-         * late count never resurrects units sold since. */
-        oms_qty since = 0;
-        if (c->as_of_ms > 0) {
-            oms__must(oms_store_on_hand_moves_after(w->store, c->sku, c->location, c->as_of_ms,
-                                                    &since),
+        /* Rule 6: a count is true at as_of. A newer count already applied supersedes it; else
+         * movements recorded after as_of are re-applied on top, so a late count never
+         * resurrects units sold since. */
+        int64_t last_count_ms = 0;
+        oms__must(oms_store_last_count_ms(w->store, c->sku, c->location, &last_count_ms),
+                  "read the ledger");
+        if (last_count_ms > as_of) {
+            c->superseded = true;
+        } else {
+            oms_qty since = 0;
+            oms__must(oms_store_on_hand_moves_after(w->store, c->sku, c->location, as_of, &since),
                       "read the ledger");
+            on_hand = c->set + since > 0 ? c->set + since : 0;
         }
-        on_hand = c->set + since;
-        if (on_hand < 0) on_hand = 0;
     } else {
         on_hand = level->on_hand + c->delta;
         if (on_hand < 0) {
@@ -73,14 +79,17 @@ enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
                          "unavailable (%lld) cannot exceed on_hand (%lld)",
                          (long long)unavailable, (long long)on_hand);
     }
-    const char *reason = c->reason ? c->reason : (c->is_set ? "count" : "adjustment");
+    /* Counts are found again by their reason (rule 6): the caller's words go to ref. */
+    const char *reason = c->is_set ? "count" : c->reason ? c->reason : "adjustment";
+    const char *ref = c->is_set ? c->reason : NULL;
+    if (c->is_set) w->at_ms = as_of; /* The count is true then. */
     /* Order matters for the level check: never let unavailable exceed on_hand in between. */
     if (unavailable < level->unavailable) {
-        oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, NULL);
+        oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, ref);
     }
-    oms__move(w, item, location, OMS_ON_HAND, on_hand, reason, NULL);
-    oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, NULL);
-    if (c->has_safety) oms__move(w, item, location, OMS_SAFETY, c->safety, reason, NULL);
+    oms__move(w, item, location, OMS_ON_HAND, on_hand, reason, ref);
+    oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, ref);
+    if (c->has_safety) oms__move(w, item, location, OMS_SAFETY, c->safety, reason, ref);
     level = &w->state.items[item].levels[location];
     w->cause = c->is_set ? "stock count" : "stock adjustment";
     if (oms_stock_free(level) < 0) {

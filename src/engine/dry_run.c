@@ -75,6 +75,12 @@ struct oms_dry_snapshot *oms__dry_begin(struct oms_writer *w, uint32_t item_inde
     return s;
 }
 
+/* memcpy that accepts empty arrays, which may be NULL (memcpy's contract forbids NULL). */
+static void copy_into(void *dst, const void *src, size_t bytes)
+{
+    if (bytes > 0) memcpy(dst, src, bytes);
+}
+
 static void restore_line(struct oms_state *state, const struct saved_line *saved)
 {
     struct oms_line *line = &state->lines[saved->index];
@@ -89,8 +95,8 @@ static void restore_line(struct oms_state *state, const struct saved_line *saved
     line->allocs_cap = allocs_cap;
     line->pegs = pegs;
     line->pegs_cap = pegs_cap;
-    memcpy(line->allocs, saved->allocs, saved->line.allocs_count * sizeof *allocs);
-    memcpy(line->pegs, saved->pegs, saved->line.pegs_count * sizeof *pegs);
+    copy_into(line->allocs, saved->allocs, saved->line.allocs_count * sizeof *allocs);
+    copy_into(line->pegs, saved->pegs, saved->line.pegs_count * sizeof *pegs);
 }
 
 void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *s)
@@ -103,13 +109,13 @@ void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *s)
         oms_strmap_remove(&state->supply_by_id, created->id);
         free(created->id);
     }
-    memcpy(item->levels, s->levels, item->levels_count * sizeof *item->levels);
+    copy_into(item->levels, s->levels, item->levels_count * sizeof *item->levels);
     oms_grow((void **)&item->queue, &item->queue_cap, s->queue_count, sizeof *item->queue);
-    memcpy(item->queue, s->queue, s->queue_count * sizeof *item->queue);
+    copy_into(item->queue, s->queue, s->queue_count * sizeof *item->queue);
     item->queue_count = s->queue_count;
     oms_grow((void **)&item->supplies, &item->supplies_cap, s->supply_list_count,
              sizeof *item->supplies);
-    memcpy(item->supplies, s->supply_list, s->supply_list_count * sizeof *item->supplies);
+    copy_into(item->supplies, s->supply_list, s->supply_list_count * sizeof *item->supplies);
     item->supplies_count = s->supply_list_count;
     for (uint32_t i = 0; i < s->lines_count; i++) restore_line(state, &s->lines[i]);
     for (uint32_t i = 0; i < s->supplies_saved; i++) {

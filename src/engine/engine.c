@@ -15,7 +15,9 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "engine/index.h"
+#include "engine/notices.h"
 #include "engine/tz.h"
+#include "engine/webhooks.h"
 #include "engine/writer.h"
 
 struct oms_engine {
@@ -31,6 +33,7 @@ struct oms_engine {
     bool stopping;
     pthread_t thread;
     int64_t clock_ms; /* Last committed engine clock, for readers (guarded by lock). */
+    struct oms_webhooks *webhooks; /* Webhook dispatcher and reads (set before the writer runs). */
 };
 
 typedef enum oms_err (*apply_fn)(struct oms_writer *w, struct oms_command *cmd);
@@ -50,6 +53,11 @@ static const apply_fn handlers[] = {
     [OMS_CMD_SUPPLY_UPDATE] = oms__apply_supply_update,
     [OMS_CMD_REPEG] = oms__apply_repeg,
     [OMS_CMD_ORDER_RETURN] = oms__apply_order_return,
+    [OMS_CMD_SUBSCRIBE] = oms__apply_subscribe,
+    [OMS_CMD_WEBHOOK_CREATE] = oms__apply_webhook_create,
+    [OMS_CMD_WEBHOOK_DELETE] = oms__apply_webhook_delete,
+    [OMS_CMD_DELIVERY_REDELIVER] = oms__apply_delivery_redeliver,
+    [OMS_CMD_DELIVERY_UPDATE] = oms__apply_delivery_update,
 };
 
 /* The item a dry run may change, or OMS_NONE (the handler then fails its validation). */
@@ -150,9 +158,11 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
         if (snapshot) oms__dry_end(w, snapshot);
         if (err != OMS_OK) {
             OMS_ASSERT(w->touched_count == 0); /* A failed command changed nothing. */
+            oms__notices_after_command(w);     /* But its instant may have started a day. */
             return;
         }
         oms__flush_stock_events(w);
+        oms__notices_after_command(w);
         if (w->changes_count > 0) {
             cmd->changes = malloc(w->changes_count * sizeof *cmd->changes);
             OMS_ASSERT(cmd->changes != NULL);
@@ -184,6 +194,7 @@ static void run_batch(struct oms_engine *engine, struct oms_command **batch, uin
     if (writes) {
         oms__must(oms_store_meta_put(w->store, "clock_ms", w->state.clock_ms), "save the clock");
         oms__must(oms_store_commit(w->store), "commit");
+        oms__webhooks_wake(engine->webhooks); /* New events or registrations to deliver. */
     }
     if (w->dirty_count > 0 || w->master_dirty) {
         oms_index_update(engine->index, &w->state, w->master_dirty, w->dirty_items,
@@ -236,7 +247,9 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     if (!err) err = oms_store_load(w->store, &w->state);
     if (!err) err = oms_store_last_event_seq(w->store, &w->event_seq);
     if (!err) err = oms_store_open(options->db_path, false, true, &engine->reader);
+    if (!err) err = oms__notices_open(w);
     if (err) {
+        oms__notices_free(w->notices);
         oms_store_close(engine->reader);
         oms_store_close(w->store);
         oms_state_release(&w->state);
@@ -250,6 +263,7 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
         OMS_ASSERT(w->tz[i] != NULL);
     }
     (void)oms__refresh_days(w);
+    oms__notices_baseline(w);
     engine->index = oms_index_new();
     uint32_t *all = malloc((w->state.items_count + 1) * sizeof *all);
     OMS_ASSERT(all != NULL);
@@ -263,7 +277,12 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     pthread_mutex_init(&engine->lock, NULL);
     pthread_mutex_init(&engine->reader_lock, NULL);
     pthread_cond_init(&engine->wake, NULL);
+    err = oms__webhooks_open(engine, options, &engine->webhooks);
     OMS_ASSERT(pthread_create(&engine->thread, NULL, writer_main, engine) == 0);
+    if (err) {
+        oms_engine_close(engine);
+        return err;
+    }
     *out = engine;
     return OMS_OK;
 }
@@ -271,11 +290,13 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
 void oms_engine_close(struct oms_engine *engine)
 {
     if (!engine) return;
+    oms__webhooks_stop(engine->webhooks); /* Its last results still go through the writer. */
     pthread_mutex_lock(&engine->lock);
     engine->stopping = true;
     pthread_cond_signal(&engine->wake);
     pthread_mutex_unlock(&engine->lock);
     pthread_join(engine->thread, NULL);
+    oms__webhooks_free(engine->webhooks);
     struct oms_writer *w = &engine->writer;
     for (uint32_t i = 0; i < OMS_LOCATIONS_MAX; i++) oms_tz_close(w->tz[i]);
     free(w->tz);
@@ -283,10 +304,12 @@ void oms_engine_close(struct oms_engine *engine)
     free(w->dirty_items);
     free(w->touched);
     free(w->fills);
+    oms__notices_free(w->notices);
     free(w->changes);
     free(w->to_cancel);
-    oms_store_close(w->store);
+    /* The reader first: the last connection to close checkpoints the WAL into the file. */
     oms_store_close(engine->reader);
+    oms_store_close(w->store);
     oms_state_release(&w->state);
     oms_index_free(engine->index);
     free(engine->queue);
@@ -397,3 +420,5 @@ int64_t oms_engine_clock_ms(struct oms_engine *engine)
     pthread_mutex_unlock(&engine->lock);
     return clock;
 }
+
+struct oms_webhooks *oms__engine_webhooks(struct oms_engine *engine) { return engine->webhooks; }

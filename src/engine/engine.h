@@ -38,6 +38,11 @@ enum oms_cmd_kind {
     OMS_CMD_SUPPLY_UPDATE, /* Delay, cut, cancel or close a supply line. */
     OMS_CMD_REPEG,         /* Re-run an item's queue now (usually as a dry run). */
     OMS_CMD_ORDER_RETURN,
+    OMS_CMD_SUBSCRIBE, /* A back-in-stock notice request (rule 7). */
+    OMS_CMD_WEBHOOK_CREATE, /* Webhooks (engine/webhooks.h). */
+    OMS_CMD_WEBHOOK_DELETE,
+    OMS_CMD_DELIVERY_REDELIVER,
+    OMS_CMD_DELIVERY_UPDATE, /* The dispatcher's bookkeeping, never from the API. */
 };
 
 /* Which optional fields a PUT carries: a field left out keeps its value (rule 9). */
@@ -108,9 +113,10 @@ struct oms_cmd_adjust {
     bool is_set;      /* set (a count) rather than delta. */
     oms_qty delta;    /* on_hand change when !is_set. */
     oms_qty set;      /* on_hand counted at as_ms when is_set. */
-    int64_t as_of_ms; /* When the count was taken; 0 (or later than every move): now. */
+    int64_t as_of_ms; /* When the count was taken; 0: when the command happened. */
     bool has_safety, has_unavailable;
     oms_qty safety, unavailable;
+    bool superseded; /* Out: a newer count was applied already; on_hand kept its value. */
 };
 
 struct oms_cmd_supply {
@@ -194,6 +200,35 @@ struct oms_cmd_ship {
     uint32_t lines_count;
 };
 
+struct oms_cmd_subscribe {
+    const char *sku, *channel, *contact;
+};
+/* A subscription's id in answers and events: this prefix and its index + 1 ("sub_1"). */
+#define OMS_SUBSCRIPTION_ID_PREFIX "sub_"
+
+/* Webhooks (engine/webhooks.h): register, deactivate, re-queue a dead delivery by hand. */
+struct oms_cmd_webhook {
+    const char *id;           /* DELETE, REDELIVER: the webhook. */
+    const char *url, *secret; /* CREATE. */
+    const char *const *types; /* CREATE: event type names, or the one name "*". */
+    uint32_t types_count;
+    int64_t seq;              /* REDELIVER: the event. */
+    char created_id[24];      /* Out (CREATE): "wh_1". */
+    int64_t created_ms;       /* Out (CREATE): engine clock. */
+};
+
+/* The dispatcher's results: delivery rows (store.h) and how far each webhook has read. */
+struct oms_delivery_row;
+struct oms_webhook_cursor {
+    int64_t webhook, cursor;
+};
+struct oms_cmd_deliveries {
+    const struct oms_delivery_row *rows;
+    uint32_t rows_count;
+    const struct oms_webhook_cursor *cursors;
+    uint32_t cursors_count;
+};
+
 struct oms_command;
 typedef char *(*oms_encode_fn)(struct oms_command *cmd, const struct oms_state *state,
                                size_t *len);
@@ -219,6 +254,9 @@ struct oms_command {
         struct oms_cmd_supply_update supply_update;
         struct oms_cmd_return ret;
         const char *sku; /* OMS_CMD_REPEG. */
+        struct oms_cmd_subscribe subscribe;
+        struct oms_cmd_webhook webhook;
+        struct oms_cmd_deliveries deliveries;
     } u;
     oms_encode_fn encode;       /* Builds the answer on the writer thread; may be NULL. */
     oms_done_fn done;           /* Called once, on the writer thread, after commit. */
@@ -242,6 +280,10 @@ struct oms_engine;
 struct oms_engine_options {
     const char *db_path;
     bool exclusive; /* Refuse to open a database another process holds (default true). */
+    bool no_webhooks;              /* Start no webhook dispatcher (tests, batch tools). */
+    int64_t webhook_backoff_ms;    /* First retry delay; 0: env OMS_WEBHOOK_BACKOFF_MS, else 1 s. */
+    uint32_t webhook_attempts_max; /* Attempts before a delivery is dead; 0: 12. */
+    int64_t webhook_timeout_ms;    /* One attempt in total; 0: 5 s (connecting: 2 s at most). */
 };
 
 OMS_MUST_CHECK enum oms_err oms_engine_open(const struct oms_engine_options *options,

@@ -18,12 +18,23 @@
 #include "core/stock.h"
 #include "engine/index.h"
 
+/* Units of a supply (or of lead time: slot -1) that waiting lines of one channel priority
+ * hold. A new order may take what lower-priority lines hold (rule 2), so what is left for it
+ * depends on its channel's priority. */
+struct snap_held {
+    int32_t priority;
+    int32_t slot;
+    oms_qty qty;
+};
+
 struct snap_item {
     char *sku;
     enum oms_policy policy;
     bool allow_split;
     int32_t lead_time_days;
-    oms_qty lead_budget;
+    oms_qty backorder_limit; /* -1: none. */
+    struct snap_held *held;
+    uint32_t held_count;
     oms_qty low_stock_threshold, min_order_qty;
     oms_day release_day;
     oms_qty free[OMS_LOCATIONS_MAX];
@@ -45,6 +56,7 @@ struct snap_channel {
     uint32_t first_location;
     oms_qty buffer;
     bool allow_backorder;
+    int32_t priority;
 };
 
 struct oms_index {
@@ -62,6 +74,14 @@ struct oms_index {
     int64_t clock_ms;
 };
 
+static void snap_item_free(struct snap_item *s)
+{
+    if (!s) return;
+    free(s->sku);
+    free(s->held);
+    free(s);
+}
+
 struct oms_index *oms_index_new(void)
 {
     struct oms_index *index = calloc(1, sizeof *index);
@@ -76,8 +96,7 @@ void oms_index_free(struct oms_index *index)
 {
     if (!index) return;
     for (uint32_t i = 0; i < index->items_count; i++) {
-        if (index->items[i]) free(index->items[i]->sku);
-        free(index->items[i]);
+        snap_item_free(index->items[i]);
     }
     free(index->items);
     for (uint32_t i = 0; i < index->regions_count; i++) free(index->regions[i]);
@@ -104,6 +123,7 @@ static void fill_channel(const struct oms_channel *c, struct snap_channel *s)
     s->first_location = c->first_location;
     s->buffer = c->buffer;
     s->allow_backorder = c->allow_backorder;
+    s->priority = c->priority;
 }
 
 static void copy_master(struct oms_index *index, const struct oms_state *state)
@@ -146,28 +166,43 @@ static void fill_item(const struct oms_state *state, uint32_t i, struct snap_ite
     for (uint32_t l = 0; l < state->locations_count; l++) {
         s->free[l] = oms_stock_free(&item->levels[l]);
     }
-    oms_qty lead_pegged = 0;
-    /* Only a limit needs the lead-time units already promised: skip the queue walk without. */
-    for (uint32_t q = 0; item->backorder_limit >= 0 && q < item->queue_count; q++) {
-        const struct oms_line *line = &state->lines[item->queue[q]];
-        for (uint32_t p = 0; p < line->pegs_count; p++) {
-            if (line->pegs[p].supply == OMS_NONE) lead_pegged += line->pegs[p].qty;
-        }
-    }
-    s->lead_budget = item->backorder_limit < 0 ? OMS_QTY_MAX
-                     : item->backorder_limit > lead_pegged ? item->backorder_limit - lead_pegged
-                                                           : 0;
+    s->backorder_limit = item->backorder_limit;
+    uint32_t model_index[OMS_SUPPLIES_MAX];
     for (uint32_t k = 0; k < item->supplies_count; k++) {
         const struct oms_supply *supply = &state->supplies[item->supplies[k]];
-        oms_qty residual = supply->qty - supply->received - supply->pegged;
-        if (residual <= 0) continue;
-        struct oms_plan_supply entry = {supply->location, residual, supply_promise(state, supply)};
+        oms_qty open = supply->qty - supply->received;
+        if (open <= 0) continue;
+        struct oms_plan_supply entry = {supply->location, open, supply_promise(state, supply)};
         uint32_t at = s->supplies_count++;
         while (at > 0 && s->supplies[at - 1].promise_day > entry.promise_day) {
             s->supplies[at] = s->supplies[at - 1];
+            model_index[at] = model_index[at - 1];
             at--;
         }
         s->supplies[at] = entry;
+        model_index[at] = item->supplies[k];
+    }
+    /* What waiting lines hold, by their channel's priority. */
+    uint32_t held_cap = 0;
+    for (uint32_t q = 0; q < item->queue_count; q++) {
+        const struct oms_line *line = &state->lines[item->queue[q]];
+        int32_t priority = state->channels[state->orders[line->order].channel].priority;
+        for (uint32_t p = 0; p < line->pegs_count; p++) {
+            int32_t slot = -1;
+            for (uint32_t k = 0; k < s->supplies_count && line->pegs[p].supply != OMS_NONE; k++) {
+                if (model_index[k] == line->pegs[p].supply) slot = (int32_t)k;
+            }
+            if (slot < 0 && line->pegs[p].supply != OMS_NONE) continue; /* Not open any more. */
+            uint32_t h = 0;
+            while (h < s->held_count && !(s->held[h].priority == priority && s->held[h].slot == slot)) {
+                h++;
+            }
+            if (h == s->held_count) {
+                oms_grow((void **)&s->held, &held_cap, s->held_count + 1, sizeof *s->held);
+                s->held[s->held_count++] = (struct snap_held){priority, slot, 0};
+            }
+            s->held[h].qty += line->pegs[p].qty;
+        }
     }
 }
 
@@ -202,8 +237,7 @@ void oms_index_update(struct oms_index *index, const struct oms_state *state, bo
     }
     pthread_rwlock_unlock(&index->lock);
     for (uint32_t k = 0; k < items_count; k++) {
-        if (fresh[k]) free(fresh[k]->sku);
-        free(fresh[k]);
+        snap_item_free(fresh[k]);
     }
     free(fresh);
 }
@@ -241,6 +275,21 @@ static void answer(const struct snap_view *index, const struct snap_channel *cha
         }
     }
     memcpy(supplies, item->supplies, item->supplies_count * sizeof *supplies);
+    /* What lines of equal or higher priority hold is not this channel's to take (rule 2). */
+    oms_qty lead_held = 0;
+    for (uint32_t h = 0; h < item->held_count; h++) {
+        const struct snap_held *held = &item->held[h];
+        if (held->priority > channel->priority) continue;
+        if (held->slot < 0) {
+            lead_held += held->qty;
+        } else {
+            oms_qty *open = &supplies[held->slot].open;
+            *open = *open > held->qty ? *open - held->qty : 0;
+        }
+    }
+    oms_qty lead_budget = item->backorder_limit < 0 ? OMS_QTY_MAX
+                          : item->backorder_limit > lead_held ? item->backorder_limit - lead_held
+                                                              : 0;
     out->available = oms_channel_available(item->free, index->locations_count, channel->visible,
                                            channel->buffer);
     const struct snap_location *first = channel->first_location == OMS_NONE
@@ -259,8 +308,8 @@ static void answer(const struct snap_view *index, const struct snap_channel *cha
                 ? item->release_day
                 : oms_day_add_working(item->release_day, first->handling_days, first->working_mask),
         .has_lead_time = item->lead_time_days >= 0,
-        .lead_budget = item->lead_budget,
-        .min_order_qty = 1, /* Availability answers for any quantity asked. */
+        .lead_budget = lead_budget,
+        .min_order_qty = item->min_order_qty,
     };
     struct oms_plan_line line = {
         .visible = channel->visible,
@@ -276,7 +325,10 @@ static void answer(const struct snap_view *index, const struct snap_channel *cha
     struct oms_plan_result result;
     oms_plan_line(&plan_item, locations, index->locations_count, supplies, item->supplies_count,
                   &line, &result);
+    oms_qty allocated = 0;
+    for (uint32_t i = 0; i < result.allocs_count; i++) allocated += result.allocs[i].qty;
     struct oms_avail_query query = {
+        .cannot_allocate = allocated < want,
         .want = want,
         .available = out->available,
         .low_stock_threshold = item->low_stock_threshold,
@@ -333,4 +385,5 @@ void oms_index_statuses(const struct oms_state *state, uint32_t item,
         answer(&view, &channel, &snap, 1, OMS_NONE, &a);
         out[c] = (struct oms_channel_status){.status = a.status, .available = a.available};
     }
+    free(snap.held);
 }

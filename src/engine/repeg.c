@@ -302,6 +302,8 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
         .ship_complete = line->ship_complete,
         .channel_backorder = channel->allow_backorder,
         .lead_day = lead_day_of(w, channel, item, order),
+        .prefer = w->record_fills && w->fills_location != OMS_NONE,
+        .preferred_location = w->fills_location,
         .buffer = channel->buffer,
     };
     struct oms_plan_result result;

@@ -13,6 +13,7 @@
 #include "base/jsonw.h"
 #include "base/log.h"
 #include "core/calendar.h"
+#include "engine/notices.h"
 #include "engine/tz.h"
 #include "engine/writer.h"
 
@@ -28,6 +29,7 @@ void oms__must(enum oms_err err, const char *what)
 
 void oms__mark_dirty(struct oms_writer *w, uint32_t item)
 {
+    oms__notices_touch(w->notices, item); /* Per command; the list below is per batch. */
     if (item >= w->item_dirty_cap) {
         uint32_t old = w->item_dirty_cap;
         oms_grow((void **)&w->item_dirty, &w->item_dirty_cap, item + 1, 1);

@@ -16,6 +16,7 @@
 #include "store/store.h"
 
 struct oms_tz;
+struct oms_notices;
 
 enum oms_counter { OMS_ON_HAND, OMS_ALLOCATED, OMS_RESERVED, OMS_SAFETY, OMS_UNAVAILABLE };
 
@@ -39,6 +40,7 @@ struct oms_writer {
     bool dry_run; /* Change the model only: no store writes, no events; restored after. */
     struct oms_promise_change *changes; /* Promise moves of the current command. */
     uint32_t changes_count, changes_cap;
+    struct oms_notices *notices; /* Published statuses and back-in-stock waves (notices.h). */
     struct {
         uint32_t item, location;
     } *touched; /* Levels the current command changed: one stock.changed each at its end. */
@@ -101,6 +103,7 @@ enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_update(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_repeg(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_subscribe(struct oms_writer *w, struct oms_command *cmd);
 /* Takes a supply line out of its item's open list (received, cancelled or closed). */
 void oms__close_supply(struct oms_state *state, uint32_t supply);
 

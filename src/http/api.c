@@ -38,6 +38,13 @@ static const struct oms_http_route routes[] = {
     {"POST", "/v1/items/{sku}/repeg", oms_route_post_repeg},
     {"GET", "/v1/availability", oms_route_get_availability},
     {"GET", "/v1/events", oms_route_get_events},
+    {"POST", "/v1/subscriptions", oms_route_post_subscription},
+    {"GET", "/v1/subscriptions/{id}", oms_route_get_subscription},
+    {"POST", "/v1/webhooks", oms_route_post_webhook},
+    {"GET", "/v1/webhooks/{id}", oms_route_get_webhook},
+    {"DELETE", "/v1/webhooks/{id}", oms_route_delete_webhook},
+    {"GET", "/v1/webhooks/{id}/deliveries", oms_route_get_deliveries},
+    {"POST", "/v1/webhooks/{id}/deliveries/{seq}/redeliver", oms_route_post_redeliver},
     {"POST", "/v1/clock", oms_route_post_clock},
 };
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/assert.h"
 #include "http/call.h"
@@ -76,6 +77,16 @@ struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind ki
     if (want_body) {
         struct oms_decoder d;
         oms_decoder_init(&d);
+        /* Only JSON: a form or text/plain POST is what a foreign web page can send without
+         * asking (a CORS "simple request"); refusing it keeps such pages out. */
+        const char *type = oms_http_header(req, "Content-Type");
+        if (!type || strncasecmp(type, "application/json", 16) != 0 ||
+            (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
+            oms_http_reply_error(req, 415, "unsupported_media_type",
+                                 "send the body as Content-Type: application/json", NULL);
+            oms_call_free(call);
+            return NULL;
+        }
         size_t len;
         const char *body = oms_http_body(req, &len);
         call->body = oms_decode_object(&d, body, len);

@@ -36,7 +36,7 @@ json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
         return NULL;
     }
     json_error_t error;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &error);
     if (!root) {
         oms_decoder_fail(d, 400, "invalid_json", NULL, "malformed JSON at line %d column %d: %s",
                          error.line, error.column, error.text);
@@ -83,8 +83,15 @@ bool oms_get_text(struct oms_decoder *d, json_t *obj, const char *path, const ch
                          max_bytes);
         return false;
     }
+    for (const unsigned char *p = (const unsigned char *)json_string_value(value); *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            oms_decoder_fail(d, 422, "invalid_field", name,
+                             "%s must not contain control characters", name);
+            return false;
+        }
+    }
     if (strlen(json_string_value(value)) != json_string_length(value)) {
-        oms_decoder_fail(d, 422, "invalid_field", name, "%s must not contain NUL", name);
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must not contain NUL bytes", name);
         return false;
     }
     *out = json_string_value(value);

@@ -229,6 +229,17 @@ static void add_changes(json_t *answer, const struct oms_command *cmd,
     json_object_set_new(answer, "dry_run", json_boolean(cmd->dry_run));
 }
 
+char *oms_encode_adjustment(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    json_t *answer = oms_json_stock(state, cmd->result_index);
+    if (cmd->u.adjust.superseded) {
+        json_object_set_new(answer, "superseded", json_true());
+        json_object_set_new(answer, "note",
+                            json_string("a newer count was applied already; on_hand is kept"));
+    }
+    return oms_json_answer(answer, len);
+}
+
 char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, size_t *len)
 {
     if (cmd->dry_run && cmd->kind == OMS_CMD_SUPPLY_CREATE) {

@@ -26,6 +26,8 @@ char *oms_encode_item(struct oms_command *cmd, const struct oms_state *state, si
 char *oms_encode_location(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_channel(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_stock(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_adjustment(struct oms_command *cmd, const struct oms_state *state,
+                            size_t *len);
 char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len);

@@ -52,9 +52,9 @@ void oms_route_put_item(struct oms_http_request *req)
         c->fields |= OMS_F_PRICE;
     }
     if (oms_get_text(&d, b, "", "currency", false, 3, &c->currency)) {
-        if (strlen(c->currency) != 3) {
+        if (strlen(c->currency) != 3 || strspn(c->currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
             oms_decoder_fail(&d, 422, "invalid_field", "currency",
-                             "currency must be a three-letter ISO 4217 code");
+                             "currency must be a three-letter ISO 4217 code in capitals (GBP)");
         }
         c->fields |= OMS_F_CURRENCY;
     }
@@ -124,9 +124,9 @@ static bool parse_working_days(struct oms_decoder *d, json_t *b, uint32_t *mask)
                 bit = 1u << k;
             }
         }
-        if (!bit) {
-            oms_decoder_fail(d, 422, "invalid_field", field, "%s must be one of mon .. sun",
-                             field);
+        if (!bit || (*mask & bit)) {
+            oms_decoder_fail(d, 422, "invalid_field", field,
+                             bit ? "%s repeats a day" : "%s must be one of mon .. sun", field);
             return false;
         }
         *mask |= bit;

@@ -5,6 +5,7 @@
  */
 #include "base/platform.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,10 @@ static bool query_int(struct oms_http_request *req, struct oms_decoder *d, const
     const char *text = oms_http_query_first(req, key);
     if (!text) return false;
     char *end;
+    errno = 0;
     long long value = strtoll(text, &end, 10);
-    if (!text[0] || *end || value < min || value > max) {
+    if (!text[0] || *end || errno == ERANGE || value < min || value > max ||
+        !(text[0] >= '0' && text[0] <= '9') ) {
         oms_decoder_fail(d, 422, "invalid_field", key, "%s must be a whole number from %lld to %lld",
                          key, (long long)min, (long long)max);
         return false;

@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/clock.h"
 #include "http/call.h"
 #include "http/encode.h"
 #include "http/routes.h"
 
 #define REASON_BYTES_MAX 128
+#define AS_OF_SKEW_MS (5 * 60 * 1000) /* Clocks of ERPs and POS tills drift a little. */
 
 static void fail_or_submit(struct oms_http_request *req, struct oms_call *call,
                            struct oms_decoder *d, oms_encode_fn encode, const char *resource)
@@ -52,19 +54,26 @@ void oms_route_post_adjustment(struct oms_http_request *req)
                          "give exactly one of delta (a change) or set (a count)");
     }
     if (has_delta) oms_get_int(&d, b, "", "delta", true, -OMS_QTY_MAX, OMS_QTY_MAX, &c->delta);
+    if (has_delta && json_object_get(b, "as_of")) {
+        oms_decoder_fail(&d, 422, "invalid_field", "as_of",
+                         "as_of belongs to a count (set); a delta happens when it is sent");
+    }
     if (has_set) {
         c->is_set = true;
         oms_get_int(&d, b, "", "set", true, 0, OMS_QTY_MAX, &c->set);
-        if (!oms_get_instant(&d, b, "", "as_of", false, &c->as_of_ms)) c->as_of_ms = INT64_MAX;
+        if (!oms_get_instant(&d, b, "", "as_of", false, &c->as_of_ms)) c->as_of_ms = 0;
     }
     oms_get_text(&d, b, "", "reason", false, REASON_BYTES_MAX, &c->reason);
     c->has_safety = oms_get_int(&d, b, "", "safety", false, 0, OMS_QTY_MAX, &c->safety);
     c->has_unavailable =
         oms_get_int(&d, b, "", "unavailable", false, 0, OMS_QTY_MAX, &c->unavailable);
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
-    /* No as_of: the count was taken when the request happened (its at), else now. */
-    if (c->is_set && c->as_of_ms == INT64_MAX && call->cmd.at_ms) c->as_of_ms = call->cmd.at_ms;
-    fail_or_submit(req, call, &d, oms_encode_stock, "stock/adjustments");
+    /* A count taken in the future is a mistake (a clock or a zone), not a count. */
+    int64_t now = call->cmd.at_ms ? call->cmd.at_ms : oms_now_ms();
+    if (c->is_set && c->as_of_ms > now + AS_OF_SKEW_MS) {
+        oms_decoder_fail(&d, 422, "invalid_field", "as_of", "as_of is later than the request");
+    }
+    fail_or_submit(req, call, &d, oms_encode_adjustment, "stock/adjustments");
 }
 
 void oms_route_post_supply(struct oms_http_request *req)

@@ -14,6 +14,9 @@ oms_http_handler oms_route_get_stock, oms_route_post_adjustment, oms_route_post_
 oms_http_handler oms_route_post_order, oms_route_get_order, oms_route_post_cancel,
     oms_route_post_shipment, oms_route_post_return, oms_route_get_timeline;
 oms_http_handler oms_route_patch_supply, oms_route_post_repeg;
+oms_http_handler oms_route_post_subscription, oms_route_get_subscription;
+oms_http_handler oms_route_post_webhook, oms_route_get_webhook, oms_route_delete_webhook,
+    oms_route_get_deliveries, oms_route_post_redeliver;
 oms_http_handler oms_route_get_availability, oms_route_get_events, oms_route_post_clock,
     oms_route_get_healthz, oms_route_get_metrics, oms_route_get_openapi;
 

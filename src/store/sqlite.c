@@ -45,6 +45,7 @@ enum stmt_id {
     ST_ITEM_STATUS,
     ST_LIST_ITEM_STATUS,
     ST_SUBJECT_EVENTS,
+    ST_LAST_COUNT,
     ST_COUNT_
 };
 
@@ -89,6 +90,8 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
     [ST_SUBJECT_EVENTS] = "SELECT seq, type, at_ms, subject, data FROM events WHERE subject = ?"
                           " AND seq > ? ORDER BY seq LIMIT ?",
+    [ST_LAST_COUNT] = "SELECT coalesce(max(at_ms), 0) FROM ledger WHERE sku = ? AND location = ?"
+                      " AND reason = 'count'",
     [ST_MOVES_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
                        " AND location = ? AND counter = 'on_hand' AND at_ms > ?",
 };
@@ -639,6 +642,15 @@ enum oms_err oms_store_on_hand_moves_after(struct oms_store *store, const char *
     bind_text(stmt, 2, location);
     sqlite3_bind_int64(stmt, 3, after_ms);
     return single_int(store, stmt, net);
+}
+
+enum oms_err oms_store_last_count_ms(struct oms_store *store, const char *sku,
+                                     const char *location, int64_t *at_ms)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_LAST_COUNT];
+    bind_text(stmt, 1, sku);
+    bind_text(stmt, 2, location);
+    return single_int(store, stmt, at_ms);
 }
 
 enum oms_err oms_store_count(struct oms_store *store, const char *table, int64_t *count)

@@ -87,6 +87,10 @@ static const char *const oms_sqlite_migrations[] = {
      * (available >= min_order_qty, released): whether it was is kept with the published status,
      * so a restart neither repeats nor misses a wave. */
     "ALTER TABLE item_status ADD COLUMN sellable INTEGER NOT NULL DEFAULT 0;",
+    /* 4: webhook delivery: how far each webhook's dispatcher has recorded the outbox, and
+     * deliveries found by status (pending ones at start, dead ones for the API). */
+    "ALTER TABLE webhooks ADD COLUMN cursor INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX deliveries_by_status ON deliveries(webhook, status, seq);",
 };
 
 #endif

@@ -18,7 +18,7 @@
 #include "base/platform.h"
 #include "store/model.h"
 
-#define OMS_SCHEMA_VERSION 3
+#define OMS_SCHEMA_VERSION 4
 
 struct oms_store;
 
@@ -133,8 +133,61 @@ OMS_MUST_CHECK enum oms_err oms_store_on_hand_moves_after(struct oms_store *stor
                                                           const char *sku, const char *location,
                                                           int64_t after_ms, oms_qty *net);
 
+/* The instant of the latest count (ledger reason "count") of a level; 0 when none. */
+OMS_MUST_CHECK enum oms_err oms_store_last_count_ms(struct oms_store *store, const char *sku,
+                                                    const char *location, int64_t *at_ms);
+
 /* Counts ledger rows, for tests and reports. */
 OMS_MUST_CHECK enum oms_err oms_store_count(struct oms_store *store, const char *table,
                                             int64_t *count);
+
+/* Webhooks and their deliveries (engine/webhooks.h). A webhook's `cursor` is the highest event
+ * seq its dispatcher has recorded: every event up to it that the webhook wants has a delivery
+ * row. Strings in rows handed to a visitor are valid during the callback only. */
+enum oms_delivery_status { OMS_DELIVERY_PENDING, OMS_DELIVERY_DELIVERED, OMS_DELIVERY_DEAD };
+
+struct oms_webhook_row {
+    int64_t idx;
+    const char *id, *url, *secret;
+    const char *types; /* Event type names joined by ',', or "*". */
+    int64_t created_ms, cursor;
+    bool active;
+};
+struct oms_delivery_row {
+    int64_t webhook, seq; /* The webhook's idx and the event's seq. */
+    int32_t attempts;
+    int64_t next_ms;      /* Wall clock of the next attempt (pending only). */
+    enum oms_delivery_status status;
+    const char *last_error; /* NULL when none. */
+    /* Read only: the event, joined from the outbox. */
+    const char *type, *subject, *data_json;
+    int64_t at_ms;
+};
+typedef void (*oms_webhook_visit_fn)(void *ctx, const struct oms_webhook_row *row);
+typedef void (*oms_delivery_visit_fn)(void *ctx, const struct oms_delivery_row *row);
+
+/* Count of webhooks ever registered (the next idx). */
+OMS_MUST_CHECK enum oms_err oms_store_webhook_count(struct oms_store *store, int64_t *count);
+OMS_MUST_CHECK enum oms_err oms_store_webhook_insert(struct oms_store *store,
+                                                     const struct oms_webhook_row *row);
+/* OMS_ENOTFOUND for an unknown id; id NULL visits every webhook in idx order. */
+OMS_MUST_CHECK enum oms_err oms_store_webhook_get(struct oms_store *store, const char *id,
+                                                  oms_webhook_visit_fn visit, void *ctx);
+OMS_MUST_CHECK enum oms_err oms_store_webhook_set_active(struct oms_store *store, int64_t idx,
+                                                         bool active);
+OMS_MUST_CHECK enum oms_err oms_store_webhook_set_cursor(struct oms_store *store, int64_t idx,
+                                                         int64_t cursor);
+/* Upserts delivery rows (the read-only fields are ignored). */
+OMS_MUST_CHECK enum oms_err oms_store_deliveries_put(struct oms_store *store,
+                                                     const struct oms_delivery_row *rows,
+                                                     uint32_t count);
+/* One delivery; OMS_ENOTFOUND when none. */
+OMS_MUST_CHECK enum oms_err oms_store_delivery_get(struct oms_store *store, int64_t webhook,
+                                                   int64_t seq, oms_delivery_visit_fn visit,
+                                                   void *ctx);
+/* Deliveries of a webhook with seq > after, in seq order, at most limit; status < 0: any. */
+OMS_MUST_CHECK enum oms_err oms_store_deliveries_list(struct oms_store *store, int64_t webhook,
+                                                      int status, int64_t after, uint32_t limit,
+                                                      oms_delivery_visit_fn visit, void *ctx);
 
 #endif

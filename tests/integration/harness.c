@@ -16,6 +16,7 @@
 #include "core/calendar.h"
 #include "engine/clock.h"
 #include "harness.h"
+#include "store/store.h"
 
 void harness_db_path(char *out, size_t cap, const char *name)
 {
@@ -78,11 +79,42 @@ void harness_assert_consistent(struct oms_engine *engine)
     if (why[0]) fail_msg("state is inconsistent: %s", why);
 }
 
+static int64_t clock_ms; /* harness_set_clock(); 0: commands carry no instant. */
+
+void harness_set_clock(int64_t at_ms) { clock_ms = at_ms; }
+
+int64_t harness_ms(const char *rfc3339)
+{
+    int64_t ms = 0;
+    if (!oms_rfc3339_parse(rfc3339, &ms)) fail_msg("bad instant '%s'", rfc3339);
+    return ms;
+}
+
+oms_day harness_day(const char *date)
+{
+    oms_day day = 0;
+    if (!oms_day_parse(date, &day)) fail_msg("bad date '%s'", date);
+    return day;
+}
+
 static enum oms_err run(struct oms_engine *e, struct oms_command *cmd)
 {
+    if (cmd->at_ms == 0) cmd->at_ms = clock_ms;
     enum oms_err err = oms_engine_execute(e, cmd);
     oms_command_release(cmd);
     return err;
+}
+
+enum oms_err harness_run(struct oms_engine *e, struct oms_command *cmd) { return run(e, cmd); }
+
+void harness_reopen(struct oms_engine **e, const char *path)
+{
+    harness_assert_consistent(*e);
+    uint64_t before = harness_digest(*e);
+    oms_engine_close(*e);
+    *e = harness_open(path);
+    harness_assert_consistent(*e);
+    if (harness_digest(*e) != before) fail_msg("the model reloaded from '%s' differs", path);
 }
 
 void harness_location(struct oms_engine *e, const char *code, const char *region, int32_t priority,
@@ -134,7 +166,7 @@ void harness_set_stock(struct oms_engine *e, const char *sku, const char *locati
 {
     struct oms_command cmd = {.kind = OMS_CMD_ADJUST};
     cmd.u.adjust = (struct oms_cmd_adjust){
-        .sku = sku, .location = location, .is_set = true, .set = on_hand, .as_of_ms = INT64_MAX};
+        .sku = sku, .location = location, .is_set = true, .set = on_hand, .as_of_ms = 0};
     assert_int_equal(run(e, &cmd), OMS_OK);
 }
 
@@ -144,7 +176,8 @@ void harness_supply(struct oms_engine *e, const char *id, const char *sku, const
     struct oms_command cmd = {.kind = OMS_CMD_SUPPLY_CREATE};
     oms_day day;
     assert_true(oms_day_parse(expected_date, &day));
-    cmd.u.supply = (struct oms_cmd_supply){id, sku, location, qty, day};
+    cmd.u.supply = (struct oms_cmd_supply){
+        .id = id, .sku = sku, .location = location, .qty = qty, .expected_day = day};
     assert_int_equal(run(e, &cmd), OMS_OK);
 }
 
@@ -247,4 +280,272 @@ struct oms_stock_level harness_get_level(struct oms_engine *e, const char *sku,
     harness_inspect(e, get_level, &q);
     if (!q.found) fail_msg("no level of '%s' at '%s'", sku, location);
     return q.out;
+}
+
+void harness_location_days(struct oms_engine *e, const char *code, uint32_t working_mask)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_PUT_LOCATION};
+    cmd.u.location = (struct oms_cmd_location){
+        .code = code, .fields = OMS_F_WORKING_DAYS, .working_mask = working_mask};
+    assert_int_equal(run(e, &cmd), OMS_OK);
+}
+
+void harness_item_min_qty(struct oms_engine *e, const char *sku, oms_qty min_order_qty)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_PUT_ITEM};
+    cmd.u.item = (struct oms_cmd_item){
+        .sku = sku, .fields = OMS_F_MIN_ORDER_QTY, .min_order_qty = min_order_qty};
+    assert_int_equal(run(e, &cmd), OMS_OK);
+}
+
+void harness_item_release(struct oms_engine *e, const char *sku, const char *release_date)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_PUT_ITEM};
+    cmd.u.item = (struct oms_cmd_item){
+        .sku = sku, .fields = OMS_F_RELEASE_DATE, .release_day = harness_day(release_date)};
+    assert_int_equal(run(e, &cmd), OMS_OK);
+}
+
+enum oms_err harness_adjust(struct oms_engine *e, const char *sku, const char *location,
+                            oms_qty delta)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_ADJUST};
+    cmd.u.adjust = (struct oms_cmd_adjust){.sku = sku, .location = location, .delta = delta};
+    return run(e, &cmd);
+}
+
+enum oms_err harness_count(struct oms_engine *e, const char *sku, const char *location,
+                           oms_qty on_hand, int64_t as_of_ms)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_ADJUST};
+    cmd.at_ms = clock_ms;
+    cmd.u.adjust = (struct oms_cmd_adjust){.sku = sku,
+                                           .location = location,
+                                           .is_set = true,
+                                           .set = on_hand,
+                                           .as_of_ms = as_of_ms ? as_of_ms : clock_ms};
+    return run(e, &cmd);
+}
+
+enum oms_err harness_unavailable(struct oms_engine *e, const char *sku, const char *location,
+                                 oms_qty unavailable)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_ADJUST};
+    cmd.u.adjust = (struct oms_cmd_adjust){
+        .sku = sku, .location = location, .has_unavailable = true, .unavailable = unavailable};
+    return run(e, &cmd);
+}
+
+void harness_receipt(struct oms_engine *e, const char *id, const char *sku, const char *location,
+                     oms_qty qty)
+{
+    harness_supply(e, id, sku, location, qty, "2000-01-03");
+    assert_int_equal(harness_receive(e, id, qty), OMS_OK);
+}
+
+enum oms_err harness_tick(struct oms_engine *e, const char *at)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_CLOCK, .at_ms = harness_ms(at)};
+    return run(e, &cmd);
+}
+
+enum oms_err harness_order_spec(struct oms_engine *e, const struct harness_order_spec *spec,
+                                bool *replayed)
+{
+    struct oms_command cmd = {.kind = OMS_CMD_ORDER_PLACE};
+    if (spec->at) cmd.at_ms = harness_ms(spec->at);
+    snprintf(cmd.fingerprint, sizeof cmd.fingerprint, "%s",
+             spec->fingerprint ? spec->fingerprint : spec->id);
+    cmd.idem_key = spec->idem_key;
+    cmd.u.order = (struct oms_cmd_order){.id = spec->id,
+                                         .channel = spec->channel,
+                                         .region = spec->region,
+                                         .lines = spec->lines,
+                                         .lines_count = spec->lines_count};
+    enum oms_err err = run(e, &cmd);
+    if (replayed) *replayed = cmd.replayed;
+    return err;
+}
+
+enum oms_err harness_cancel_line(struct oms_engine *e, const char *id, uint32_t line_no,
+                                 oms_qty qty, oms_qty *cancelled)
+{
+    struct oms_cmd_qty_line line = {line_no, qty};
+    struct oms_command cmd = {.kind = OMS_CMD_ORDER_CANCEL};
+    cmd.u.cancel = (struct oms_cmd_cancel){.id = id, .lines = &line, .lines_count = 1};
+    enum oms_err err = run(e, &cmd);
+    if (cancelled) *cancelled = cmd.u.cancel.cancelled;
+    return err;
+}
+
+struct event_query {
+    const char *type, *subject;
+    uint32_t count;
+    int64_t last;
+    uint32_t seen;
+};
+
+static void count_event(void *ctx, const struct oms_event_row *row)
+{
+    struct event_query *q = ctx;
+    q->last = row->seq;
+    q->seen++;
+    if (strcmp(row->type, q->type) != 0) return;
+    if (q->subject && strcmp(row->subject, q->subject) != 0) return;
+    q->count++;
+}
+
+uint32_t harness_count_events(struct oms_engine *e, const char *type, const char *subject)
+{
+    struct event_query q = {.type = type, .subject = subject};
+    do {
+        q.seen = 0;
+        assert_int_equal(oms_engine_events(e, q.last, 1000, count_event, &q), OMS_OK);
+    } while (q.seen > 0);
+    return q.count;
+}
+
+static void get_orders_count(const struct oms_state *state, void *ctx)
+{
+    *(uint32_t *)ctx = state->orders_count;
+}
+
+uint32_t harness_orders_count(struct oms_engine *e)
+{
+    uint32_t count = 0;
+    harness_inspect(e, get_orders_count, &count);
+    return count;
+}
+
+/* FNV-1a over the fields, each as 8 bytes (strings by their bytes and a terminator). */
+static void mix(uint64_t *h, int64_t value)
+{
+    for (int i = 0; i < 8; i++) {
+        *h ^= (uint8_t)((uint64_t)value >> (8 * i));
+        *h *= 1099511628211ull;
+    }
+}
+
+static void mix_text(uint64_t *h, const char *text)
+{
+    for (const char *p = text ? text : "\x01"; *p; p++) {
+        *h ^= (uint8_t)*p;
+        *h *= 1099511628211ull;
+    }
+    mix(h, 0);
+}
+
+uint64_t harness_state_digest(const struct oms_state *s)
+{
+    uint64_t h = 14695981039346656037ull;
+    mix(&h, s->clock_ms);
+    for (uint32_t i = 0; i < s->locations_count; i++) {
+        const struct oms_location *l = &s->locations[i];
+        mix_text(&h, l->code);
+        mix_text(&h, l->region);
+        mix_text(&h, l->timezone);
+        mix(&h, l->priority);
+        mix(&h, l->handling_days);
+        mix(&h, l->working_mask);
+    }
+    for (uint32_t i = 0; i < s->channels_count; i++) {
+        const struct oms_channel *c = &s->channels[i];
+        mix_text(&h, c->code);
+        mix(&h, (int64_t)c->visible);
+        mix(&h, c->buffer);
+        mix(&h, c->allow_backorder);
+        mix(&h, c->priority);
+        mix(&h, c->first_location);
+    }
+    for (uint32_t i = 0; i < s->items_count; i++) {
+        const struct oms_item *it = &s->items[i];
+        mix_text(&h, it->sku);
+        mix(&h, it->policy);
+        mix(&h, it->backorder_limit);
+        mix(&h, it->lead_time_days);
+        mix(&h, it->low_stock_threshold);
+        mix(&h, it->min_order_qty);
+        mix(&h, it->release_day);
+        mix(&h, it->allow_split);
+        for (uint32_t l = 0; l < it->levels_count; l++) {
+            const struct oms_stock_level *v = &it->levels[l];
+            mix(&h, v->on_hand);
+            mix(&h, v->allocated);
+            mix(&h, v->reserved);
+            mix(&h, v->safety);
+            mix(&h, v->unavailable);
+        }
+        /* Open supply as a set: the in-memory list is unordered. */
+        uint64_t supplies = 0;
+        for (uint32_t k = 0; k < it->supplies_count; k++) {
+            supplies += 0x9E3779B97F4A7C15ull * (it->supplies[k] + 1);
+        }
+        mix(&h, (int64_t)supplies);
+        mix(&h, it->supplies_count);
+        mix(&h, it->queue_count);
+        for (uint32_t q = 0; q < it->queue_count; q++) mix(&h, it->queue[q]);
+    }
+    for (uint32_t i = 0; i < s->supplies_count; i++) {
+        const struct oms_supply *u = &s->supplies[i];
+        mix_text(&h, u->id);
+        mix(&h, u->item);
+        mix(&h, u->location);
+        mix(&h, u->qty);
+        mix(&h, u->received);
+        mix(&h, u->expected_day);
+        mix(&h, u->status);
+        mix(&h, u->pegged);
+    }
+    for (uint32_t i = 0; i < s->orders_count; i++) {
+        const struct oms_order *o = &s->orders[i];
+        mix_text(&h, o->id);
+        mix(&h, o->channel);
+        mix_text(&h, o->region);
+        mix(&h, o->at_ms);
+        mix(&h, o->created_ms);
+        mix(&h, o->first_line);
+        mix(&h, o->lines_count);
+        mix_text(&h, o->fingerprint);
+    }
+    for (uint32_t i = 0; i < s->lines_count; i++) {
+        const struct oms_line *l = &s->lines[i];
+        mix(&h, l->order);
+        mix(&h, l->line_no);
+        mix(&h, l->item);
+        mix_text(&h, l->sku);
+        mix(&h, l->qty);
+        mix(&h, l->shipped);
+        mix(&h, l->cancelled);
+        mix(&h, l->rejected);
+        mix(&h, l->reason);
+        mix(&h, l->ship_complete);
+        mix(&h, l->price_minor);
+        mix(&h, l->promise_day);
+        for (uint32_t k = 0; k < l->allocs_count; k++) {
+            mix(&h, l->allocs[k].location);
+            mix(&h, l->allocs[k].qty);
+            mix(&h, l->allocs[k].ship_day);
+        }
+        mix(&h, -1);
+        for (uint32_t k = 0; k < l->pegs_count; k++) {
+            mix(&h, l->pegs[k].supply);
+            mix(&h, l->pegs[k].release);
+            mix(&h, l->pegs[k].qty);
+            mix(&h, l->pegs[k].promise_day);
+        }
+        mix(&h, -2);
+    }
+    return h;
+}
+
+static void get_digest(const struct oms_state *state, void *ctx)
+{
+    *(uint64_t *)ctx = harness_state_digest(state);
+}
+
+uint64_t harness_digest(struct oms_engine *e)
+{
+    uint64_t digest = 0;
+    harness_inspect(e, get_digest, &digest);
+    return digest;
 }

@@ -878,7 +878,10 @@ static void test_plan__a_waiting_line_may_exceed_the_lead_time_budget(void **sta
     struct oms_plan_line line = waiting_line(5);
 
     const struct oms_plan_result *r = plan(&fx, &line);
-    assert_int_equal(r->pegs_count, 1); /* One lead-time peg carries all of it. */
+    /* Two lead-time pegs: the budget's 2 units, then the 3 no source carries (an accepted sale
+     * is never refused), both dated by the lead time as no supply comes later. */
+    assert_int_equal(r->pegs_count, 2);
+    assert_int_equal(r->pegs[0].qty, 2);
     assert_int_equal(pegged_to(r, OMS_SOURCE_LEAD), 5);
     assert_nothing_rejected(r);
     assert_int_equal(r->promise_day, LEAD);

@@ -295,10 +295,13 @@ static void check_pegs(const struct where *at, const struct world *before,
             CHECK(at, peg->promise_day == before->item.release_promise_day);
         } else if (peg->source == OMS_SOURCE_LEAD) {
             CHECK(at, !before->item.unreleased);
-            if (line->is_new || before->item.has_lead_time) {
+            if (line->is_new || peg->promise_day == line->lead_day) {
+                /* Within the lead-time budget (or a fallback that lands on the lead day). */
                 CHECK(at, peg->promise_day == line->lead_day);
+                if (!line->is_new) CHECK(at, before->item.has_lead_time || i + 1 == r->pegs_count);
             } else {
                 /* A waiting line's fallback: never before supply the line can see. */
+                CHECK(at, i + 1 == r->pegs_count); /* The fallback is the last peg. */
                 CHECK(at, peg->promise_day >= line->lead_day);
                 for (uint32_t s = 0; s < before->supplies_count; s++) {
                     if (!sees(line, before->supplies[s].location)) continue;
