@@ -42,6 +42,17 @@ int oms_http_status_of(enum oms_err err, const char **code)
     return 500;
 }
 
+const char *oms_path_id(struct oms_http_request *req, const char *name, size_t max)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *value = oms_http_param(req, name);
+    if (value && oms_check_id(&d, name, value, max)) return value;
+    if (!value) oms_decoder_fail(&d, 400, "invalid_field", name, "%s is missing", name);
+    oms_reply_decoder(req, &d);
+    return NULL;
+}
+
 void oms_reply_decoder(struct oms_http_request *req, const struct oms_decoder *d)
 {
     oms_http_reply_error(req, d->status, d->code, d->message, d->field[0] ? d->field : NULL);

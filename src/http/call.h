@@ -22,6 +22,7 @@ struct oms_call {
     uint32_t owned_count;
     struct oms_http_pending *pending;
     struct oms_engine *engine; /* For encoders that read the availability index. */
+    const void *spec;          /* What a READ's encoder reads (the route's choice). */
 };
 
 /* A new call for the request: the body parsed as a JSON object when want_body (else NULL),
@@ -39,6 +40,10 @@ void oms_call_submit(struct oms_http_request *req, struct oms_call *call, oms_en
 void oms_call_fail(struct oms_http_request *req, struct oms_call *call,
                    const struct oms_decoder *d);
 void oms_call_free(struct oms_call *call);
+
+/* A path parameter that must be an identifier of at most max bytes; NULL after answering
+ * the request with a 422 naming it. */
+const char *oms_path_id(struct oms_http_request *req, const char *name, size_t max);
 
 /* The engine's error as an HTTP status and API code. */
 int oms_http_status_of(enum oms_err err, const char **code);

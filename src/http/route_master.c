@@ -18,12 +18,8 @@
 
 static bool path_id(struct oms_http_request *req, const char *name, size_t max, const char **out)
 {
-    struct oms_decoder d;
-    oms_decoder_init(&d);
-    *out = oms_http_param(req, name);
-    if (*out && oms_check_id(&d, name, *out, max)) return true;
-    oms_reply_decoder(req, &d);
-    return false;
+    *out = oms_path_id(req, name, max);
+    return *out != NULL;
 }
 
 static void submit(struct oms_http_request *req, struct oms_call *call, oms_encode_fn encode,
@@ -291,60 +287,66 @@ static char *read_item(struct oms_command *cmd, const struct oms_state *state, s
     return oms_json_answer(item, len);
 }
 
-static char *read_location(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+/* A record read by key: how to find it, how to show it. */
+struct record_reader {
+    const char *what;
+    uint32_t (*find)(const struct oms_state *state, const char *key);
+    json_t *(*json)(const struct oms_state *state, uint32_t index);
+};
+
+static const struct record_reader location_reader = {"location", oms_state_location,
+                                                     oms_json_location};
+static const struct record_reader channel_reader = {"channel", oms_state_channel,
+                                                    oms_json_channel};
+static const struct record_reader stock_reader = {"item", oms_state_item, oms_json_stock};
+static const struct record_reader supply_reader = {"supply line", oms_state_supply,
+                                                   oms_json_supply};
+static const struct record_reader order_reader = {"order", oms_state_order, oms_json_order};
+
+static char *read_record(struct oms_command *cmd, const struct oms_state *state, size_t *len)
 {
-    uint32_t index = oms_state_location(state, cmd->u.item.sku);
-    if (index == OMS_NONE) return not_found(cmd, "location", cmd->u.item.sku, len);
-    return oms_json_answer(oms_json_location(state, index), len);
+    const struct oms_call *call = cmd->user;
+    const struct record_reader *reader = call->spec;
+    uint32_t index = reader->find(state, cmd->u.item.sku);
+    if (index == OMS_NONE) return not_found(cmd, reader->what, cmd->u.item.sku, len);
+    return oms_json_answer(reader->json(state, index), len);
 }
 
-static char *read_channel(struct oms_command *cmd, const struct oms_state *state, size_t *len)
-{
-    uint32_t index = oms_state_channel(state, cmd->u.item.sku);
-    if (index == OMS_NONE) return not_found(cmd, "channel", cmd->u.item.sku, len);
-    return oms_json_answer(oms_json_channel(state, index), len);
-}
-
-static char *read_stock(struct oms_command *cmd, const struct oms_state *state, size_t *len)
-{
-    uint32_t index = oms_state_item(state, cmd->u.item.sku);
-    if (index == OMS_NONE) return not_found(cmd, "item", cmd->u.item.sku, len);
-    return oms_json_answer(oms_json_stock(state, index), len);
-}
-
-static char *read_supply(struct oms_command *cmd, const struct oms_state *state, size_t *len)
-{
-    uint32_t index = oms_state_supply(state, cmd->u.item.sku);
-    if (index == OMS_NONE) return not_found(cmd, "supply line", cmd->u.item.sku, len);
-    return oms_json_answer(oms_json_supply(state, index), len);
-}
-
-static char *read_order(struct oms_command *cmd, const struct oms_state *state, size_t *len)
-{
-    uint32_t index = oms_state_order(state, cmd->u.item.sku);
-    if (index == OMS_NONE) return not_found(cmd, "order", cmd->u.item.sku, len);
-    return oms_json_answer(oms_json_order(state, index), len);
-}
-
-void oms_route_read(struct oms_http_request *req, const char *name, oms_encode_fn encode)
+static void read_by(struct oms_http_request *req, const char *name,
+                    const struct record_reader *reader, oms_encode_fn encode)
 {
     const char *key;
     if (!path_id(req, name, OMS_ID_BYTES_MAX, &key)) return;
     struct oms_call *call = oms_call_new(req, OMS_CMD_READ, false);
     if (!call) return;
     call->cmd.u.item.sku = oms_call_strdup(call, key);
+    call->spec = reader;
     oms_call_submit(req, call, encode, "");
 }
 
-void oms_route_get_item(struct oms_http_request *req) { oms_route_read(req, "sku", read_item); }
+void oms_route_read(struct oms_http_request *req, const char *name, oms_encode_fn encode)
+{
+    read_by(req, name, NULL, encode);
+}
+
+void oms_route_get_item(struct oms_http_request *req) { read_by(req, "sku", NULL, read_item); }
 void oms_route_get_location(struct oms_http_request *req)
 {
-    oms_route_read(req, "code", read_location);
+    read_by(req, "code", &location_reader, read_record);
 }
 void oms_route_get_channel(struct oms_http_request *req)
 {
-    oms_route_read(req, "code", read_channel);
+    read_by(req, "code", &channel_reader, read_record);
 }
-void oms_route_get_stock(struct oms_http_request *req) { oms_route_read(req, "sku", read_stock); }
-void oms_route_get_supply(struct oms_http_request *req) { oms_route_read(req, "id", read_supply); }
-void oms_route_get_order(struct oms_http_request *req) { oms_route_read(req, "id", read_order); }
+void oms_route_get_stock(struct oms_http_request *req)
+{
+    read_by(req, "sku", &stock_reader, read_record);
+}
+void oms_route_get_supply(struct oms_http_request *req)
+{
+    read_by(req, "id", &supply_reader, read_record);
+}
+void oms_route_get_order(struct oms_http_request *req)
+{
+    read_by(req, "id", &order_reader, read_record);
+}

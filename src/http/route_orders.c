@@ -103,12 +103,8 @@ static bool qty_lines(struct oms_decoder *d, struct oms_call *call, const char *
 
 static const char *order_path(struct oms_http_request *req, struct oms_decoder *d)
 {
-    const char *id = oms_http_param(req, "id");
-    if (!id || !oms_check_id(d, "id", id, OMS_ID_BYTES_MAX)) {
-        oms_reply_decoder(req, d);
-        return NULL;
-    }
-    return id;
+    (void)d;
+    return oms_path_id(req, "id", OMS_ID_BYTES_MAX);
 }
 
 void oms_route_post_cancel(struct oms_http_request *req)

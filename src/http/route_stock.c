@@ -99,11 +99,8 @@ void oms_route_post_receipt(struct oms_http_request *req)
 {
     struct oms_decoder d;
     oms_decoder_init(&d);
-    const char *id = oms_http_param(req, "id");
-    if (!id || !oms_check_id(&d, "id", id, OMS_ID_BYTES_MAX)) {
-        oms_reply_decoder(req, &d);
-        return;
-    }
+    const char *id = oms_path_id(req, "id", OMS_ID_BYTES_MAX);
+    if (!id) return;
     struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_RECEIVE, true);
     if (!call) return;
     struct oms_cmd_receive *c = &call->cmd.u.receive;
@@ -120,11 +117,8 @@ void oms_route_patch_supply(struct oms_http_request *req)
 {
     struct oms_decoder d;
     oms_decoder_init(&d);
-    const char *id = oms_http_param(req, "id");
-    if (!id || !oms_check_id(&d, "id", id, OMS_ID_BYTES_MAX)) {
-        oms_reply_decoder(req, &d);
-        return;
-    }
+    const char *id = oms_path_id(req, "id", OMS_ID_BYTES_MAX);
+    if (!id) return;
     struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_UPDATE, true);
     if (!call) return;
     struct oms_cmd_supply_update *c = &call->cmd.u.supply_update;
@@ -159,11 +153,8 @@ void oms_route_post_repeg(struct oms_http_request *req)
 {
     struct oms_decoder d;
     oms_decoder_init(&d);
-    const char *sku = oms_http_param(req, "sku");
-    if (!sku || !oms_check_id(&d, "sku", sku, OMS_SKU_BYTES_MAX)) {
-        oms_reply_decoder(req, &d);
-        return;
-    }
+    const char *sku = oms_path_id(req, "sku", OMS_SKU_BYTES_MAX);
+    if (!sku) return;
     struct oms_call *call = oms_call_new(req, OMS_CMD_REPEG, false);
     if (!call) return;
     call->cmd.u.sku = oms_call_strdup(call, sku);

@@ -93,12 +93,7 @@ void oms_route_post_webhook(struct oms_http_request *req)
 
 static const char *webhook_path(struct oms_http_request *req)
 {
-    struct oms_decoder d;
-    oms_decoder_init(&d);
-    const char *id = oms_http_param(req, "id");
-    if (id && oms_check_id(&d, "id", id, WEBHOOK_ID_BYTES_MAX)) return id;
-    oms_reply_decoder(req, &d);
-    return NULL;
+    return oms_path_id(req, "id", WEBHOOK_ID_BYTES_MAX);
 }
 
 static void reply_read_error(struct oms_http_request *req, enum oms_err err, const char *id)

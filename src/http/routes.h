@@ -20,7 +20,9 @@ oms_http_handler oms_route_post_webhook, oms_route_get_webhook, oms_route_delete
 oms_http_handler oms_route_get_availability, oms_route_get_events, oms_route_post_clock,
     oms_route_get_healthz, oms_route_get_metrics, oms_route_get_openapi;
 
-/* A READ of one record by key: the encoder answers 404 when the key is unknown. */
-void oms_route_read(struct oms_http_request *req, const char *key, oms_encode_fn encode);
+
+/* A READ of one record by the path parameter `name`: the encoder answers 404 when the key
+ * (in the command's u.item.sku) is unknown. */
+void oms_route_read(struct oms_http_request *req, const char *name, oms_encode_fn encode);
 
 #endif
