@@ -359,6 +359,33 @@ static void cancel_delayed(struct oms_writer *w, uint32_t item_index)
     oms__repeg(w, item_index, OMS_NONE);
 }
 
+static int32_t line_priority(const struct oms_state *state, uint32_t line)
+{
+    return state->channels[state->orders[state->lines[line].order].channel].priority;
+}
+
+/* What the waiting lines left: open supply less what they peg, and the lead-time budget less
+ * the units they hold on lead time. Equal to what a full re-run would leave after the last of
+ * them, because every change re-runs the queue and a re-run is deterministic. */
+static oms_qty leave_residual(const struct oms_state *state, const struct oms_item *item,
+                              struct item_view *view)
+{
+    for (uint32_t k = 0; k < view->supplies_count; k++) {
+        const struct oms_supply *supply = &state->supplies[view->supply_index[k]];
+        view->supplies[k].open -= supply->pegged;
+        OMS_ASSERT(view->supplies[k].open >= 0);
+    }
+    if (item->backorder_limit < 0) return OMS_QTY_MAX;
+    oms_qty lead = 0;
+    for (uint32_t q = 0; q < item->queue_count; q++) {
+        const struct oms_line *line = &state->lines[item->queue[q]];
+        for (uint32_t p = 0; p < line->pegs_count; p++) {
+            if (line->pegs[p].supply == OMS_NONE) lead += line->pegs[p].qty;
+        }
+    }
+    return item->backorder_limit > lead ? item->backorder_limit - lead : 0;
+}
+
 void oms__repeg(struct oms_writer *w, uint32_t item_index, uint32_t new_line)
 {
     struct oms_state *state = &w->state;
@@ -370,15 +397,21 @@ void oms__repeg(struct oms_writer *w, uint32_t item_index, uint32_t new_line)
 
     /* A new line is planned behind every waiting line of equal or higher priority (it never
      * takes what they hold), ahead of lower-priority ones (it may take their promises). */
-    int32_t new_priority = new_line == OMS_NONE
-                               ? 0
-                               : state->channels[state->orders[state->lines[new_line].order].channel]
-                                     .priority;
+    int32_t new_priority = new_line == OMS_NONE ? 0 : line_priority(state, new_line);
     bool new_done = new_line == OMS_NONE;
-    for (uint32_t q = 0; q < item->queue_count; q++) {
+    bool behind_all = !new_done && (item->queue_count == 0 ||
+                                    line_priority(state, item->queue[item->queue_count - 1]) <=
+                                        new_priority);
+    if (behind_all) {
+        /* The common case (a flash sale on one item): the new line goes behind the whole
+         * queue, so only it is planned, on what the queue left: O(1) in the queue's length. */
+        budget = leave_residual(state, item, view);
+        budget = plan_one(w, new_line, true, budget, view);
+        new_done = true;
+    }
+    for (uint32_t q = 0; !behind_all && q < item->queue_count; q++) {
         uint32_t index = item->queue[q];
-        int32_t priority = state->channels[state->orders[state->lines[index].order].channel].priority;
-        if (!new_done && priority > new_priority) {
+        if (!new_done && line_priority(state, index) > new_priority) {
             budget = plan_one(w, new_line, true, budget, view);
             new_done = true;
             item = &state->items[item_index];
