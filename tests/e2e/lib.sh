@@ -26,30 +26,21 @@ fail() {
     FAILURES=$((FAILURES + 1))
 }
 
-# A free TCP port on 127.0.0.1 (bind-and-release; the server binds it right after).
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "no free port" >&2
-    return 1
-}
-
-# start_server DB [extra args...]: starts oms serve and waits for /healthz.
+# start_server DB [extra args...]: starts oms serve on a port the kernel picks (port 0: no
+# race with other tests or with clients' ephemeral ports), reads the port from the line the
+# server prints, and waits for /healthz.
 start_server() {
     local db="$1"
     shift
-    PORT="$(free_port)"
-    BASE="http://127.0.0.1:$PORT"
-    "$OMS_BIN" serve --db "$db" --port "$PORT" --threads 2 "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
+    : >"$WORK/server.out"
+    "$OMS_BIN" serve --db "$db" --port 0 --threads 2 "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
     SERVER_PID=$!
-    for _ in $(seq 1 200); do
-        if curl -fsS "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
+    for _ in $(seq 1 400); do
+        PORT=$(sed -n 's#^oms: listening on http://[^:]*:\([0-9]*\)$#\1#p' "$WORK/server.out")
+        if [ -n "$PORT" ]; then
+            BASE="http://127.0.0.1:$PORT"
+            if curl -fsS "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
+        fi
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
             echo "server exited early:" >&2
             cat "$WORK/server.err" >&2
