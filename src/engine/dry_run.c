@@ -22,6 +22,7 @@ struct saved_line {
 
 struct oms_dry_snapshot {
     uint32_t item;
+    oms_qty backordered;
     struct oms_stock_level *levels;
     uint32_t *queue, queue_count;
     uint32_t *supply_list, supply_list_count;
@@ -47,6 +48,7 @@ struct oms_dry_snapshot *oms__dry_begin(struct oms_writer *w, uint32_t item_inde
     struct oms_dry_snapshot *s = calloc(1, sizeof *s);
     OMS_ASSERT(s != NULL);
     s->item = item_index;
+    s->backordered = item->backordered;
     s->levels = copy(item->levels, item->levels_count * sizeof *item->levels);
     s->queue = copy(item->queue, item->queue_count * sizeof *item->queue);
     s->queue_count = item->queue_count;
@@ -110,6 +112,7 @@ void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *s)
         free(created->id);
     }
     copy_into(item->levels, s->levels, item->levels_count * sizeof *item->levels);
+    item->backordered = s->backordered;
     oms_grow((void **)&item->queue, &item->queue_cap, s->queue_count, sizeof *item->queue);
     copy_into(item->queue, s->queue, s->queue_count * sizeof *item->queue);
     item->queue_count = s->queue_count;

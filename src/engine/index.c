@@ -184,7 +184,7 @@ static void fill_item(const struct oms_state *state, uint32_t i, struct snap_ite
     }
     /* What waiting lines hold, by their channel's priority. */
     uint32_t held_cap = 0;
-    for (uint32_t q = 0; q < item->queue_count; q++) {
+    for (uint32_t q = 0; item->backordered > 0 && q < item->queue_count; q++) {
         const struct oms_line *line = &state->lines[item->queue[q]];
         int32_t priority = state->channels[state->orders[line->order].channel].priority;
         for (uint32_t p = 0; p < line->pegs_count; p++) {

@@ -157,6 +157,7 @@ static void apply_plan(struct oms_writer *w, uint32_t index, const struct item_v
         uint32_t supply = p->source >= 0 ? view->supply_index[p->source] : OMS_NONE;
         if (supply != OMS_NONE) w->state.supplies[supply].pegged += p->qty;
         oms_grow((void **)&line->pegs, &line->pegs_cap, line->pegs_count + 1, sizeof *line->pegs);
+        w->state.items[line->item].backordered += p->qty;
         line->pegs[line->pegs_count++] = (struct oms_line_peg){
             supply, p->source == OMS_SOURCE_RELEASE, p->qty, p->promise_day};
     }
@@ -283,6 +284,7 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
             state->supplies[line->pegs[i].supply].pegged -= line->pegs[i].qty;
         }
     }
+    state->items[line->item].backordered -= oms_line_backordered(line);
     line->pegs_count = 0;
 
     struct oms_plan_item plan_item = {
@@ -377,7 +379,7 @@ static oms_qty leave_residual(const struct oms_state *state, const struct oms_it
     }
     if (item->backorder_limit < 0) return OMS_QTY_MAX;
     oms_qty lead = 0;
-    for (uint32_t q = 0; q < item->queue_count; q++) {
+    for (uint32_t q = 0; item->backordered > 0 && q < item->queue_count; q++) {
         const struct oms_line *line = &state->lines[item->queue[q]];
         for (uint32_t p = 0; p < line->pegs_count; p++) {
             if (line->pegs[p].supply == OMS_NONE) lead += line->pegs[p].qty;
@@ -462,6 +464,7 @@ void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t loc
              * that follows gives them a source and a promise. */
             oms_grow((void **)&line->pegs, &line->pegs_cap, line->pegs_count + 1,
                      sizeof *line->pegs);
+            item->backordered += take;
             line->pegs[line->pegs_count++] =
                 (struct oms_line_peg){OMS_NONE, false, take, line->promise_day};
         }

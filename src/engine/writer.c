@@ -191,6 +191,7 @@ static oms_qty unpeg(struct oms_writer *w, struct oms_line *line, oms_qty qty)
         struct oms_line_peg *peg = &line->pegs[latest];
         oms_qty take = qty - taken < peg->qty ? qty - taken : peg->qty;
         peg->qty -= take;
+        w->state.items[line->item].backordered -= take;
         taken += take;
         if (peg->supply != OMS_NONE) w->state.supplies[peg->supply].pegged -= take;
         if (peg->qty == 0) line->pegs[latest] = line->pegs[--line->pegs_count];

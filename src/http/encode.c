@@ -105,10 +105,7 @@ json_t *oms_json_stock(const struct oms_state *state, uint32_t index)
     for (uint32_t i = 0; i < state->supplies_count; i++) {
         if (state->supplies[i].item == index) json_array_append_new(supply, oms_json_supply(state, i));
     }
-    oms_qty backordered = 0;
-    for (uint32_t q = 0; q < item->queue_count; q++) {
-        backordered += oms_line_backordered(&state->lines[item->queue[q]]);
-    }
+    oms_qty backordered = item->backordered;
     return json_pack("{s:s, s:o, s:o, s:I}", "sku", item->sku, "locations", locations, "supply",
                      supply, "backordered", (json_int_t)backordered);
 }

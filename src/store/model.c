@@ -214,6 +214,12 @@ bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
         const struct oms_item *item = &state->items[i];
         CHECK(item->queue_count == open_lines[i], "queue of '%s' holds %u lines, %u are open",
               item->sku, item->queue_count, open_lines[i]);
+        oms_qty backordered = 0;
+        for (uint32_t q = 0; q < item->queue_count; q++) {
+            backordered += oms_line_backordered(&state->lines[item->queue[q]]);
+        }
+        CHECK(item->backordered == backordered, "item '%s' says %lld backordered, lines %lld",
+              item->sku, (long long)item->backordered, (long long)backordered);
         CHECK(item->levels_count == state->locations_count, "item '%s' lacks levels", item->sku);
         for (uint32_t l = 0; l < state->locations_count; l++) {
             const struct oms_stock_level *level = &item->levels[l];

@@ -49,6 +49,8 @@ struct oms_item {
     uint32_t *supplies; /* Open supply lines of the item (indexes), any order. */
     uint32_t supplies_count, supplies_cap;
     uint32_t *queue; /* Lines with open units, in queue order (rule 3). */
+    oms_qty backordered; /* Units its lines have on backorder (derived): 0 lets readers skip
+                          * walking a queue of allocated lines. */
     uint32_t queue_count, queue_cap;
 };
 

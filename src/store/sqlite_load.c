@@ -281,6 +281,7 @@ static enum oms_err load_line(struct oms_state *state, sqlite3_stmt *row)
             supply < 0 ? OMS_NONE : (uint32_t)supply, values[i * 4 + 1] != 0, values[i * 4 + 2],
             (oms_day)values[i * 4 + 3]};
         if (supply >= 0) state->supplies[supply].pegged += values[i * 4 + 2];
+        if (l->item != OMS_NONE) state->items[l->item].backordered += values[i * 4 + 2];
     }
     return OMS_OK;
 }
