@@ -154,6 +154,13 @@ static oms_day supply_promise(const struct oms_state *state, const struct oms_su
 }
 
 /* Fills s (zeroed by the caller) from the model; s->sku is left to the caller. */
+static int32_t line_priority_at(const struct oms_state *state, const struct oms_item *item,
+                                uint32_t q)
+{
+    const struct oms_line *line = &state->lines[item->queue[q]];
+    return state->channels[state->orders[line->order].channel].priority;
+}
+
 static void fill_item(const struct oms_state *state, uint32_t i, struct snap_item *s)
 {
     const struct oms_item *item = &state->items[i];
@@ -182,8 +189,25 @@ static void fill_item(const struct oms_state *state, uint32_t i, struct snap_ite
         s->supplies[at] = entry;
         model_index[at] = item->supplies[k];
     }
-    /* What waiting lines hold, by their channel's priority. */
+    /* What waiting lines hold, by their channel's priority. When every open line has one
+     * priority (one channel, or channels of equal rank: the usual case) the totals kept on
+     * the supply lines and the item say it without walking the queue. */
     uint32_t held_cap = 0;
+    if (item->backordered > 0 && line_priority_at(state, item, 0) ==
+                                     line_priority_at(state, item, item->queue_count - 1)) {
+        int32_t priority = line_priority_at(state, item, 0);
+        oms_qty on_supply = 0;
+        oms_grow((void **)&s->held, &held_cap, s->supplies_count + 1, sizeof *s->held);
+        for (uint32_t k = 0; k < s->supplies_count; k++) {
+            oms_qty pegged = state->supplies[model_index[k]].pegged;
+            on_supply += pegged;
+            if (pegged > 0) s->held[s->held_count++] = (struct snap_held){priority, (int32_t)k, pegged};
+        }
+        /* Pegs on supply lines not open any more are gone by the invariant (pegged == 0). */
+        oms_qty on_lead = item->backordered - on_supply;
+        if (on_lead > 0) s->held[s->held_count++] = (struct snap_held){priority, -1, on_lead};
+        return;
+    }
     for (uint32_t q = 0; item->backordered > 0 && q < item->queue_count; q++) {
         const struct oms_line *line = &state->lines[item->queue[q]];
         int32_t priority = state->channels[state->orders[line->order].channel].priority;
