@@ -330,7 +330,8 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
             return plan_item.lead_budget;
         }
     }
-    oms__save_line(w, index);
+    /* A new line is saved by the order handler once its first promise is set. */
+    if (!is_new) oms__save_line(w, index);
     return plan_item.lead_budget;
 }
 
