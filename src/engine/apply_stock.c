@@ -161,7 +161,7 @@ enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *
     w->cause = cause;
     oms__repeg(w, item, OMS_NONE);
     w->cause = NULL;
-    cmd->status = 201;
+    cmd->status = cmd->dry_run ? 200 : 201; /* A dry run creates nothing. */
     cmd->result_index = index;
     return OMS_OK;
 }

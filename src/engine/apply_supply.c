@@ -103,7 +103,8 @@ enum oms_err oms__apply_supply_update(struct oms_writer *w, struct oms_command *
         snprintf(cause, sizeof cause, "supply %s %s to %lld units", c->id,
                  c->qty < old_qty ? "cut" : "raised", (long long)c->qty);
         if (supply->received >= supply->qty) {
-            supply->status = OMS_SUPPLY_RECEIVED;
+            /* Cut to what came: received; cut to nothing before anything came: cancelled. */
+            supply->status = supply->received > 0 ? OMS_SUPPLY_RECEIVED : OMS_SUPPLY_CANCELLED;
             oms__close_supply(&w->state, index);
         }
     }

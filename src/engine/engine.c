@@ -146,7 +146,13 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
     cmd->status = 200;
     if (cmd->kind != OMS_CMD_READ) {
         if (replay_if_known(w, cmd)) return;
-        advance_clock(w, cmd);
+        /* A dry run answers as of the engine clock: moving the clock would run the queues
+         * for real (a new day), which a dry run must never do. */
+        if (cmd->dry_run) {
+            w->at_ms = w->state.clock_ms;
+        } else {
+            advance_clock(w, cmd);
+        }
         OMS_ASSERT((size_t)cmd->kind < OMS_ARRAY_LEN(handlers) && handlers[cmd->kind]);
         w->changes_count = 0;
         struct oms_dry_snapshot *snapshot = NULL;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "base/assert.h"
+#include "engine/clock.h"
 #include "http/call.h"
 #include "store/model.h"
 
@@ -158,6 +159,20 @@ void oms_call_submit(struct oms_http_request *req, struct oms_call *call, oms_en
                      const char *resource)
 {
     struct oms_engine *engine = oms_http_app(req);
+    /* "at" says when a thing happened: a request may not move the engine clock into the
+     * future (only POST /v1/clock ticks it forward on purpose). Otherwise one client could
+     * date every later promise years ahead. */
+    if (call->cmd.kind != OMS_CMD_CLOCK && call->cmd.kind != OMS_CMD_READ && call->cmd.at_ms) {
+        int64_t now = oms_now_ms(), clock = oms_engine_clock_ms(engine);
+        int64_t latest = (now > clock ? now : clock) + OMS_AT_SKEW_MS;
+        if (call->cmd.at_ms > latest) {
+            oms_http_reply_error(req, 422, "invalid_field",
+                                 "at is later than now; move the clock with POST /v1/clock",
+                                 "at");
+            oms_call_free(call);
+            return;
+        }
+    }
     call->engine = engine;
     call->cmd.encode = encode;
     call->cmd.done = call_done;

@@ -14,6 +14,7 @@
 #include "http/server.h"
 
 #define OMS_CALL_OWNED_MAX 8
+#define OMS_AT_SKEW_MS (5 * 60 * 1000) /* How far ahead of now a request's "at" may be. */
 
 struct oms_call {
     struct oms_command cmd;

@@ -149,6 +149,12 @@ call GET "/v1/availability?channel=web$(printf '&sku=S%d' $(seq 1 1001))"
 expect_error 413 too_large sku "too many skus"
 call GET '/v1/availability?channel=web&sku=85123A&qty=0'
 expect_error 422 invalid_field qty "qty 0"
+# A request's "at" may not push the engine clock into the future (only POST /v1/clock may).
+call GET /metrics; clock_before=$(grep '^oms_engine_clock_seconds' "$WORK/body")
+call POST /v1/orders '{"id":"o-future","channel":"web","lines":[{"sku":"85123A","qty":1}],"at":"2099-01-01T00:00:00Z"}'
+expect_error 422 invalid_field at "order dated in the future"
+call GET /metrics
+[ "$(grep '^oms_engine_clock_seconds' "$WORK/body")" = "$clock_before" ] || fail "a refused request moved the clock"
 call DELETE /v1/orders/o-1
 [ "$STATUS" = 405 ] || fail "DELETE on an order: status $STATUS"
 call GET /v1/nothing; expect_status 404 "unknown path"

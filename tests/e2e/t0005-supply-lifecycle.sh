@@ -30,6 +30,11 @@ expect '.dry_run == true and .promise_changes == [{"order":"O1","line":1,"sku":"
 expect '.expected_date == "2027-07-02"' "dry run leaves the supply as it was"
 call GET /v1/orders/O1; expect '.lines[0].promise_date == "2027-07-02"' "dry run leaves the promise"
 call GET "/v1/events?after=$events_before"; expect '.events == []' "dry run writes no event"
+# A dated dry run answers as of the engine clock and moves nothing (a dry run never moves
+# the clock, so it can never start a new day that re-runs the queues).
+call PATCH '/v1/supply/PO7?dry_run=true' '{"expected_date":"2027-07-12","at":"2027-07-01T08:03:00Z"}'
+expect_status 200 "dated dry run"
+call GET "/v1/events?after=$events_before"; expect '.events == []' "a dated dry run writes no event"
 
 # The delay itself (B16): exactly one promise_changed, one supply.delayed.
 call PATCH /v1/supply/PO7 '{"expected_date":"2027-07-12"}'
