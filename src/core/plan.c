@@ -42,6 +42,7 @@ static void add_peg(struct oms_plan_result *result, int32_t source, oms_qty qty,
 {
     OMS_ASSERT(qty > 0);
     OMS_ASSERT(result->pegs_count < OMS_PEGS_MAX);
+    OMS_ASSERT(day != OMS_DAY_NONE || source == OMS_SOURCE_LEAD);
     result->pegs[result->pegs_count++] = (struct oms_plan_peg){source, qty, day};
 }
 
@@ -159,8 +160,11 @@ static oms_qty peg(struct oms_plan_item *item, struct oms_plan_supply *supplies,
     if (!line->is_new && pegged < want) {
         /* An accepted sale with no source left at all (supply cut, no lead time): it waits on
          * the lead time of its channel, the best date the merchant can still give. */
+        /* Without a lead time nothing dates these units: they wait, undated, for supply
+         * (a made-up date would be earlier than the truth). */
         add_peg(result, OMS_SOURCE_LEAD, want - pegged,
-                fallback_day(supplies, supplies_count, line));
+                item->has_lead_time ? fallback_day(supplies, supplies_count, line)
+                                    : OMS_DAY_NONE);
         pegged = want;
     }
     return pegged;
@@ -182,6 +186,10 @@ static void finish(const struct oms_plan_location *locations, struct oms_plan_re
         if (day > promise) promise = day;
     }
     for (uint32_t i = 0; i < result->pegs_count; i++) {
+        if (result->pegs[i].promise_day == OMS_DAY_NONE) {
+            promise = OMS_DAY_NONE; /* Some units have no date: neither has the line. */
+            break;
+        }
         if (result->pegs[i].promise_day > promise) promise = result->pegs[i].promise_day;
     }
     result->promise_day = promise;

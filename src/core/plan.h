@@ -79,7 +79,9 @@ struct oms_plan_result {
     uint32_t pegs_count;
     oms_qty rejected;
     enum oms_reject_reason reason; /* OMS_REJECT_NONE when rejected == 0. */
-    oms_day promise_day;           /* Latest day over allocs and pegs; OMS_DAY_NONE if neither. */
+    oms_day promise_day;           /* Latest day over allocs and pegs; OMS_DAY_NONE if neither,
+                                    * or if a peg is undated (a waiting line of an item without
+                                    * lead time that no supply carries any more). */
 };
 
 /*

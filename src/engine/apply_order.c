@@ -141,16 +141,7 @@ static enum oms_err find_line(struct oms_writer *w, struct oms_command *cmd, uin
 
 /* A line's promise is the day its last open unit ships: after units leave it (cancelled,
  * shipped), the rest may ship earlier. */
-static void refresh_promise(struct oms_line *l)
-{
-    l->promise_day = OMS_DAY_NONE;
-    for (uint32_t a = 0; a < l->allocs_count; a++) {
-        if (l->allocs[a].ship_day > l->promise_day) l->promise_day = l->allocs[a].ship_day;
-    }
-    for (uint32_t p = 0; p < l->pegs_count; p++) {
-        if (l->pegs[p].promise_day > l->promise_day) l->promise_day = l->pegs[p].promise_day;
-    }
-}
+static void refresh_promise(struct oms_line *l) { l->promise_day = oms_line_promise(l); }
 
 static oms_qty open_qty(const struct oms_line *line)
 {

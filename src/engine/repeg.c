@@ -111,18 +111,6 @@ static oms_day release_promise(const struct oms_state *state, const struct oms_i
     return oms_day_add_working(item->release_day, first->handling_days, first->working_mask);
 }
 
-static oms_day line_promise(const struct oms_line *line)
-{
-    oms_day promise = OMS_DAY_NONE;
-    for (uint32_t i = 0; i < line->allocs_count; i++) {
-        if (line->allocs[i].ship_day > promise) promise = line->allocs[i].ship_day;
-    }
-    for (uint32_t i = 0; i < line->pegs_count; i++) {
-        if (line->pegs[i].promise_day > promise) promise = line->pegs[i].promise_day;
-    }
-    return promise;
-}
-
 static void record_fill(struct oms_writer *w, uint32_t line, uint32_t location, oms_qty qty)
 {
     if (!w->record_fills || (w->fills_location != OMS_NONE && w->fills_location != location)) return;
@@ -161,7 +149,7 @@ static void apply_plan(struct oms_writer *w, uint32_t index, const struct item_v
         line->pegs[line->pegs_count++] = (struct oms_line_peg){
             supply, p->source == OMS_SOURCE_RELEASE, p->qty, p->promise_day};
     }
-    line->promise_day = line_promise(line);
+    line->promise_day = oms_line_promise(line);
 }
 
 static void emit_promise_changed(struct oms_writer *w, uint32_t index, oms_day old_day)

@@ -145,6 +145,19 @@ uint32_t oms_state_region(struct oms_state *state, const char *name)
     return id;
 }
 
+oms_day oms_line_promise(const struct oms_line *line)
+{
+    oms_day promise = OMS_DAY_NONE;
+    for (uint32_t i = 0; i < line->allocs_count; i++) {
+        if (line->allocs[i].ship_day > promise) promise = line->allocs[i].ship_day;
+    }
+    for (uint32_t i = 0; i < line->pegs_count; i++) {
+        if (line->pegs[i].promise_day == OMS_DAY_NONE) return OMS_DAY_NONE;
+        if (line->pegs[i].promise_day > promise) promise = line->pegs[i].promise_day;
+    }
+    return promise;
+}
+
 oms_qty oms_line_allocated(const struct oms_line *line)
 {
     oms_qty sum = 0;

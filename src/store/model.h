@@ -183,6 +183,10 @@ uint32_t oms_state_supply(const struct oms_state *state, const char *id);
 uint32_t oms_state_order(const struct oms_state *state, const char *id);
 uint32_t oms_state_region(struct oms_state *state, const char *name); /* Interns. */
 
+/* The date the line's last open unit can ship: the latest over its allocations and pegs;
+ * OMS_DAY_NONE when nothing is open or some units have no date. */
+oms_day oms_line_promise(const struct oms_line *line);
+
 /* Derived line counters. */
 oms_qty oms_line_allocated(const struct oms_line *line);
 oms_qty oms_line_backordered(const struct oms_line *line);

@@ -231,6 +231,7 @@ static oms_day line_promise(const struct oms_line *line)
         if (line->allocs[a].ship_day > promise) promise = line->allocs[a].ship_day;
     }
     for (uint32_t p = 0; p < line->pegs_count; p++) {
+        if (line->pegs[p].promise_day == OMS_DAY_NONE) return OMS_DAY_NONE; /* Undated units. */
         if (line->pegs[p].promise_day > promise) promise = line->pegs[p].promise_day;
     }
     return promise;
@@ -321,11 +322,14 @@ static void check_fairness(const struct oms_state *state, struct world_check *c)
             const struct oms_line *line = &state->lines[item->queue[q]];
             uint32_t channel = state->orders[line->order].channel;
             if (line->pegs_count == 0) continue;
-            oms_day first = line->pegs[0].promise_day, last = first;
+            /* An undated peg (no source, no lead time) is later than any date. */
+#define DATED(day) ((day) == OMS_DAY_NONE ? INT32_MAX : (day))
+            oms_day first = DATED(line->pegs[0].promise_day), last = first;
             for (uint32_t p = 1; p < line->pegs_count; p++) {
-                if (line->pegs[p].promise_day < first) first = line->pegs[p].promise_day;
-                if (line->pegs[p].promise_day > last) last = line->pegs[p].promise_day;
+                if (DATED(line->pegs[p].promise_day) < first) first = DATED(line->pegs[p].promise_day);
+                if (DATED(line->pegs[p].promise_day) > last) last = DATED(line->pegs[p].promise_day);
             }
+#undef DATED
             if (first < latest[channel]) {
                 WHY("'%s': line %u of '%s' is promised day %d, before day %d of '%s' ahead of it",
                     item->sku, line->line_no, state->orders[line->order].id, first,

@@ -888,10 +888,12 @@ static void test_plan__a_waiting_line_may_exceed_the_lead_time_budget(void **sta
     assert_int_equal(fx.item.lead_budget, 0); /* Spent, never negative. */
 }
 
-static void test_plan__a_waiting_line_with_no_source_left_falls_back_to_lead_time(void **state)
+static void test_plan__a_waiting_line_with_no_source_left_waits_undated(void **state)
 {
     (void)state;
-    /* Supply was cut and the item has no lead time: the sale stands, dated by lead_day. */
+    /* Supply was cut and the item has no lead time: the sale stands, but nothing dates the
+     * units no supply carries: the line has no promise until supply comes (a made-up date
+     * would be earlier than the truth). */
     struct fixture fx;
     fixture_init(&fx);
     add_location(&fx, 0, 1, 0);
@@ -902,7 +904,7 @@ static void test_plan__a_waiting_line_with_no_source_left_falls_back_to_lead_tim
     assert_int_equal(pegged_to(r, (int32_t)po), 1);
     assert_int_equal(pegged_to(r, OMS_SOURCE_LEAD), 3);
     assert_nothing_rejected(r);
-    assert_int_equal(r->promise_day, LEAD);
+    assert_int_equal(r->promise_day, OMS_DAY_NONE);
 }
 
 static void test_plan__a_line_behind_in_the_queue_is_never_promised_before_one_ahead(
@@ -911,8 +913,8 @@ static void test_plan__a_line_behind_in_the_queue_is_never_promised_before_one_a
     (void)state;
     /* Supply was cut to 3 and the item has no lead time; two waiting lines of 5 remain. The
      * first gets the 3 units due D+37 and waits for the rest; the second finds nothing left.
-     * Dating the rest on the lead day (D+30) would promise the second line before the first:
-     * the fallback is never before supply the line can see. */
+     * Dating the rest on the lead day (D+30) would promise the second line before the first;
+     * without a lead time neither line has a date for its uncovered units. */
     struct fixture fx;
     fixture_init(&fx);
     add_location(&fx, 0, 1, 0);
@@ -922,11 +924,11 @@ static void test_plan__a_line_behind_in_the_queue_is_never_promised_before_one_a
     const struct oms_plan_result *r = plan(&fx, &line);
     assert_int_equal(pegged_to(r, (int32_t)po), 3);
     assert_int_equal(pegged_to(r, OMS_SOURCE_LEAD), 2);
-    assert_int_equal(r->promise_day, TODAY + 37);
+    assert_int_equal(r->promise_day, OMS_DAY_NONE);
 
     r = plan(&fx, &line);
     assert_int_equal(pegged_to(r, OMS_SOURCE_LEAD), 5);
-    assert_int_equal(r->promise_day, TODAY + 37);
+    assert_int_equal(r->promise_day, OMS_DAY_NONE);
     assert_nothing_rejected(r);
 }
 
@@ -1137,7 +1139,7 @@ int main(void)
             test_plan__an_unreleased_item_on_a_channel_without_backorders_is_rejected),
         cmocka_unit_test(test_plan__a_waiting_line_takes_free_stock_first),
         cmocka_unit_test(test_plan__a_waiting_line_may_exceed_the_lead_time_budget),
-        cmocka_unit_test(test_plan__a_waiting_line_with_no_source_left_falls_back_to_lead_time),
+        cmocka_unit_test(test_plan__a_waiting_line_with_no_source_left_waits_undated),
         cmocka_unit_test(
             test_plan__a_line_behind_in_the_queue_is_never_promised_before_one_ahead),
         cmocka_unit_test(
