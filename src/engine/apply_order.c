@@ -140,8 +140,17 @@ static enum oms_err find_line(struct oms_writer *w, struct oms_command *cmd, uin
 }
 
 /* A line's promise is the day its last open unit ships: after units leave it (cancelled,
- * shipped), the rest may ship earlier. */
-static void refresh_promise(struct oms_line *l) { l->promise_day = oms_line_promise(l); }
+ * shipped), the rest may ship earlier, and the customer hears of it (rule 3: every promise
+ * that moves gets its event). A line with nothing open left has no promise to tell. */
+static void refresh_promise(struct oms_writer *w, uint32_t index)
+{
+    struct oms_line *line = &w->state.lines[index];
+    oms_day old_day = line->promise_day;
+    line->promise_day = oms_line_promise(line);
+    if (line->promise_day == old_day || line->allocs_count + line->pegs_count == 0) return;
+    oms__record_change(w, index, old_day, line->promise_day, 0);
+    oms__emit_promise_changed(w, index, old_day);
+}
 
 static oms_qty open_qty(const struct oms_line *line)
 {
@@ -191,7 +200,7 @@ enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *c
         OMS_ASSERT(released == want[k]);
         state->lines[line].cancelled += released;
         c->cancelled += released;
-        refresh_promise(&state->lines[line]);
+        refresh_promise(w, line);
         emit_line(w, "line.cancelled", line, released);
         oms__save_line(w, line);
         /* Freed units go to the waiting backorders first (rule 3). */
@@ -236,6 +245,9 @@ enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd
                             (long long)here, c->location, (long long)want[line - o->first_line]);
         }
     }
+    char cause[OMS_ID_BYTES_MAX + 16];
+    snprintf(cause, sizeof cause, "shipment of order %s", c->id);
+    w->cause = cause;
     for (uint32_t k = 0; !err && k < o->lines_count; k++) {
         if (want[k] == 0) continue;
         uint32_t index = o->first_line + k;
@@ -256,11 +268,12 @@ enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd
                   o->id);
         line->shipped += want[k];
         if (line->allocs_count + line->pegs_count == 0) oms_state_queue_remove(state, index);
-        refresh_promise(line);
+        refresh_promise(w, index);
         emit_line(w, "line.shipped", index, want[k]);
         oms__save_line(w, index);
     }
     free(want);
+    w->cause = NULL;
     if (err) return err;
     cmd->status = 200;
     cmd->result_index = order;

@@ -152,7 +152,7 @@ static void apply_plan(struct oms_writer *w, uint32_t index, const struct item_v
     line->promise_day = oms_line_promise(line);
 }
 
-static void emit_promise_changed(struct oms_writer *w, uint32_t index, oms_day old_day)
+void oms__emit_promise_changed(struct oms_writer *w, uint32_t index, oms_day old_day)
 {
     const struct oms_line *line = &w->state.lines[index];
     char old_text[11] = "", new_text[11] = "";
@@ -311,7 +311,7 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
             oms__record_change(w, index, old_promise, line->promise_day, gained);
         }
         if (gained > 0) emit_allocated(w, index, gained);
-        if (line->promise_day != old_promise) emit_promise_changed(w, index, old_promise);
+        if (line->promise_day != old_promise) oms__emit_promise_changed(w, index, old_promise);
         check_consent(w, index, old_promise); /* After the promise event it explains. */
         if (gained == 0 && line->promise_day == old_promise &&
             pegs_equal(old_pegs, old_pegs_count, line->pegs, line->pegs_count)) {

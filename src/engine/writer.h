@@ -61,6 +61,8 @@ void oms__emit(struct oms_writer *w, const char *type, const char *subject,
                const char *data_json);
 /* One stock.changed (and stock.short when short) per level the command changed. */
 void oms__flush_stock_events(struct oms_writer *w);
+/* line.promise_changed from old_day to the line's promise now, with w->cause as reason. */
+void oms__emit_promise_changed(struct oms_writer *w, uint32_t line, oms_day old_day);
 void oms__save_line(struct oms_writer *w, uint32_t line);
 void oms__save_supply(struct oms_writer *w, uint32_t supply);
 
