@@ -1,7 +1,8 @@
 /*
- * apply_return.c - returns (rule 5): units come back to a location, never more than the line
- * shipped, once. Sellable units are free stock again and go to the waiting queue first;
- * units that are not sellable are on hand but unavailable.
+ * apply_return.c - what happens to a line after its promise or shipment: returns (rule 5:
+ * units come back to a location, never more than the line shipped, once; sellable units are
+ * free stock again and go to the waiting queue first, the others are on hand but unavailable),
+ * shipments cancelled before they left, and the customer's answer to a delay.
  */
 #include "base/platform.h"
 
@@ -10,6 +11,7 @@
 
 #include "base/assert.h"
 #include "base/jsonw.h"
+#include "core/calendar.h"
 #include "engine/writer.h"
 
 enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *cmd)
@@ -77,6 +79,115 @@ enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *c
         oms__repeg(w, line->item, OMS_NONE);
         w->cause = NULL;
         o = &state->orders[order];
+    }
+    cmd->status = 200;
+    cmd->result_index = order;
+    return OMS_OK;
+}
+
+/* A shipment cancelled before it left the dock (B28): the units are on hand again and bound to
+ * the line again at that location, as they were before the shipment; free stock does not move,
+ * so no queue runs. Never more than the line shipped and did not get back. */
+enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_state *state = &w->state;
+    const struct oms_cmd_ship *c = &cmd->u.ship;
+    uint32_t order = oms_state_order(state, c->id);
+    if (order == OMS_NONE) return oms__fail(cmd, OMS_ENOTFOUND, NULL, "no order '%s'", c->id);
+    uint32_t location = oms_state_location(state, c->location);
+    if (location == OMS_NONE) {
+        return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'", c->location);
+    }
+    const struct oms_order *o = &state->orders[order];
+    oms_qty *want = calloc(o->lines_count, sizeof *want);
+    OMS_ASSERT(want != NULL);
+    enum oms_err err = OMS_OK;
+    for (uint32_t i = 0; i < c->lines_count && !err; i++) {
+        char field[48];
+        uint32_t no = c->lines[i].line_no;
+        if (no < 1 || no > o->lines_count) {
+            snprintf(field, sizeof field, "lines[%u].line", i);
+            err = oms__fail(cmd, OMS_EINVAL, field, "order '%s' has no line %u", o->id, no);
+            break;
+        }
+        const struct oms_line *line = &state->lines[o->first_line + no - 1];
+        want[no - 1] += c->lines[i].qty;
+        if (want[no - 1] > line->shipped - line->returned) {
+            snprintf(field, sizeof field, "lines[%u].qty", i);
+            err = oms__fail(cmd, OMS_EINSUFFICIENT_SHIPPED, field,
+                            "line %u has %lld shipped units to take back; not %lld", no,
+                            (long long)(line->shipped - line->returned), (long long)want[no - 1]);
+        }
+    }
+    for (uint32_t k = 0; !err && k < o->lines_count; k++) {
+        if (want[k] == 0) continue;
+        uint32_t index = o->first_line + k;
+        struct oms_line *line = &state->lines[index];
+        const struct oms_stock_level *level = &state->items[line->item].levels[location];
+        oms__move(w, line->item, location, OMS_ON_HAND, level->on_hand + want[k],
+                  "shipment cancelled", o->id);
+        oms__move(w, line->item, location, OMS_ALLOCATED, level->allocated + want[k],
+                  "shipment cancelled", o->id);
+        bool was_open = line->allocs_count + line->pegs_count > 0;
+        line->shipped -= want[k];
+        oms_grow((void **)&line->allocs, &line->allocs_cap, line->allocs_count + 1,
+                 sizeof *line->allocs);
+        line->allocs[line->allocs_count++] = (struct oms_line_alloc){
+            location, want[k], state->locations[location].ship_day};
+        if (!was_open) oms_state_queue_insert(state, index);
+        line->promise_day = oms_line_promise(line);
+        struct oms_jsonw json;
+        oms_jsonw_begin(&json);
+        oms_jsonw_str(&json, "order", o->id);
+        oms_jsonw_int(&json, "line", line->line_no);
+        oms_jsonw_str(&json, "sku", line->sku);
+        oms_jsonw_str(&json, "location", c->location);
+        oms_jsonw_int(&json, "qty", want[k]);
+        oms__emit(w, "line.shipment_cancelled", o->id, oms_jsonw_end(&json));
+        oms__save_line(w, index);
+    }
+    free(want);
+    if (err) return err;
+    cmd->status = 200;
+    cmd->result_index = order;
+    return OMS_OK;
+}
+
+/* The customer's answer to a delay past latest_date: the new date is accepted (with a new
+ * latest date, or any date), the hold is lifted. Declining is a cancellation. */
+enum oms_err oms__apply_accept_delay(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_state *state = &w->state;
+    const struct oms_cmd_accept *c = &cmd->u.accept;
+    uint32_t order = oms_state_order(state, c->id);
+    if (order == OMS_NONE) return oms__fail(cmd, OMS_ENOTFOUND, NULL, "no order '%s'", c->id);
+    const struct oms_order *o = &state->orders[order];
+    for (uint32_t i = 0; i < c->lines_count; i++) {
+        char field[48];
+        uint32_t no = c->lines[i].line_no;
+        snprintf(field, sizeof field, "lines[%u].line", i);
+        if (no < 1 || no > o->lines_count) {
+            return oms__fail(cmd, OMS_EINVAL, field, "order '%s' has no line %u", o->id, no);
+        }
+        if (!state->lines[o->first_line + no - 1].held) {
+            return oms__fail(cmd, OMS_ECONFLICT, field, "line %u is not held for an answer", no);
+        }
+    }
+    for (uint32_t i = 0; i < c->lines_count; i++) {
+        uint32_t index = o->first_line + c->lines[i].line_no - 1;
+        struct oms_line *line = &state->lines[index];
+        line->held = false;
+        line->latest_day = c->lines[i].has_latest ? c->lines[i].latest_day : OMS_DAY_NONE;
+        struct oms_jsonw json;
+        oms_jsonw_begin(&json);
+        oms_jsonw_str(&json, "order", o->id);
+        oms_jsonw_int(&json, "line", line->line_no);
+        oms_jsonw_str(&json, "sku", line->sku);
+        char day[11] = "";
+        if (line->latest_day != OMS_DAY_NONE) oms_day_format(line->latest_day, day);
+        oms_jsonw_str(&json, "latest_date", line->latest_day == OMS_DAY_NONE ? NULL : day);
+        oms__emit(w, "line.delay_accepted", o->id, oms_jsonw_end(&json));
+        oms__save_line(w, index);
     }
     cmd->status = 200;
     cmd->result_index = order;

@@ -38,6 +38,8 @@ enum oms_cmd_kind {
     OMS_CMD_SUPPLY_UPDATE, /* Delay, cut, cancel or close a supply line. */
     OMS_CMD_REPEG,         /* Re-run an item's queue now (usually as a dry run). */
     OMS_CMD_ORDER_RETURN,
+    OMS_CMD_ORDER_UNSHIP,       /* A shipment cancelled before it left: units allocated again. */
+    OMS_CMD_ORDER_ACCEPT_DELAY, /* The customer accepts a promise past latest_date. */
     OMS_CMD_SUBSCRIBE, /* A back-in-stock notice request (rule 7). */
     OMS_CMD_WEBHOOK_CREATE, /* Webhooks (engine/webhooks.h). */
     OMS_CMD_WEBHOOK_DELETE,
@@ -132,6 +134,18 @@ struct oms_cmd_supply_update {
     oms_day expected_day;
     oms_qty qty;                   /* New total expected; never below what was received. */
     enum oms_supply_status status; /* OMS_SUPPLY_CANCELLED or OMS_SUPPLY_CLOSED. */
+};
+
+struct oms_cmd_accept_line {
+    uint32_t line_no;
+    bool has_latest; /* A new latest date the customer accepts; without it, any date. */
+    oms_day latest_day;
+};
+
+struct oms_cmd_accept {
+    const char *id;
+    const struct oms_cmd_accept_line *lines;
+    uint32_t lines_count;
 };
 
 struct oms_cmd_return_line {
@@ -253,6 +267,7 @@ struct oms_command {
         struct oms_cmd_ship ship;
         struct oms_cmd_supply_update supply_update;
         struct oms_cmd_return ret;
+        struct oms_cmd_accept accept;
         const char *sku; /* OMS_CMD_REPEG. */
         struct oms_cmd_subscribe subscribe;
         struct oms_cmd_webhook webhook;

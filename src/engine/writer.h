@@ -105,6 +105,8 @@ enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_update(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_repeg(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_accept_delay(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_subscribe(struct oms_writer *w, struct oms_command *cmd);
 /* Takes a supply line out of its item's open list (received, cancelled or closed). */
 void oms__close_supply(struct oms_state *state, uint32_t supply);

@@ -34,6 +34,8 @@ static const struct oms_http_route routes[] = {
     {"POST", "/v1/orders/{id}/cancel", oms_route_post_cancel},
     {"POST", "/v1/orders/{id}/shipments", oms_route_post_shipment},
     {"POST", "/v1/orders/{id}/returns", oms_route_post_return},
+    {"POST", "/v1/orders/{id}/shipments/cancel", oms_route_post_unship},
+    {"POST", "/v1/orders/{id}/accept_delay", oms_route_post_accept_delay},
     {"GET", "/v1/orders/{id}/timeline", oms_route_get_timeline},
     {"POST", "/v1/items/{sku}/repeg", oms_route_post_repeg},
     {"GET", "/v1/availability", oms_route_get_availability},

@@ -197,3 +197,67 @@ void oms_route_post_return(struct oms_http_request *req)
     snprintf(resource, sizeof resource, "orders/%s/returns", id);
     oms_call_submit(req, call, oms_encode_order, resource);
 }
+
+void oms_route_post_unship(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = order_path(req, &d);
+    if (!id) return;
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_UNSHIP, true);
+    if (!call) return;
+    struct oms_cmd_ship *c = &call->cmd.u.ship;
+    c->id = oms_call_strdup(call, id);
+    oms_get_id(&d, call->body, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
+    qty_lines(&d, call, "lines", true, &c->lines, &c->lines_count);
+    oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
+    if (d.failed) {
+        oms_call_fail(req, call, &d);
+        return;
+    }
+    char resource[OMS_ID_BYTES_MAX + 32];
+    snprintf(resource, sizeof resource, "orders/%s/shipments/cancel", id);
+    oms_call_submit(req, call, oms_encode_order, resource);
+}
+
+void oms_route_post_accept_delay(struct oms_http_request *req)
+{
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *id = order_path(req, &d);
+    if (!id) return;
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_ACCEPT_DELAY, true);
+    if (!call) return;
+    struct oms_cmd_accept *c = &call->cmd.u.accept;
+    c->id = oms_call_strdup(call, id);
+    json_t *lines = NULL;
+    if (oms_get_array(&d, call->body, "", "lines", true, OMS_LINES_PER_ORDER_MAX, &lines) &&
+        json_array_size(lines) == 0) {
+        oms_decoder_fail(&d, 422, "invalid_field", "lines", "lines needs at least one line");
+    }
+    size_t n = lines ? json_array_size(lines) : 0;
+    struct oms_cmd_accept_line *out = oms_call_own(call, calloc(n + 1, sizeof *out));
+    for (size_t i = 0; i < n && !d.failed; i++) {
+        char path[40];
+        snprintf(path, sizeof path, "lines[%zu]", i);
+        json_t *line = json_array_get(lines, i);
+        if (!json_is_object(line)) {
+            oms_decoder_fail(&d, 422, "invalid_field", path, "%s must be an object", path);
+            break;
+        }
+        int64_t no = 0;
+        oms_get_int(&d, line, path, "line", true, 1, OMS_LINES_PER_ORDER_MAX, &no);
+        out[i].line_no = (uint32_t)no;
+        out[i].has_latest = oms_get_date(&d, line, path, "latest_date", false, &out[i].latest_day);
+    }
+    c->lines = out;
+    c->lines_count = (uint32_t)n;
+    oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
+    if (d.failed) {
+        oms_call_fail(req, call, &d);
+        return;
+    }
+    char resource[OMS_ID_BYTES_MAX + 32];
+    snprintf(resource, sizeof resource, "orders/%s/accept_delay", id);
+    oms_call_submit(req, call, oms_encode_order, resource);
+}

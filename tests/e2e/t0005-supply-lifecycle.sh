@@ -66,6 +66,11 @@ call GET /v1/orders/O1/timeline
 expect_status 200 timeline
 expect '[.events[].type] == ["order.created","line.backordered","line.promise_changed","line.promise_changed","line.delay_exceeded"]' "O1's story"
 call GET /v1/orders/NOPE/timeline; expect_error 404 not_found null "timeline of an unknown order"
+# The customer accepts the new date: the hold is lifted with a new latest date.
+call POST /v1/orders/O1/accept_delay '{"lines":[{"line":1,"latest_date":"2027-08-10"}]}'
+expect_status 200 "accept delay"; expect '.lines[0].held == false and .lines[0].latest_date == "2027-08-10"' "hold lifted"
+call POST /v1/orders/O1/accept_delay '{"lines":[{"line":1}]}'
+expect_error 409 conflict 'lines[0].line' "accepting a line that is not held"
 
 # On the shop channel (cancel policy) the same slip cancels the line and frees its units.
 # (Another item: on A the earlier orders would rightly take PO8 first.)
@@ -108,6 +113,18 @@ call GET /v1/stock/A
 expect '(.locations[] | select(.location == "WH1")) | .unavailable == 1 and .free >= 0' "damaged unit unavailable"
 call POST /v1/orders/O1/returns '{"location":"WH1","lines":[{"line":1,"qty":1}]}'
 expect_error 422 missing_field 'lines[0].sellable' "sellable is required"
+
+# B28: a shipment cancelled before it left: on hand again and allocated to the line again.
+call POST /v1/orders/O2/shipments '{"location":"WH1","lines":[{"line":1,"qty":2}]}'
+expect_status 200 "ship O2"; held_before=$(body_of '[.lines[0].allocated[].qty] | add // 0')
+call GET /v1/stock/A; before_stock=$(body_of '.locations[] | select(.location == "WH1") | [.on_hand, .allocated, .free] | @csv')
+call POST /v1/orders/O2/shipments/cancel '{"location":"WH1","lines":[{"line":1,"qty":2}]}'
+expect_status 200 "cancel the shipment"
+expect ".lines[0].shipped == 0 and ([.lines[0].allocated[].qty] | add) == $held_before + 2" "allocated again"
+call GET /v1/stock/A
+expect "(.locations[] | select(.location == \"WH1\")) as \$l | ([\$l.on_hand, \$l.allocated, \$l.free] | @csv) == \"$(echo "$before_stock" | awk -F, '{print $1+2","$2+2","$3}')\"" "on hand and allocated back, free unchanged"
+call POST /v1/orders/O2/shipments/cancel '{"location":"WH1","lines":[{"line":1,"qty":1}]}'
+expect_error 409 insufficient_shipped 'lines[0].qty' "cancel more than was shipped"
 
 # A manual re-run as a dry run changes nothing.
 call POST '/v1/items/A/repeg?dry_run=true' ''
