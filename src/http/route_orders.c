@@ -132,13 +132,15 @@ void oms_route_post_cancel(struct oms_http_request *req)
     oms_call_submit(req, call, oms_encode_cancel, resource);
 }
 
-void oms_route_post_shipment(struct oms_http_request *req)
+/* {location, lines: [{line, qty}]} on an order: shipments, and shipments cancelled. */
+static void post_location_lines(struct oms_http_request *req, enum oms_cmd_kind kind,
+                                const char *what)
 {
     struct oms_decoder d;
     oms_decoder_init(&d);
     const char *id = order_path(req, &d);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_SHIP, true);
+    struct oms_call *call = oms_call_new(req, kind, true);
     if (!call) return;
     struct oms_cmd_ship *c = &call->cmd.u.ship;
     c->id = oms_call_strdup(call, id);
@@ -149,9 +151,14 @@ void oms_route_post_shipment(struct oms_http_request *req)
         oms_call_fail(req, call, &d);
         return;
     }
-    char resource[OMS_ID_BYTES_MAX + 16];
-    snprintf(resource, sizeof resource, "orders/%s/shipments", id);
+    char resource[OMS_ID_BYTES_MAX + 32];
+    snprintf(resource, sizeof resource, "orders/%s/%s", id, what);
     oms_call_submit(req, call, oms_encode_order, resource);
+}
+
+void oms_route_post_shipment(struct oms_http_request *req)
+{
+    post_location_lines(req, OMS_CMD_ORDER_SHIP, "shipments");
 }
 
 void oms_route_post_return(struct oms_http_request *req)
@@ -200,24 +207,7 @@ void oms_route_post_return(struct oms_http_request *req)
 
 void oms_route_post_unship(struct oms_http_request *req)
 {
-    struct oms_decoder d;
-    oms_decoder_init(&d);
-    const char *id = order_path(req, &d);
-    if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_UNSHIP, true);
-    if (!call) return;
-    struct oms_cmd_ship *c = &call->cmd.u.ship;
-    c->id = oms_call_strdup(call, id);
-    oms_get_id(&d, call->body, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
-    qty_lines(&d, call, "lines", true, &c->lines, &c->lines_count);
-    oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
-    if (d.failed) {
-        oms_call_fail(req, call, &d);
-        return;
-    }
-    char resource[OMS_ID_BYTES_MAX + 32];
-    snprintf(resource, sizeof resource, "orders/%s/shipments/cancel", id);
-    oms_call_submit(req, call, oms_encode_order, resource);
+    post_location_lines(req, OMS_CMD_ORDER_UNSHIP, "shipments/cancel");
 }
 
 void oms_route_post_accept_delay(struct oms_http_request *req)
