@@ -20,10 +20,7 @@ static void emit_line(struct oms_writer *w, const char *type, uint32_t index, om
     const struct oms_line *line = &w->state.lines[index];
     const char *order_id = w->state.orders[line->order].id;
     struct oms_jsonw json;
-    oms_jsonw_begin(&json);
-    oms_jsonw_str(&json, "order", order_id);
-    oms_jsonw_int(&json, "line", line->line_no);
-    oms_jsonw_str(&json, "sku", line->sku);
+    oms__line_event_begin(&json, w, index);
     oms_jsonw_int(&json, "qty", qty);
     if (strcmp(type, "line.rejected") == 0) {
         oms_jsonw_str(&json, "reason", oms_reject_reason_name(line->reason));

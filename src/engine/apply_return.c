@@ -66,10 +66,7 @@ enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *c
                       "return, not sellable", o->id);
         }
         struct oms_jsonw json;
-        oms_jsonw_begin(&json);
-        oms_jsonw_str(&json, "order", o->id);
-        oms_jsonw_int(&json, "line", line->line_no);
-        oms_jsonw_str(&json, "sku", line->sku);
+        oms__line_event_begin(&json, w, index);
         oms_jsonw_str(&json, "location", c->location);
         oms_jsonw_int(&json, "qty", qty);
         oms_jsonw_bool(&json, "sellable", c->lines[i].sellable);
@@ -137,10 +134,7 @@ enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *c
         if (!was_open) oms_state_queue_insert(state, index);
         line->promise_day = oms_line_promise(line);
         struct oms_jsonw json;
-        oms_jsonw_begin(&json);
-        oms_jsonw_str(&json, "order", o->id);
-        oms_jsonw_int(&json, "line", line->line_no);
-        oms_jsonw_str(&json, "sku", line->sku);
+        oms__line_event_begin(&json, w, index);
         oms_jsonw_str(&json, "location", c->location);
         oms_jsonw_int(&json, "qty", want[k]);
         oms__emit(w, "line.shipment_cancelled", o->id, oms_jsonw_end(&json));
@@ -179,10 +173,7 @@ enum oms_err oms__apply_accept_delay(struct oms_writer *w, struct oms_command *c
         line->held = false;
         line->latest_day = c->lines[i].has_latest ? c->lines[i].latest_day : OMS_DAY_NONE;
         struct oms_jsonw json;
-        oms_jsonw_begin(&json);
-        oms_jsonw_str(&json, "order", o->id);
-        oms_jsonw_int(&json, "line", line->line_no);
-        oms_jsonw_str(&json, "sku", line->sku);
+        oms__line_event_begin(&json, w, index);
         char day[11] = "";
         if (line->latest_day != OMS_DAY_NONE) oms_day_format(line->latest_day, day);
         oms_jsonw_str(&json, "latest_date", line->latest_day == OMS_DAY_NONE ? NULL : day);

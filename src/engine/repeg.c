@@ -159,10 +159,7 @@ void oms__emit_promise_changed(struct oms_writer *w, uint32_t index, oms_day old
     if (old_day != OMS_DAY_NONE) oms_day_format(old_day, old_text);
     if (line->promise_day != OMS_DAY_NONE) oms_day_format(line->promise_day, new_text);
     struct oms_jsonw json;
-    oms_jsonw_begin(&json);
-    oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
-    oms_jsonw_int(&json, "line", line->line_no);
-    oms_jsonw_str(&json, "sku", line->sku);
+    oms__line_event_begin(&json, w, index);
     oms_jsonw_str(&json, "old_date", old_day == OMS_DAY_NONE ? NULL : old_text);
     oms_jsonw_str(&json, "new_date", line->promise_day == OMS_DAY_NONE ? NULL : new_text);
     oms_jsonw_str(&json, "reason", w->cause);
@@ -173,10 +170,7 @@ static void emit_allocated(struct oms_writer *w, uint32_t index, oms_qty qty)
 {
     const struct oms_line *line = &w->state.lines[index];
     struct oms_jsonw json;
-    oms_jsonw_begin(&json);
-    oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
-    oms_jsonw_int(&json, "line", line->line_no);
-    oms_jsonw_str(&json, "sku", line->sku);
+    oms__line_event_begin(&json, w, index);
     oms_jsonw_int(&json, "qty", qty);
     oms_jsonw_int(&json, "backordered", oms_line_backordered(line));
     oms_jsonw_str(&json, "reason", w->cause);
@@ -188,10 +182,7 @@ static void emit_backordered(struct oms_writer *w, uint32_t index, oms_qty qty)
 {
     const struct oms_line *line = &w->state.lines[index];
     struct oms_jsonw json;
-    oms_jsonw_begin(&json);
-    oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
-    oms_jsonw_int(&json, "line", line->line_no);
-    oms_jsonw_str(&json, "sku", line->sku);
+    oms__line_event_begin(&json, w, index);
     oms_jsonw_int(&json, "qty", qty);
     oms_jsonw_int(&json, "allocated", oms_line_allocated(line));
     oms_jsonw_str(&json, "reason", w->cause);
@@ -230,10 +221,7 @@ static void check_consent(struct oms_writer *w, uint32_t index, oms_day old_prom
     oms_day_format(line->latest_day, latest);
     oms_day_format(line->promise_day, promise);
     struct oms_jsonw json;
-    oms_jsonw_begin(&json);
-    oms_jsonw_str(&json, "order", order->id);
-    oms_jsonw_int(&json, "line", line->line_no);
-    oms_jsonw_str(&json, "sku", line->sku);
+    oms__line_event_begin(&json, w, index);
     oms_jsonw_str(&json, "latest_date", latest);
     oms_jsonw_str(&json, "promise_date", promise);
     oms_jsonw_str(&json, "action", cancel ? "cancelled" : "held");
@@ -337,10 +325,7 @@ static void cancel_delayed(struct oms_writer *w, uint32_t item_index)
         line->promise_day = OMS_DAY_NONE;
         line->held = false;
         struct oms_jsonw json;
-        oms_jsonw_begin(&json);
-        oms_jsonw_str(&json, "order", w->state.orders[line->order].id);
-        oms_jsonw_int(&json, "line", line->line_no);
-        oms_jsonw_str(&json, "sku", line->sku);
+        oms__line_event_begin(&json, w, index);
         oms_jsonw_int(&json, "qty", released);
         oms_jsonw_str(&json, "reason", "delay_exceeded");
         oms__emit(w, "line.cancelled", w->state.orders[line->order].id, oms_jsonw_end(&json));

@@ -131,6 +131,15 @@ static void emit_stock(struct oms_writer *w, uint32_t item, uint32_t location)
     }
 }
 
+void oms__line_event_begin(struct oms_jsonw *json, const struct oms_writer *w, uint32_t index)
+{
+    const struct oms_line *line = &w->state.lines[index];
+    oms_jsonw_begin(json);
+    oms_jsonw_str(json, "order", w->state.orders[line->order].id);
+    oms_jsonw_int(json, "line", line->line_no);
+    oms_jsonw_str(json, "sku", line->sku);
+}
+
 void oms__flush_stock_events(struct oms_writer *w)
 {
     for (uint32_t i = 0; i < w->touched_count; i++) {

@@ -63,6 +63,9 @@ void oms__emit(struct oms_writer *w, const char *type, const char *subject,
 void oms__flush_stock_events(struct oms_writer *w);
 /* line.promise_changed from old_day to the line's promise now, with w->cause as reason. */
 void oms__emit_promise_changed(struct oms_writer *w, uint32_t line, oms_day old_day);
+/* Starts a line event's payload with what every line event carries: order, line, sku. */
+struct oms_jsonw;
+void oms__line_event_begin(struct oms_jsonw *json, const struct oms_writer *w, uint32_t line);
 void oms__save_line(struct oms_writer *w, uint32_t line);
 void oms__save_supply(struct oms_writer *w, uint32_t supply);
 
