@@ -210,38 +210,67 @@ enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *c
     return OMS_OK;
 }
 
+oms_qty oms__allocated_at(const struct oms_state *state, const struct oms_line *line,
+                         uint32_t location)
+{
+    (void)state;
+    oms_qty here = 0;
+    for (uint32_t a = 0; a < line->allocs_count; a++) {
+        if (line->allocs[a].location == location) here += line->allocs[a].qty;
+    }
+    return here;
+}
+
+enum oms_err oms__order_location_lines(struct oms_writer *w, struct oms_command *cmd,
+                                       const struct oms_line_request *request, uint32_t *order,
+                                       uint32_t *location, oms_qty **want)
+{
+    struct oms_state *state = &w->state;
+    *want = NULL;
+    enum oms_err err = find_order(w, cmd, request->id, order);
+    if (err) return err;
+    *location = oms_state_location(state, request->location);
+    if (*location == OMS_NONE) {
+        return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'", request->location);
+    }
+    const struct oms_order *o = &state->orders[*order];
+    oms_qty *sum = calloc(o->lines_count, sizeof *sum);
+    OMS_ASSERT(sum != NULL);
+    for (uint32_t i = 0; i < request->lines_count && !err; i++) {
+        uint32_t line;
+        err = find_line(w, cmd, *order, i, request->lines[i].line_no, &line);
+        if (err) break;
+        oms_qty *units = &sum[line - o->first_line];
+        *units += request->lines[i].qty;
+        oms_qty most = request->limit(state, &state->lines[line], *location);
+        if (*units > most) {
+            char field[48];
+            snprintf(field, sizeof field, "lines[%u].qty", i);
+            err = oms__fail(cmd, request->over, field, "line %u has %lld %s; not %lld",
+                            state->lines[line].line_no, (long long)most, request->what,
+                            (long long)*units);
+        }
+    }
+    if (err) {
+        free(sum);
+        return err;
+    }
+    *want = sum;
+    return OMS_OK;
+}
+
 enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd)
 {
     struct oms_state *state = &w->state;
     const struct oms_cmd_ship *c = &cmd->u.ship;
-    uint32_t order;
-    enum oms_err err = find_order(w, cmd, c->id, &order);
+    struct oms_line_request request = {c->id, c->location, c->lines, c->lines_count,
+                                       oms__allocated_at, OMS_EINSUFFICIENT_ALLOCATION,
+                                       "allocated there to ship"};
+    uint32_t order, location;
+    oms_qty *want;
+    enum oms_err err = oms__order_location_lines(w, cmd, &request, &order, &location, &want);
     if (err) return err;
-    uint32_t location = oms_state_location(state, c->location);
-    if (location == OMS_NONE) {
-        return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'", c->location);
-    }
     const struct oms_order *o = &state->orders[order];
-    oms_qty *want = calloc(o->lines_count, sizeof *want);
-    OMS_ASSERT(want != NULL);
-    for (uint32_t i = 0; i < c->lines_count && !err; i++) {
-        uint32_t line;
-        err = find_line(w, cmd, order, i, c->lines[i].line_no, &line);
-        if (err) break;
-        want[line - o->first_line] += c->lines[i].qty;
-        const struct oms_line *l = &state->lines[line];
-        oms_qty here = 0;
-        for (uint32_t a = 0; a < l->allocs_count; a++) {
-            if (l->allocs[a].location == location) here += l->allocs[a].qty;
-        }
-        if (want[line - o->first_line] > here) {
-            char field[48];
-            snprintf(field, sizeof field, "lines[%u].qty", i);
-            err = oms__fail(cmd, OMS_EINSUFFICIENT_ALLOCATION, field,
-                            "line %u has %lld allocated at '%s'; cannot ship %lld", l->line_no,
-                            (long long)here, c->location, (long long)want[line - o->first_line]);
-        }
-    }
     char cause[OMS_ID_BYTES_MAX + 16];
     snprintf(cause, sizeof cause, "shipment of order %s", c->id);
     w->cause = cause;

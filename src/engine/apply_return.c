@@ -82,6 +82,14 @@ enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *c
     return OMS_OK;
 }
 
+static oms_qty shipped_not_returned(const struct oms_state *state, const struct oms_line *line,
+                                    uint32_t location)
+{
+    (void)state;
+    (void)location;
+    return line->shipped - line->returned;
+}
+
 /* A shipment cancelled before it left the dock (B28): the units are on hand again and bound to
  * the line again at that location, as they were before the shipment; free stock does not move,
  * so no queue runs. Never more than the line shipped and did not get back. */
@@ -89,33 +97,14 @@ enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *c
 {
     struct oms_state *state = &w->state;
     const struct oms_cmd_ship *c = &cmd->u.ship;
-    uint32_t order = oms_state_order(state, c->id);
-    if (order == OMS_NONE) return oms__fail(cmd, OMS_ENOTFOUND, NULL, "no order '%s'", c->id);
-    uint32_t location = oms_state_location(state, c->location);
-    if (location == OMS_NONE) {
-        return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'", c->location);
-    }
+    struct oms_line_request request = {c->id, c->location, c->lines, c->lines_count,
+                                       shipped_not_returned, OMS_EINSUFFICIENT_SHIPPED,
+                                       "shipped and not returned to take back"};
+    uint32_t order, location;
+    oms_qty *want;
+    enum oms_err err = oms__order_location_lines(w, cmd, &request, &order, &location, &want);
+    if (err) return err;
     const struct oms_order *o = &state->orders[order];
-    oms_qty *want = calloc(o->lines_count, sizeof *want);
-    OMS_ASSERT(want != NULL);
-    enum oms_err err = OMS_OK;
-    for (uint32_t i = 0; i < c->lines_count && !err; i++) {
-        char field[48];
-        uint32_t no = c->lines[i].line_no;
-        if (no < 1 || no > o->lines_count) {
-            snprintf(field, sizeof field, "lines[%u].line", i);
-            err = oms__fail(cmd, OMS_EINVAL, field, "order '%s' has no line %u", o->id, no);
-            break;
-        }
-        const struct oms_line *line = &state->lines[o->first_line + no - 1];
-        want[no - 1] += c->lines[i].qty;
-        if (want[no - 1] > line->shipped - line->returned) {
-            snprintf(field, sizeof field, "lines[%u].qty", i);
-            err = oms__fail(cmd, OMS_EINSUFFICIENT_SHIPPED, field,
-                            "line %u has %lld shipped units to take back; not %lld", no,
-                            (long long)(line->shipped - line->returned), (long long)want[no - 1]);
-        }
-    }
     for (uint32_t k = 0; !err && k < o->lines_count; k++) {
         if (want[k] == 0) continue;
         uint32_t index = o->first_line + k;

@@ -108,6 +108,23 @@ enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_update(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_repeg(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *cmd);
+/* An order's [{line, qty}] at a location, each line's sum checked against a limit. */
+struct oms_line_request {
+    const char *id, *location;
+    const struct oms_cmd_qty_line *lines;
+    uint32_t lines_count;
+    oms_qty (*limit)(const struct oms_state *state, const struct oms_line *line,
+                     uint32_t location);
+    enum oms_err over; /* The error when a line asks more than its limit. */
+    const char *what;  /* The limit in words, for the message. */
+};
+/* Validates the request; on success *want (calloc'd, one per line of the order, the caller
+ * frees) holds each line's units. Changes nothing. */
+enum oms_err oms__order_location_lines(struct oms_writer *w, struct oms_command *cmd,
+                                       const struct oms_line_request *request, uint32_t *order,
+                                       uint32_t *location, oms_qty **want);
+oms_qty oms__allocated_at(const struct oms_state *state, const struct oms_line *line,
+                         uint32_t location);
 enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_accept_delay(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_subscribe(struct oms_writer *w, struct oms_command *cmd);
