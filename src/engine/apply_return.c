@@ -105,6 +105,13 @@ enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *c
     enum oms_err err = oms__order_location_lines(w, cmd, &request, &order, &location, &want);
     if (err) return err;
     const struct oms_order *o = &state->orders[order];
+    /* Shipments are not kept per location: at least the units come back where the order's
+     * channel could have shipped from. */
+    if (!((state->channels[o->channel].visible >> location) & 1u)) {
+        free(want);
+        return oms__fail(cmd, OMS_EINVAL, "location", "'%s' does not serve order '%s'",
+                         c->location, o->id);
+    }
     for (uint32_t k = 0; !err && k < o->lines_count; k++) {
         if (want[k] == 0) continue;
         uint32_t index = o->first_line + k;
@@ -152,8 +159,15 @@ enum oms_err oms__apply_accept_delay(struct oms_writer *w, struct oms_command *c
         if (no < 1 || no > o->lines_count) {
             return oms__fail(cmd, OMS_EINVAL, field, "order '%s' has no line %u", o->id, no);
         }
-        if (!state->lines[o->first_line + no - 1].held) {
+        const struct oms_line *line = &state->lines[o->first_line + no - 1];
+        if (!line->held) {
             return oms__fail(cmd, OMS_ECONFLICT, field, "line %u is not held for an answer", no);
+        }
+        if (c->lines[i].has_latest && line->promise_day != OMS_DAY_NONE &&
+            c->lines[i].latest_day < line->promise_day) {
+            snprintf(field, sizeof field, "lines[%u].latest_date", i);
+            return oms__fail(cmd, OMS_EINVAL, field,
+                             "the new latest date is before the promise it accepts");
         }
     }
     for (uint32_t i = 0; i < c->lines_count; i++) {

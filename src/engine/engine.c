@@ -147,7 +147,8 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
     cmd->changes_count = 0;
     cmd->status = 200;
     if (cmd->kind != OMS_CMD_READ) {
-        if (replay_if_known(w, cmd)) return;
+        /* A dry run is never stored under a key, nor answered from one: it is a question. */
+        if (!cmd->dry_run && replay_if_known(w, cmd)) return;
         /* A dry run answers as of the engine clock: moving the clock would run the queues
          * for real (a new day), which a dry run must never do. */
         if (cmd->dry_run) {
@@ -184,7 +185,7 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
                                        cmd->answer_len),
                   "save an order");
     }
-    if (cmd->idem_key && cmd->kind != OMS_CMD_READ) {
+    if (cmd->idem_key && cmd->kind != OMS_CMD_READ && !cmd->dry_run) {
         oms__must(oms_store_idem_put(w->store, cmd->idem_key, cmd->fingerprint, cmd->status,
                                      cmd->answer ? cmd->answer : "", cmd->answer_len,
                                      w->state.clock_ms),

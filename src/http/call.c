@@ -163,8 +163,10 @@ void oms_call_submit(struct oms_http_request *req, struct oms_call *call, oms_en
      * future (only POST /v1/clock ticks it forward on purpose). Otherwise one client could
      * date every later promise years ahead. */
     if (call->cmd.kind != OMS_CMD_CLOCK && call->cmd.kind != OMS_CMD_READ && call->cmd.at_ms) {
+        /* Up to the engine clock (already there), or now plus a little drift: never relative to
+         * the clock, or requests could walk it forward in steps. */
         int64_t now = oms_now_ms(), clock = oms_engine_clock_ms(engine);
-        int64_t latest = (now > clock ? now : clock) + OMS_AT_SKEW_MS;
+        int64_t latest = now + OMS_AT_SKEW_MS > clock ? now + OMS_AT_SKEW_MS : clock;
         if (call->cmd.at_ms > latest) {
             oms_http_reply_error(req, 422, "invalid_field",
                                  "at is later than now; move the clock with POST /v1/clock",

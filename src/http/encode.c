@@ -131,9 +131,10 @@ json_t *oms_json_line(const struct oms_state *state, uint32_t index)
         json_array_append_new(backordered,
                               json_pack("{s:I, s:o, s:s, s:o}", "qty", (json_int_t)peg->qty,
                                         "supply", supply, "source",
-                                        peg->supply != OMS_NONE ? "supply"
-                                        : peg->release         ? "release"
-                                                               : "lead_time",
+                                        peg->supply != OMS_NONE        ? "supply"
+                                        : peg->release                ? "release"
+                                        : peg->promise_day == OMS_DAY_NONE ? "unsourced"
+                                                                      : "lead_time",
                                         "promise_date", oms_json_date(peg->promise_day)));
     }
     const char *reason = oms_reject_reason_name(line->reason);

@@ -32,7 +32,7 @@ call GET /v1/orders/O1; expect '.lines[0].promise_date == "2027-07-02"' "dry run
 call GET "/v1/events?after=$events_before"; expect '.events == []' "dry run writes no event"
 # A dated dry run answers as of the engine clock and moves nothing (a dry run never moves
 # the clock, so it can never start a new day that re-runs the queues).
-call PATCH '/v1/supply/PO7?dry_run=true' '{"expected_date":"2027-07-12","at":"2027-07-01T08:03:00Z"}'
+call PATCH '/v1/supply/PO7?dry_run=true' '{"expected_date":"2027-07-12","at":"2027-07-01T08:00:00Z"}'
 expect_status 200 "dated dry run"
 call GET "/v1/events?after=$events_before"; expect '.events == []' "a dated dry run writes no event"
 
@@ -67,6 +67,8 @@ expect_status 200 timeline
 expect '[.events[].type] == ["order.created","line.backordered","line.promise_changed","line.promise_changed","line.delay_exceeded"]' "O1's story"
 call GET /v1/orders/NOPE/timeline; expect_error 404 not_found null "timeline of an unknown order"
 # The customer accepts the new date: the hold is lifted with a new latest date.
+call POST /v1/orders/O1/accept_delay '{"lines":[{"line":1,"latest_date":"2027-07-21"}]}'
+expect_error 422 invalid_field 'lines[0].latest_date' "a new latest date before the promise"
 call POST /v1/orders/O1/accept_delay '{"lines":[{"line":1,"latest_date":"2027-08-10"}]}'
 expect_status 200 "accept delay"; expect '.lines[0].held == false and .lines[0].latest_date == "2027-08-10"' "hold lifted"
 call POST /v1/orders/O1/accept_delay '{"lines":[{"line":1}]}'
@@ -125,6 +127,15 @@ call GET /v1/stock/A
 expect "(.locations[] | select(.location == \"WH1\")) as \$l | ([\$l.on_hand, \$l.allocated, \$l.free] | @csv) == \"$(echo "$before_stock" | awk -F, '{print $1+2","$2+2","$3}')\"" "on hand and allocated back, free unchanged"
 call POST /v1/orders/O2/shipments/cancel '{"location":"WH1","lines":[{"line":1,"qty":1}]}'
 expect_error 409 insufficient_shipped 'lines[0].qty' "cancel more than was shipped"
+call POST /v1/orders/O2/shipments '{"location":"WH1","lines":[{"line":1,"qty":1}]}'
+call POST /v1/orders/O2/shipments/cancel '{"location":"WH2","lines":[{"line":1,"qty":1}]}'
+expect_error 422 invalid_field location "a location that does not serve the order"
+
+# A dry run is never stored under an Idempotency-Key: the real request after it is applied.
+call PATCH '/v1/supply/PO8?dry_run=true' '{"qty":3}' -H 'Idempotency-Key: dry-1'
+expect '.dry_run == true and .qty == 2' "keyed dry run"
+call PATCH /v1/supply/PO8 '{"qty":3}' -H 'Idempotency-Key: dry-1'
+expect '.dry_run == false and .qty == 3' "the real request with the same key is applied"
 
 # A manual re-run as a dry run changes nothing.
 call POST '/v1/items/A/repeg?dry_run=true' ''
