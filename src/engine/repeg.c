@@ -166,27 +166,19 @@ void oms__emit_promise_changed(struct oms_writer *w, uint32_t index, oms_day old
     oms__emit(w, "line.promise_changed", w->state.orders[line->order].id, oms_jsonw_end(&json));
 }
 
-static void emit_allocated(struct oms_writer *w, uint32_t index, oms_qty qty)
+/* Units of a line moved between allocated and backordered: line.allocated when a backorder is
+ * filled, line.backordered when a shortage (rule 3b) took them back; with the other part. */
+static void emit_moved(struct oms_writer *w, uint32_t index, const char *type, oms_qty qty)
 {
     const struct oms_line *line = &w->state.lines[index];
+    bool allocated = strcmp(type, "line.allocated") == 0;
     struct oms_jsonw json;
     oms__line_event_begin(&json, w, index);
     oms_jsonw_int(&json, "qty", qty);
-    oms_jsonw_int(&json, "backordered", oms_line_backordered(line));
+    oms_jsonw_int(&json, allocated ? "backordered" : "allocated",
+                  allocated ? oms_line_backordered(line) : oms_line_allocated(line));
     oms_jsonw_str(&json, "reason", w->cause);
-    oms__emit(w, "line.allocated", w->state.orders[line->order].id, oms_jsonw_end(&json));
-}
-
-/* Rule 3b: units a shortage took from a line's allocation, now backordered on it. */
-static void emit_backordered(struct oms_writer *w, uint32_t index, oms_qty qty)
-{
-    const struct oms_line *line = &w->state.lines[index];
-    struct oms_jsonw json;
-    oms__line_event_begin(&json, w, index);
-    oms_jsonw_int(&json, "qty", qty);
-    oms_jsonw_int(&json, "allocated", oms_line_allocated(line));
-    oms_jsonw_str(&json, "reason", w->cause);
-    oms__emit(w, "line.backordered", w->state.orders[line->order].id, oms_jsonw_end(&json));
+    oms__emit(w, type, w->state.orders[line->order].id, oms_jsonw_end(&json));
 }
 
 static bool pegs_equal(const struct oms_line_peg *a, uint32_t a_count,
@@ -298,7 +290,7 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
         if (gained > 0 || line->promise_day != old_promise) {
             oms__record_change(w, index, old_promise, line->promise_day, gained);
         }
-        if (gained > 0) emit_allocated(w, index, gained);
+        if (gained > 0) emit_moved(w, index, "line.allocated", gained);
         if (line->promise_day != old_promise) oms__emit_promise_changed(w, index, old_promise);
         check_consent(w, index, old_promise); /* After the promise event it explains. */
         if (gained == 0 && line->promise_day == old_promise &&
@@ -443,7 +435,7 @@ void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t loc
                 (struct oms_line_peg){OMS_NONE, false, take, line->promise_day};
         }
         if (taken == 0) continue;
-        emit_backordered(w, index, taken);
+        emit_moved(w, index, "line.backordered", taken);
         oms__save_line(w, index);
     }
     OMS_ASSERT(missing == 0);

@@ -67,38 +67,54 @@ void oms_route_post_order(struct oms_http_request *req)
     oms_call_submit(req, call, oms_encode_order, "orders");
 }
 
+/* The non-empty array of line objects at key; NULL when absent (and optional) or invalid
+ * (then d failed). *n is its length. */
+static json_t *line_array(struct oms_decoder *d, json_t *body, const char *key, bool required,
+                          size_t *n)
+{
+    json_t *lines = NULL;
+    *n = 0;
+    if (!oms_get_array(d, body, "", key, required, OMS_LINES_PER_ORDER_MAX, &lines)) return NULL;
+    if (json_array_size(lines) == 0) {
+        oms_decoder_fail(d, 422, "invalid_field", key, "%s needs at least one line", key);
+        return NULL;
+    }
+    *n = json_array_size(lines);
+    return lines;
+}
+
+/* Entry i as an object, its JSON path in path ("lines[2]"), and its 1-based line number;
+ * NULL after failing d. */
+static json_t *line_entry(struct oms_decoder *d, json_t *lines, const char *key, size_t i,
+                          char path[48], uint32_t *line_no)
+{
+    snprintf(path, 48, "%s[%zu]", key, i);
+    json_t *line = json_array_get(lines, i);
+    if (!json_is_object(line)) {
+        oms_decoder_fail(d, 422, "invalid_field", path, "%s must be an object", path);
+        return NULL;
+    }
+    int64_t no = 0;
+    oms_get_int(d, line, path, "line", true, 1, OMS_LINES_PER_ORDER_MAX, &no);
+    *line_no = (uint32_t)no;
+    return line;
+}
+
 /* Decodes [{line, qty}] at key; lines may be absent when optional. */
 static bool qty_lines(struct oms_decoder *d, struct oms_call *call, const char *key,
                       bool required, const struct oms_cmd_qty_line **out, uint32_t *count)
 {
-    json_t *lines;
-    *out = NULL;
-    *count = 0;
-    if (!oms_get_array(d, call->body, "", key, required, OMS_LINES_PER_ORDER_MAX, &lines)) {
-        return false;
+    size_t n;
+    json_t *lines = line_array(d, call->body, key, required, &n);
+    struct oms_cmd_qty_line *parsed = oms_call_own(call, calloc(n + 1, sizeof *parsed));
+    for (size_t i = 0; lines && i < n && !d->failed; i++) {
+        char path[48];
+        json_t *line = line_entry(d, lines, key, i, path, &parsed[i].line_no);
+        if (line) oms_get_int(d, line, path, "qty", true, 1, OMS_QTY_MAX, &parsed[i].qty);
     }
-    if (json_array_size(lines) == 0) {
-        oms_decoder_fail(d, 422, "invalid_field", key, "%s needs at least one line", key);
-        return false;
-    }
-    size_t n = json_array_size(lines);
-    struct oms_cmd_qty_line *parsed = oms_call_own(call, calloc(n, sizeof *parsed));
-    for (size_t i = 0; i < n && !d->failed; i++) {
-        char path[40];
-        snprintf(path, sizeof path, "%s[%zu]", key, i);
-        json_t *line = json_array_get(lines, i);
-        if (!json_is_object(line)) {
-            oms_decoder_fail(d, 422, "invalid_field", path, "%s must be an object", path);
-            break;
-        }
-        int64_t no = 0;
-        oms_get_int(d, line, path, "line", true, 1, OMS_LINES_PER_ORDER_MAX, &no);
-        parsed[i].line_no = (uint32_t)no;
-        oms_get_int(d, line, path, "qty", true, 1, OMS_QTY_MAX, &parsed[i].qty);
-    }
-    *out = parsed;
+    *out = lines ? parsed : NULL;
     *count = (uint32_t)n;
-    return !d->failed;
+    return lines && !d->failed;
 }
 
 static const char *order_path(struct oms_http_request *req, struct oms_decoder *d)
@@ -171,25 +187,14 @@ void oms_route_post_return(struct oms_http_request *req)
     if (!call) return;
     struct oms_cmd_return *c = &call->cmd.u.ret;
     c->id = oms_call_strdup(call, id);
-    json_t *lines = NULL;
     oms_get_id(&d, call->body, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
-    if (oms_get_array(&d, call->body, "", "lines", true, OMS_LINES_PER_ORDER_MAX, &lines) &&
-        json_array_size(lines) == 0) {
-        oms_decoder_fail(&d, 422, "invalid_field", "lines", "lines needs at least one line");
-    }
-    size_t n = lines ? json_array_size(lines) : 0;
+    size_t n;
+    json_t *lines = line_array(&d, call->body, "lines", true, &n);
     struct oms_cmd_return_line *out = oms_call_own(call, calloc(n + 1, sizeof *out));
-    for (size_t i = 0; i < n && !d.failed; i++) {
-        char path[40];
-        snprintf(path, sizeof path, "lines[%zu]", i);
-        json_t *line = json_array_get(lines, i);
-        if (!json_is_object(line)) {
-            oms_decoder_fail(&d, 422, "invalid_field", path, "%s must be an object", path);
-            break;
-        }
-        int64_t no = 0;
-        oms_get_int(&d, line, path, "line", true, 1, OMS_LINES_PER_ORDER_MAX, &no);
-        out[i].line_no = (uint32_t)no;
+    for (size_t i = 0; lines && i < n && !d.failed; i++) {
+        char path[48];
+        json_t *line = line_entry(&d, lines, "lines", i, path, &out[i].line_no);
+        if (!line) break;
         oms_get_int(&d, line, path, "qty", true, 1, OMS_QTY_MAX, &out[i].qty);
         oms_get_bool(&d, line, path, "sellable", true, &out[i].sellable);
     }
@@ -220,24 +225,13 @@ void oms_route_post_accept_delay(struct oms_http_request *req)
     if (!call) return;
     struct oms_cmd_accept *c = &call->cmd.u.accept;
     c->id = oms_call_strdup(call, id);
-    json_t *lines = NULL;
-    if (oms_get_array(&d, call->body, "", "lines", true, OMS_LINES_PER_ORDER_MAX, &lines) &&
-        json_array_size(lines) == 0) {
-        oms_decoder_fail(&d, 422, "invalid_field", "lines", "lines needs at least one line");
-    }
-    size_t n = lines ? json_array_size(lines) : 0;
+    size_t n;
+    json_t *lines = line_array(&d, call->body, "lines", true, &n);
     struct oms_cmd_accept_line *out = oms_call_own(call, calloc(n + 1, sizeof *out));
-    for (size_t i = 0; i < n && !d.failed; i++) {
-        char path[40];
-        snprintf(path, sizeof path, "lines[%zu]", i);
-        json_t *line = json_array_get(lines, i);
-        if (!json_is_object(line)) {
-            oms_decoder_fail(&d, 422, "invalid_field", path, "%s must be an object", path);
-            break;
-        }
-        int64_t no = 0;
-        oms_get_int(&d, line, path, "line", true, 1, OMS_LINES_PER_ORDER_MAX, &no);
-        out[i].line_no = (uint32_t)no;
+    for (size_t i = 0; lines && i < n && !d.failed; i++) {
+        char path[48];
+        json_t *line = line_entry(&d, lines, "lines", i, path, &out[i].line_no);
+        if (!line) break;
         out[i].has_latest = oms_get_date(&d, line, path, "latest_date", false, &out[i].latest_day);
     }
     c->lines = out;
