@@ -346,6 +346,27 @@ enum oms_err oms_engine_submit(struct oms_engine *engine, struct oms_command *cm
     return err;
 }
 
+enum oms_err oms_engine_submit_many(struct oms_engine *engine, struct oms_command **cmds,
+                                     uint32_t count)
+{
+    enum oms_err err = OMS_OK;
+    pthread_mutex_lock(&engine->lock);
+    if (engine->stopping) {
+        err = OMS_ESHUTDOWN;
+    } else if (engine->count + count > OMS_QUEUE_MAX) {
+        err = OMS_EBUSY;
+    } else {
+        for (uint32_t i = 0; i < count; i++) {
+            OMS_ASSERT(cmds[i]->done != NULL);
+            engine->queue[(engine->head + engine->count) % OMS_QUEUE_MAX] = cmds[i];
+            engine->count++;
+        }
+        pthread_cond_signal(&engine->wake);
+    }
+    pthread_mutex_unlock(&engine->lock);
+    return err;
+}
+
 struct waiter {
     pthread_mutex_t lock;
     pthread_cond_t done_cond;

@@ -309,6 +309,10 @@ void oms_engine_close(struct oms_engine *engine);
 /* Queues a command; `done` runs later on the writer thread. Returns OMS_EBUSY (and does not
  * call done) when the queue is full, OMS_ESHUTDOWN when closing. */
 OMS_MUST_CHECK enum oms_err oms_engine_submit(struct oms_engine *engine, struct oms_command *cmd);
+/* Queues commands all at once, in order (none when it returns an error): a writer that is
+ * waiting takes them in one batch (up to OMS_BATCH_MAX). For tools and benchmarks. */
+OMS_MUST_CHECK enum oms_err oms_engine_submit_many(struct oms_engine *engine,
+                                                   struct oms_command **cmds, uint32_t count);
 /* Submits and waits for the answer (uses cmd->done and cmd->user itself). */
 enum oms_err oms_engine_execute(struct oms_engine *engine, struct oms_command *cmd);
 /* Frees what the engine and encoder allocated in cmd (answer, fills). */

@@ -91,6 +91,19 @@ static const char *const oms_sqlite_migrations[] = {
      * deliveries found by status (pending ones at start, dead ones for the API). */
     "ALTER TABLE webhooks ADD COLUMN cursor INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX deliveries_by_status ON deliveries(webhook, status, seq);",
+    /* 5: write-path speed (issue 4). Both indexes were keyed by SKU for every row, so each
+     * order on a different SKU dirtied a random leaf page of each (a 4 KiB WAL frame and a
+     * checkpoint write apiece, per order): now they hold only the rows their readers ask for.
+     * The ledger index serves counts (rule 6: the last count of a level, on_hand moves after
+     * a count's instant), never allocations; the subject index serves order timelines, whose
+     * subjects are order ids, never the per-SKU stock and status events (which also kept an
+     * order whose id equals a SKU from showing that SKU's stock events). */
+    "DROP INDEX ledger_by_level;"
+    "CREATE INDEX ledger_by_level ON ledger(sku, location, at_ms)"
+    "  WHERE counter = 'on_hand' OR reason = 'count';"
+    "DROP INDEX events_by_subject;"
+    "CREATE INDEX events_by_subject ON events(subject, seq)"
+    "  WHERE type NOT IN ('stock.changed', 'stock.short', 'item.status_changed');",
 };
 
 #endif
