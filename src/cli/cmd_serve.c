@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -30,8 +31,18 @@ void cli_serve_defaults(struct oms_serve_options *opts)
     opts->body_max_bytes = CLI_BODY_MAX_DEFAULT;
 }
 
+/* How often the server looks for holds whose expiry has passed (OMS_HOLD_TIMER_MS in the
+ * environment; 0 turns the timer off, leaving expiry to the next request). */
+#define HOLD_TIMER_MS_DEFAULT 1000
+
 int cli_serve_engine(struct oms_engine *engine, const struct oms_serve_options *opts)
 {
+    int64_t period = HOLD_TIMER_MS_DEFAULT;
+    const char *env = getenv("OMS_HOLD_TIMER_MS");
+    if (env && *env && !cli_option_int("OMS_HOLD_TIMER_MS", env, 0, 3600000, &period)) {
+        return CLI_EXIT_USAGE;
+    }
+    if (period > 0) oms_engine_start_hold_timer(engine, period);
     return oms_http_serve(engine, opts) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 

@@ -82,7 +82,13 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
         return oms__fail(cmd, OMS_EINVAL, "channel", "no channel '%s'", c->channel);
     }
     OMS_ASSERT(c->lines_count > 0 && c->lines_count <= OMS_LINES_PER_ORDER_MAX);
+    uint32_t hold;
+    enum oms_hold_use hold_use;
+    enum oms_err err = oms__order_hold(w, cmd, channel, &hold, &hold_use);
+    if (err) return err;
     uint32_t index = add_order(w, cmd, channel);
+    state->orders[index].hold_id = oms_strdup(c->hold);
+    state->orders[index].hold_use = hold_use;
     char cause[OMS_ID_BYTES_MAX + 16];
     snprintf(cause, sizeof cause, "order %s", c->id);
     w->cause = cause;
@@ -97,6 +103,9 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
             line->rejected = line->qty;
             line->reason = OMS_REJECT_UNKNOWN_SKU;
         } else {
+            /* The order's own hold first (its units were kept for this customer), then the
+             * rest as any new line. */
+            oms__hold_consume_line(w, hold, line_index);
             oms__repeg(w, line->item, line_index);
         }
         line = &state->lines[line_index];
@@ -108,6 +117,7 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
         oms__save_line(w, line_index);
         order = &state->orders[index];
     }
+    oms__hold_consumed(w, hold, index);
     w->cause = NULL;
     cmd->status = 201;
     cmd->result_index = index;

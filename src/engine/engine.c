@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/assert.h"
 #include "base/log.h"
@@ -34,6 +35,13 @@ struct oms_engine {
     pthread_t thread;
     int64_t clock_ms; /* Last committed engine clock, for readers (guarded by lock). */
     struct oms_webhooks *webhooks; /* Webhook dispatcher and reads (set before the writer runs). */
+    /* The hold timer (options.hold_timer_ms): ticks the clock to now once a hold is due. */
+    int64_t hold_timer_ms;
+    int64_t next_expiry_ms; /* Earliest expiry of an active hold (guarded by lock). */
+    bool timer_running, timer_stopping, tick_in_flight; /* Guarded by lock. */
+    pthread_t timer;
+    pthread_cond_t timer_wake;
+    struct oms_command tick; /* The timer's one command in flight. */
 };
 
 typedef enum oms_err (*apply_fn)(struct oms_writer *w, struct oms_command *cmd);
@@ -60,6 +68,8 @@ static const apply_fn handlers[] = {
     [OMS_CMD_WEBHOOK_DELETE] = oms__apply_webhook_delete,
     [OMS_CMD_DELIVERY_REDELIVER] = oms__apply_delivery_redeliver,
     [OMS_CMD_DELIVERY_UPDATE] = oms__apply_delivery_update,
+    [OMS_CMD_HOLD_CREATE] = oms__apply_hold_create,
+    [OMS_CMD_HOLD_RELEASE] = oms__apply_hold_release,
 };
 
 /* The item a dry run may change, or OMS_NONE (the handler then fails its validation). */
@@ -90,13 +100,17 @@ static void advance_clock(struct oms_writer *w, const struct oms_command *cmd)
     int64_t at = cmd->at_ms ? cmd->at_ms : oms_now_ms();
     w->at_ms = at;
     if (at > w->state.clock_ms) w->state.clock_ms = at;
-    if (!oms__refresh_days(w)) return;
-    w->cause = "clock";
-    for (uint32_t i = 0; i < w->state.items_count; i++) {
-        if (w->state.items[i].queue_count > 0) oms__repeg(w, i, OMS_NONE);
+    /* Holds due by now expire before the command sees the stock (and before a new day's
+     * re-runs, which then include the units they freed). */
+    oms__expire_holds(w);
+    if (oms__refresh_days(w)) {
+        w->cause = "clock";
+        for (uint32_t i = 0; i < w->state.items_count; i++) {
+            if (w->state.items[i].queue_count > 0) oms__repeg(w, i, OMS_NONE);
+        }
+        w->cause = NULL;
     }
     oms__flush_stock_events(w);
-    w->cause = NULL;
 }
 
 /* Rule 8: a retry with the same body gets the first answer; another body is a conflict.
@@ -121,12 +135,24 @@ static bool replay_if_known(struct oms_writer *w, struct oms_command *cmd)
         cmd->result_index = order;
         err = OMS_OK;
     }
+    /* Hold ids are unique like order ids: the same body again is a retry. */
+    if (err == OMS_ENOTFOUND && cmd->kind == OMS_CMD_HOLD_CREATE) {
+        uint32_t hold = oms_state_hold(&w->state, cmd->u.hold.id);
+        if (hold == OMS_NONE) return false;
+        snprintf(fingerprint, sizeof fingerprint, "%s", w->state.holds[hold].fingerprint);
+        oms__must(oms_store_hold_answer(w->store, cmd->u.hold.id, &body, &len),
+                  "read a hold's first answer");
+        cmd->result_index = hold;
+        err = OMS_OK;
+    }
     if (err == OMS_ENOTFOUND) return false;
     if (strcmp(fingerprint, cmd->fingerprint) != 0 || !fingerprint[0]) {
         free(body);
         (void)oms__fail(cmd, OMS_EIDEMPOTENCY, cmd->idem_key ? NULL : "id",
                         "%s was used before with a different body",
-                        cmd->idem_key ? "this Idempotency-Key" : "this order id");
+                        cmd->idem_key                        ? "this Idempotency-Key"
+                        : cmd->kind == OMS_CMD_HOLD_CREATE ? "this hold id"
+                                                             : "this order id");
         return true;
     }
     cmd->answer = body;
@@ -184,6 +210,15 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
         oms__must(oms_store_save_order(w->store, &w->state, cmd->result_index, cmd->answer,
                                        cmd->answer_len),
                   "save an order");
+        if (w->state.orders[cmd->result_index].hold_id) {
+            oms__must(oms_store_save_order_hold(w->store, &w->state, cmd->result_index),
+                      "save an order's hold");
+        }
+    }
+    if (cmd->kind == OMS_CMD_HOLD_CREATE) {
+        oms__must(oms_store_set_hold_answer(w->store, w->state.holds[cmd->result_index].id,
+                                            cmd->answer, cmd->answer_len),
+                  "save a hold's first answer");
     }
     if (cmd->idem_key && cmd->kind != OMS_CMD_READ && !cmd->dry_run) {
         oms__must(oms_store_idem_put(w->store, cmd->idem_key, cmd->fingerprint, cmd->status,
@@ -212,8 +247,10 @@ static void run_batch(struct oms_engine *engine, struct oms_command **batch, uin
         w->dirty_count = 0;
         w->master_dirty = false;
     }
+    int64_t next_expiry = oms_state_hold_next_expiry(&w->state);
     pthread_mutex_lock(&engine->lock);
     engine->clock_ms = w->state.clock_ms;
+    engine->next_expiry_ms = next_expiry;
     pthread_mutex_unlock(&engine->lock);
     for (uint32_t i = 0; i < count; i++) batch[i]->done(batch[i]);
 }
@@ -243,6 +280,58 @@ static void *writer_main(void *arg)
     }
     free(batch);
     return NULL;
+}
+
+static void tick_done(struct oms_command *cmd)
+{
+    struct oms_engine *engine = cmd->user;
+    if (cmd->err) oms_log(OMS_LOG_WARN, "hold timer tick failed: %s", oms_err_message(cmd->err));
+    oms_command_release(cmd);
+    pthread_mutex_lock(&engine->lock);
+    engine->tick_in_flight = false;
+    pthread_mutex_unlock(&engine->lock);
+}
+
+/* Holds expire at the first command after their expiry; with no traffic, this thread sends
+ * that command: a clock tick at now (wall time), as live traffic without "at" would, once the
+ * earliest active hold's expiry has passed. One tick in flight at a time, never awaited. */
+static void *hold_timer_main(void *arg)
+{
+    struct oms_engine *engine = arg;
+    pthread_mutex_lock(&engine->lock);
+    while (!engine->timer_stopping) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        int64_t ns = (int64_t)deadline.tv_nsec + engine->hold_timer_ms * 1000000;
+        deadline.tv_sec += (time_t)(ns / 1000000000);
+        deadline.tv_nsec = (long)(ns % 1000000000);
+        pthread_cond_timedwait(&engine->timer_wake, &engine->lock, &deadline);
+        int64_t now = oms_now_ms();
+        if (engine->timer_stopping || engine->tick_in_flight || engine->next_expiry_ms > now) {
+            continue;
+        }
+        engine->tick_in_flight = true;
+        memset(&engine->tick, 0, sizeof engine->tick);
+        engine->tick.kind = OMS_CMD_CLOCK;
+        engine->tick.at_ms = now;
+        engine->tick.done = tick_done;
+        engine->tick.user = engine;
+        pthread_mutex_unlock(&engine->lock);
+        enum oms_err err = oms_engine_submit(engine, &engine->tick);
+        pthread_mutex_lock(&engine->lock);
+        if (err) engine->tick_in_flight = false; /* Busy: the next round tries again. */
+    }
+    pthread_mutex_unlock(&engine->lock);
+    return NULL;
+}
+
+void oms_engine_start_hold_timer(struct oms_engine *engine, int64_t period_ms)
+{
+    OMS_ASSERT(period_ms > 0);
+    OMS_ASSERT(!engine->timer_running);
+    engine->hold_timer_ms = period_ms;
+    engine->timer_running = true;
+    OMS_ASSERT(pthread_create(&engine->timer, NULL, hold_timer_main, engine) == 0);
 }
 
 enum oms_err oms_engine_open(const struct oms_engine_options *options, struct oms_engine **out)
@@ -286,8 +375,11 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     pthread_mutex_init(&engine->lock, NULL);
     pthread_mutex_init(&engine->reader_lock, NULL);
     pthread_cond_init(&engine->wake, NULL);
+    pthread_cond_init(&engine->timer_wake, NULL);
+    engine->next_expiry_ms = oms_state_hold_next_expiry(&w->state);
     err = oms__webhooks_open(engine, options, &engine->webhooks);
     OMS_ASSERT(pthread_create(&engine->thread, NULL, writer_main, engine) == 0);
+
     if (err) {
         oms_engine_close(engine);
         return err;
@@ -299,6 +391,14 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
 void oms_engine_close(struct oms_engine *engine)
 {
     if (!engine) return;
+    if (engine->timer_running) { /* Before the writer: its tick goes through the writer. */
+        pthread_mutex_lock(&engine->lock);
+        engine->timer_stopping = true;
+        pthread_cond_signal(&engine->timer_wake);
+        pthread_mutex_unlock(&engine->lock);
+        pthread_join(engine->timer, NULL);
+        engine->timer_running = false;
+    }
     oms__webhooks_stop(engine->webhooks); /* Its last results still go through the writer. */
     pthread_mutex_lock(&engine->lock);
     engine->stopping = true;
@@ -325,6 +425,7 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_mutex_destroy(&engine->lock);
     pthread_mutex_destroy(&engine->reader_lock);
     pthread_cond_destroy(&engine->wake);
+    pthread_cond_destroy(&engine->timer_wake);
     free(engine);
 }
 

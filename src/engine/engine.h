@@ -45,6 +45,8 @@ enum oms_cmd_kind {
     OMS_CMD_WEBHOOK_DELETE,
     OMS_CMD_DELIVERY_REDELIVER,
     OMS_CMD_DELIVERY_UPDATE, /* The dispatcher's bookkeeping, never from the API. */
+    OMS_CMD_HOLD_CREATE,     /* Reserve units for a cart or checkout until an expiry. */
+    OMS_CMD_HOLD_RELEASE,    /* Release a hold now (DELETE /v1/holds/{id}). */
 };
 
 /* Which optional fields a PUT carries: a field left out keeps its value (rule 9). */
@@ -194,6 +196,26 @@ struct oms_cmd_order {
     const char *id, *channel, *region, *customer_ref, *contact;
     const struct oms_cmd_line *lines;
     uint32_t lines_count;
+    const char *hold; /* A hold whose units the order consumes first; NULL: none. */
+};
+
+/* Holds (carts and checkouts). Expiry is on the engine clock, at most OMS_HOLD_TTL_MAX_MS after
+ * the hold is placed (the clock at placement), never at or before it. */
+#define OMS_HOLD_TTL_MAX_MS ((int64_t)24 * 60 * 60 * 1000) /* hold_ttl_max: 24 hours. */
+#define OMS_HOLD_LINES_MAX OMS_LINES_PER_ORDER_MAX         /* hold_lines_max: as an order. */
+
+struct oms_cmd_hold_line {
+    const char *sku;
+    oms_qty qty;
+};
+
+struct oms_cmd_hold {
+    const char *id, *channel, *region;
+    const struct oms_cmd_hold_line *lines;
+    uint32_t lines_count;
+    int64_t expires_ms;
+    bool all_or_nothing; /* A line holds all its qty or nothing ("partial": false). */
+    bool already;        /* Out (RELEASE): the hold had ended before; nothing changed. */
 };
 
 struct oms_cmd_qty_line {
@@ -272,6 +294,7 @@ struct oms_command {
         struct oms_cmd_subscribe subscribe;
         struct oms_cmd_webhook webhook;
         struct oms_cmd_deliveries deliveries;
+        struct oms_cmd_hold hold;
     } u;
     oms_encode_fn encode;       /* Builds the answer on the writer thread; may be NULL. */
     oms_done_fn done;           /* Called once, on the writer thread, after commit. */
@@ -303,6 +326,11 @@ struct oms_engine_options {
 
 OMS_MUST_CHECK enum oms_err oms_engine_open(const struct oms_engine_options *options,
                                             struct oms_engine **out);
+/* Holds expire on the engine clock at the first command after their expiry. This starts a
+ * timer that also ticks the clock to now (wall time) once an active hold's expiry has passed,
+ * checking every period_ms, so holds expire with no traffic (oms serve). Without it (tests,
+ * batch tools) the clock is the caller's own. Call at most once, before serving. */
+void oms_engine_start_hold_timer(struct oms_engine *engine, int64_t period_ms);
 /* Stops the writer after the commands already submitted, then closes the store. */
 void oms_engine_close(struct oms_engine *engine);
 

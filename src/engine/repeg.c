@@ -239,7 +239,8 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
     const struct oms_order *order = &state->orders[line->order];
     const struct oms_channel *channel = &state->channels[order->channel];
 
-    oms_qty need = is_new ? line->qty : oms_line_backordered(line);
+    /* A new line may hold units already: those an order took from its hold (apply_hold.c). */
+    oms_qty need = is_new ? line->qty - oms_line_allocated(line) : oms_line_backordered(line);
     if (need == 0) return budget;
     oms_day old_promise = line->promise_day;
     oms_qty old_allocated = oms_line_allocated(line);
@@ -262,7 +263,8 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
         .release_promise_day = release_promise(state, item, channel),
         .has_lead_time = item->lead_time_days >= 0,
         .lead_budget = budget,
-        .min_order_qty = item->min_order_qty,
+        /* The line's whole quantity met the minimum when its hold's units were taken. */
+        .min_order_qty = is_new && line->allocs_count > 0 ? 1 : item->min_order_qty,
     };
     struct oms_plan_line plan_line = {
         .visible = channel->visible,
@@ -407,9 +409,11 @@ void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t loc
         oms__move(w, item_index, location, OMS_SAFETY, level->safety - split.from_safety,
                   "shortage", NULL);
     }
-    /* Holds (reserved) come with carts and checkouts; none exist before they do, so the split
-     * never asks for them yet. */
-    OMS_ASSERT(split.from_reserved == 0);
+    /* Then holds, newest first: a cart gives way before an accepted sale does. */
+    if (split.from_reserved > 0) {
+        oms__holds_cover_shortage(w, item_index, location, split.from_reserved);
+        item = &state->items[item_index];
+    }
     oms_qty missing = split.from_allocated;
     for (uint32_t q = item->queue_count; q > 0 && missing > 0; q--) {
         uint32_t index = item->queue[q - 1];
@@ -439,4 +443,40 @@ void oms__cover_shortage(struct oms_writer *w, uint32_t item_index, uint32_t loc
         oms__save_line(w, index);
     }
     OMS_ASSERT(missing == 0);
+}
+
+void oms__plan_hold(struct oms_writer *w, uint32_t item_index, uint32_t channel_index,
+                    uint32_t region, oms_qty qty, bool whole, struct oms_plan_result *result)
+{
+    const struct oms_state *state = &w->state;
+    const struct oms_item *item = &state->items[item_index];
+    const struct oms_channel *channel = &state->channels[channel_index];
+    struct item_view *view = malloc(sizeof *view);
+    OMS_ASSERT(view != NULL);
+    build_view(state, item, view);
+    /* Only free stock, never supply or lead time: a hold never backorders. Free stock is what
+     * the queue left (every change re-runs it at once), so the hold takes nothing a waiting
+     * line could take. Rule 1 bounds it like an allocation of the channel (visibility, buffer). */
+    struct oms_plan_item plan_item = {
+        .allow_split = item->allow_split,
+        .backorderable = false,
+        .unreleased = false,
+        .release_promise_day = OMS_DAY_NONE,
+        .has_lead_time = false,
+        .lead_budget = 0,
+        .min_order_qty = item->min_order_qty,
+    };
+    struct oms_plan_line plan_line = {
+        .visible = channel->visible,
+        .region = region,
+        .need = qty,
+        .is_new = true,
+        .ship_complete = whole,
+        .channel_backorder = false,
+        .lead_day = OMS_DAY_NONE,
+        .buffer = channel->buffer,
+    };
+    oms_plan_line(&plan_item, view->locations, state->locations_count, view->supplies, 0,
+                  &plan_line, result);
+    free(view);
 }

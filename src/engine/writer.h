@@ -79,6 +79,31 @@ enum oms_err oms__fail(struct oms_command *cmd, enum oms_err err, const char *fi
 void oms__repeg(struct oms_writer *w, uint32_t item, uint32_t new_line);
 /* Rule 3b: a short location gives up safety, then holds, then allocations (latest first). */
 void oms__cover_shortage(struct oms_writer *w, uint32_t item, uint32_t location);
+/* Plans a hold line of `qty` units of an item for a channel on free stock only (no supply, no
+ * lead time): the allocations it may reserve now, the rest rejected with a reason. `whole`:
+ * all of qty or nothing. Changes nothing. */
+struct oms_plan_result;
+void oms__plan_hold(struct oms_writer *w, uint32_t item, uint32_t channel, uint32_t region,
+                    oms_qty qty, bool whole, struct oms_plan_result *result);
+
+/* Holds (apply_hold.c). Expires every active hold due at the engine clock, once each: its units
+ * are released and the items' queues re-run (rule 3). */
+void oms__expire_holds(struct oms_writer *w);
+/* Rule 3b's second step: takes `qty` reserved units of an item at a location from active
+ * holds, newest first (each reduced hold is saved and gets a hold.reduced event). */
+void oms__holds_cover_shortage(struct oms_writer *w, uint32_t item, uint32_t location,
+                               oms_qty qty);
+/* Order placement with "hold": the hold (OMS_NONE when the order names none or an unusable
+ * one), checked before the order changes anything; the units an order line takes from it
+ * (reserved -> allocated on the line); and the hold's end once every line took its part. */
+enum oms_err oms__order_hold(struct oms_writer *w, struct oms_command *cmd, uint32_t channel,
+                             uint32_t *hold, enum oms_hold_use *use);
+void oms__hold_consume_line(struct oms_writer *w, uint32_t hold, uint32_t line);
+void oms__hold_consumed(struct oms_writer *w, uint32_t hold, uint32_t order);
+enum oms_err oms__apply_hold_create(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_hold_release(struct oms_writer *w, struct oms_command *cmd);
+void oms__save_hold(struct oms_writer *w, uint32_t hold);
+
 /* Refreshes each location's today and ship day from the clock; true when a day changed. */
 bool oms__refresh_days(struct oms_writer *w);
 

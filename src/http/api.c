@@ -48,6 +48,9 @@ static const struct oms_http_route routes[] = {
     {"GET", "/v1/webhooks/{id}/deliveries", oms_route_get_deliveries},
     {"POST", "/v1/webhooks/{id}/deliveries/{seq}/redeliver", oms_route_post_redeliver},
     {"POST", "/v1/clock", oms_route_post_clock},
+    {"POST", "/v1/holds", oms_route_post_hold},
+    {"GET", "/v1/holds/{id}", oms_route_get_hold},
+    {"DELETE", "/v1/holds/{id}", oms_route_delete_hold},
 };
 
 static struct oms_http_server *serving; /* For the signal handler only. */

@@ -153,6 +153,31 @@ json_t *oms_json_line(const struct oms_state *state, uint32_t index)
     return json;
 }
 
+/* What the order did with the hold it named: applied (its units went to the order first) or
+ * why not (the hold had ended, or belongs to another channel). */
+static json_t *order_hold(const struct oms_state *state, const struct oms_order *order)
+{
+    uint32_t hold = oms_state_hold(state, order->hold_id);
+    oms_qty units = 0;
+    const char *reason = NULL;
+    char ended[32];
+    if (order->hold_use == OMS_HOLD_USE_APPLIED && hold != OMS_NONE) {
+        const struct oms_hold *h = &state->holds[hold];
+        for (uint32_t i = 0; i < h->lines_count; i++) {
+            units += state->hold_lines[h->first_line + i].consumed;
+        }
+    } else if (order->hold_use == OMS_HOLD_USE_OTHER_CHANNEL) {
+        reason = "other_channel";
+    } else if (hold != OMS_NONE) {
+        /* Ended before the order came: its status then is its final status. */
+        snprintf(ended, sizeof ended, "hold_%s", oms_hold_status_name(state->holds[hold].status));
+        reason = ended;
+    }
+    return json_pack("{s:s, s:b, s:I, s:o}", "id", order->hold_id, "applied",
+                     order->hold_use == OMS_HOLD_USE_APPLIED, "units", (json_int_t)units,
+                     "reason", reason ? json_string(reason) : json_null());
+}
+
 json_t *oms_json_order(const struct oms_state *state, uint32_t index)
 {
     const struct oms_order *order = &state->orders[index];
@@ -169,12 +194,14 @@ json_t *oms_json_order(const struct oms_state *state, uint32_t index)
                                        "contact",
                                        order->contact ? json_string(order->contact) : json_null())
                            : json_null();
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", order->id, "channel",
-                     state->channels[order->channel].code, "region", order->region, "customer",
-                     customer, "status",
-                     oms_order_status_name(oms_order_status_of(counts, order->lines_count)), "at",
-                     oms_json_instant(order->at_ms), "created_at",
-                     oms_json_instant(order->created_ms), "lines", lines);
+    json_t *json = json_pack(
+        "{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", order->id, "channel",
+        state->channels[order->channel].code, "region", order->region, "customer", customer,
+        "status", oms_order_status_name(oms_order_status_of(counts, order->lines_count)), "at",
+        oms_json_instant(order->at_ms), "created_at", oms_json_instant(order->created_ms),
+        "lines", lines);
+    if (order->hold_id) json_object_set_new(json, "hold", order_hold(state, order));
+    return json;
 }
 
 char *oms_json_answer(json_t *json, size_t *len)

@@ -18,6 +18,7 @@ json_t *oms_json_stock(const struct oms_state *state, uint32_t item);
 json_t *oms_json_supply(const struct oms_state *state, uint32_t supply);
 json_t *oms_json_order(const struct oms_state *state, uint32_t order);
 json_t *oms_json_line(const struct oms_state *state, uint32_t line);
+json_t *oms_json_hold(const struct oms_state *state, uint32_t hold); /* route_holds.c */
 json_t *oms_json_date(oms_day day); /* "YYYY-MM-DD" or null. */
 json_t *oms_json_instant(int64_t ms);
 

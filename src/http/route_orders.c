@@ -40,6 +40,7 @@ void oms_route_post_order(struct oms_http_request *req)
         oms_decoder_fail(&d, 422, "invalid_field", "lines", "lines needs at least one line");
     }
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
+    oms_get_id(&d, b, "", "hold", false, OMS_ID_BYTES_MAX, &c->hold);
     size_t count = lines ? json_array_size(lines) : 0;
     struct oms_cmd_line *out = oms_call_own(call, calloc(count + 1, sizeof *out));
     for (size_t i = 0; i < count && !d.failed; i++) {

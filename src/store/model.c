@@ -40,6 +40,7 @@ void oms_state_init(struct oms_state *state)
     oms_strmap_init(&state->supply_by_id);
     oms_strmap_init(&state->order_by_id);
     oms_strmap_init(&state->region_by_name);
+    oms_strmap_init(&state->hold_by_id);
 }
 
 void oms_state_release(struct oms_state *state)
@@ -75,6 +76,7 @@ void oms_state_release(struct oms_state *state)
         free(order->region);
         free(order->customer_ref);
         free(order->contact);
+        free(order->hold_id);
     }
     for (uint32_t i = 0; i < state->lines_count; i++) {
         free(state->lines[i].sku);
@@ -87,6 +89,20 @@ void oms_state_release(struct oms_state *state)
         free(state->subscriptions[i].contact);
     }
     free(state->subscriptions);
+    for (uint32_t i = 0; i < state->holds_count; i++) {
+        free(state->holds[i].id);
+        free(state->holds[i].region);
+        free(state->holds[i].order_id);
+    }
+    for (uint32_t i = 0; i < state->hold_lines_count; i++) {
+        free(state->hold_lines[i].sku);
+        free(state->hold_lines[i].allocs);
+    }
+    free(state->holds);
+    free(state->hold_lines);
+    free(state->active_holds);
+    free(state->hold_due);
+    oms_strmap_release(&state->hold_by_id);
     free(state->items);
     free(state->locations);
     free(state->channels);
@@ -131,6 +147,106 @@ uint32_t oms_state_supply(const struct oms_state *s, const char *id)
 uint32_t oms_state_order(const struct oms_state *s, const char *id)
 {
     return lookup(&s->order_by_id, id);
+}
+
+uint32_t oms_state_hold(const struct oms_state *s, const char *id)
+{
+    return lookup(&s->hold_by_id, id);
+}
+
+oms_qty oms_hold_line_held(const struct oms_hold_line *line)
+{
+    oms_qty sum = 0;
+    for (uint32_t i = 0; i < line->allocs_count; i++) sum += line->allocs[i].qty;
+    return sum;
+}
+
+const char *oms_hold_status_name(enum oms_hold_status status)
+{
+    static const char *const names[] = {"active", "consumed", "released", "expired"};
+    OMS_ASSERT((size_t)status < OMS_ARRAY_LEN(names));
+    return names[status];
+}
+
+static bool due_before(const struct oms_hold_due *a, const struct oms_hold_due *b)
+{
+    if (a->expires_ms != b->expires_ms) return a->expires_ms < b->expires_ms;
+    return a->hold < b->hold;
+}
+
+static void due_swap(struct oms_hold_due *heap, uint32_t a, uint32_t b)
+{
+    struct oms_hold_due t = heap[a];
+    heap[a] = heap[b];
+    heap[b] = t;
+}
+
+void oms_state_hold_activate(struct oms_state *state, uint32_t hold)
+{
+    OMS_ASSERT(state->holds[hold].status == OMS_HOLD_ACTIVE);
+    oms_grow((void **)&state->active_holds, &state->active_holds_cap,
+             state->active_holds_count + 1, sizeof *state->active_holds);
+    state->active_holds[state->active_holds_count++] = hold;
+    oms_grow((void **)&state->hold_due, &state->hold_due_cap, state->hold_due_count + 1,
+             sizeof *state->hold_due);
+    struct oms_hold_due *heap = state->hold_due;
+    uint32_t at = state->hold_due_count++;
+    heap[at] = (struct oms_hold_due){state->holds[hold].expires_ms, hold};
+    while (at > 0 && due_before(&heap[at], &heap[(at - 1) / 2])) {
+        due_swap(heap, at, (at - 1) / 2);
+        at = (at - 1) / 2;
+    }
+}
+
+void oms_state_hold_deactivate(struct oms_state *state, uint32_t hold)
+{
+    /* Creation order is kept (rule 3b walks it newest first): a shift, not a swap. Holds end
+     * mostly oldest first (expiry), near the front; the list holds active holds only. */
+    for (uint32_t i = 0; i < state->active_holds_count; i++) {
+        if (state->active_holds[i] != hold) continue;
+        memmove(&state->active_holds[i], &state->active_holds[i + 1],
+                (state->active_holds_count - i - 1) * sizeof *state->active_holds);
+        state->active_holds_count--;
+        return;
+    }
+    OMS_ASSERT(false); /* Only an active hold is deactivated. */
+}
+
+static void due_pop(struct oms_state *state)
+{
+    struct oms_hold_due *heap = state->hold_due;
+    OMS_ASSERT(state->hold_due_count > 0);
+    heap[0] = heap[--state->hold_due_count];
+    uint32_t at = 0;
+    for (;;) {
+        uint32_t best = at, l = 2 * at + 1, r = 2 * at + 2;
+        if (l < state->hold_due_count && due_before(&heap[l], &heap[best])) best = l;
+        if (r < state->hold_due_count && due_before(&heap[r], &heap[best])) best = r;
+        if (best == at) return;
+        due_swap(heap, at, best);
+        at = best;
+    }
+}
+
+int64_t oms_state_hold_next_expiry(struct oms_state *state)
+{
+    while (state->hold_due_count > 0) {
+        const struct oms_hold_due *top = &state->hold_due[0];
+        const struct oms_hold *hold = &state->holds[top->hold];
+        if (hold->status == OMS_HOLD_ACTIVE && hold->expires_ms == top->expires_ms) {
+            return top->expires_ms;
+        }
+        due_pop(state); /* The hold ended: a stale entry. */
+    }
+    return INT64_MAX;
+}
+
+uint32_t oms_state_hold_pop_due(struct oms_state *state, int64_t now_ms)
+{
+    if (oms_state_hold_next_expiry(state) > now_ms) return OMS_NONE;
+    uint32_t hold = state->hold_due[0].hold;
+    due_pop(state);
+    return hold;
 }
 
 uint32_t oms_state_region(struct oms_state *state, const char *name)
@@ -215,6 +331,35 @@ bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
             if (line->pegs[k].supply != OMS_NONE) pegged[line->pegs[k].supply] += line->pegs[k].qty;
         }
     }
+    oms_qty *reserved = calloc(levels ? levels : 1, sizeof *reserved);
+    OMS_ASSERT(reserved != NULL);
+    for (uint32_t i = 0; i < state->hold_lines_count; i++) {
+        const struct oms_hold_line *line = &state->hold_lines[i];
+        if (state->holds[line->hold].status != OMS_HOLD_ACTIVE || line->item == OMS_NONE) continue;
+        for (uint32_t k = 0; k < line->allocs_count; k++) {
+            reserved[(size_t)line->item * state->locations_count + line->allocs[k].location] +=
+                line->allocs[k].qty;
+        }
+    }
+    uint32_t active = 0;
+    for (uint32_t i = 0; i < state->holds_count; i++) {
+        active += state->holds[i].status == OMS_HOLD_ACTIVE;
+    }
+    for (uint32_t i = 0; i < state->items_count && ok; i++) {
+        if (state->items[i].levels_count != state->locations_count) continue; /* Checked below. */
+        for (uint32_t l = 0; l < state->locations_count && ok; l++) {
+            oms_qty want = reserved[(size_t)i * state->locations_count + l];
+            if (state->items[i].levels[l].reserved == want) continue;
+            snprintf(why, why_len, "level of '%s' at '%s' says reserved %lld, holds hold %lld",
+                     state->items[i].sku, state->locations[l].code,
+                     (long long)state->items[i].levels[l].reserved, (long long)want);
+            ok = false;
+        }
+    }
+    free(reserved);
+    if (!ok) goto done;
+    CHECK(active == state->active_holds_count, "%u holds are active, the list holds %u", active,
+          state->active_holds_count);
     open_lines = calloc(state->items_count ? state->items_count : 1, sizeof *open_lines);
     OMS_ASSERT(open_lines != NULL);
     for (uint32_t i = 0; i < state->lines_count; i++) {

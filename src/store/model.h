@@ -6,6 +6,7 @@
  *
  * Invariants the writer keeps (checked by oms_state_check() in tests):
  *  - every level: allocated == the sum of the allocations of open lines at that location;
+ *  - every level: reserved == the sum of the allocs of active holds' lines at that location;
  *  - every line: qty == allocated + backordered + shipped + cancelled + rejected, where
  *    allocated and backordered are the sums of its allocs and pegs;
  *  - every open supply: pegged == the sum of the pegs on it; pegged <= qty - received;
@@ -127,6 +128,14 @@ struct oms_line {
     oms_qty returned;    /* Units returned, never more than shipped. */
 };
 
+/* What an order did with the hold it named (API.md: an order consumes its hold first). */
+enum oms_hold_use {
+    OMS_HOLD_USE_NONE,          /* The order names no hold. */
+    OMS_HOLD_USE_APPLIED,       /* The hold was active: its units went to the order first. */
+    OMS_HOLD_USE_NOT_ACTIVE,    /* It had ended (consumed, released, expired): placed without. */
+    OMS_HOLD_USE_OTHER_CHANNEL, /* It belongs to another channel: placed without it. */
+};
+
 struct oms_order {
     char *id;
     uint32_t channel;
@@ -138,6 +147,8 @@ struct oms_order {
     uint32_t first_line; /* Lines are contiguous: first_line .. first_line + lines_count - 1. */
     uint32_t lines_count;
     char fingerprint[65]; /* SHA-256 hex of the canonical request body ("" when unknown). */
+    char *hold_id;        /* The hold the order named, or NULL. */
+    enum oms_hold_use hold_use;
 };
 
 /* A back-in-stock notice request (rule 7): notified once, at the first wave that reaches it;
@@ -148,6 +159,51 @@ struct oms_subscription {
     int64_t created_ms;
     bool notified;
     int64_t notified_ms; /* Meaningful when notified. */
+};
+
+/* A hold (a cart or checkout, API.md "Holds"): units reserved for a channel until an expiry on
+ * the engine clock. While active, each line's allocs are counted in `reserved` of their levels;
+ * a hold ends once (consumed by an order, released, or expired) and its units are then freed. */
+enum oms_hold_status { OMS_HOLD_ACTIVE, OMS_HOLD_CONSUMED, OMS_HOLD_RELEASED, OMS_HOLD_EXPIRED };
+
+struct oms_hold_alloc {
+    uint32_t location;
+    oms_qty qty;
+};
+
+struct oms_hold_line {
+    uint32_t hold;
+    uint32_t line_no; /* 1-based within the hold. */
+    uint32_t item;    /* OMS_NONE for an unknown SKU (then sku holds the text asked). */
+    char *sku;
+    oms_qty qty;      /* Asked. */
+    oms_qty consumed; /* Units an order took from this line. */
+    enum oms_reject_reason reason; /* Why fewer than qty were held; NONE when all were. */
+    struct oms_hold_alloc *allocs; /* Held now (active) or when the hold ended. */
+    uint32_t allocs_count, allocs_cap;
+};
+
+struct oms_hold {
+    char *id;
+    uint32_t channel;
+    char *region;
+    uint32_t region_id;
+    int64_t at_ms;       /* When it happened (the request's "at", else arrival). */
+    int64_t created_ms;  /* Engine clock when it was placed: newest first in rule 3b. */
+    int64_t expires_ms;  /* Engine clock instant at which it expires. */
+    int64_t ended_ms;    /* Engine clock when it stopped being active; 0 while active. */
+    enum oms_hold_status status;
+    char *order_id;      /* The order that consumed it, or NULL. */
+    uint32_t first_line; /* Lines are contiguous in state->hold_lines. */
+    uint32_t lines_count;
+    char fingerprint[65];
+};
+
+/* A due entry of the expiry heap (derived, never stored): stale entries (the hold ended) are
+ * skipped when they reach the top. */
+struct oms_hold_due {
+    int64_t expires_ms;
+    uint32_t hold;
 };
 
 struct oms_state {
@@ -170,6 +226,15 @@ struct oms_state {
     char **regions; /* Interned region names, indexed by region id. */
     uint32_t regions_count;
     int64_t clock_ms; /* The engine clock: the latest instant seen; never runs backwards. */
+    struct oms_hold *holds;
+    uint32_t holds_count, holds_cap;
+    struct oms_hold_line *hold_lines;
+    uint32_t hold_lines_count, hold_lines_cap;
+    struct oms_strmap hold_by_id;
+    uint32_t *active_holds; /* Indexes of active holds, in creation order (rule 3b: newest last). */
+    uint32_t active_holds_count, active_holds_cap;
+    struct oms_hold_due *hold_due; /* Min-heap by expires_ms, then hold index. */
+    uint32_t hold_due_count, hold_due_cap;
 };
 
 void oms_state_init(struct oms_state *state);
@@ -182,6 +247,20 @@ uint32_t oms_state_channel(const struct oms_state *state, const char *code);
 uint32_t oms_state_supply(const struct oms_state *state, const char *id);
 uint32_t oms_state_order(const struct oms_state *state, const char *id);
 uint32_t oms_state_region(struct oms_state *state, const char *name); /* Interns. */
+uint32_t oms_state_hold(const struct oms_state *state, const char *id);
+
+/* Holds: units a hold line holds now (the sum of its allocs). */
+oms_qty oms_hold_line_held(const struct oms_hold_line *line);
+const char *oms_hold_status_name(enum oms_hold_status status);
+/* Adds an active hold to the active list and the expiry heap (after creating or loading it). */
+void oms_state_hold_activate(struct oms_state *state, uint32_t hold);
+/* Takes an ended hold out of the active list (its heap entry goes stale). */
+void oms_state_hold_deactivate(struct oms_state *state, uint32_t hold);
+/* The active hold that expires first at or before now_ms, taken off the heap; OMS_NONE when
+ * none is due. Stale heap entries are dropped on the way. */
+uint32_t oms_state_hold_pop_due(struct oms_state *state, int64_t now_ms);
+/* The earliest expiry of an active hold; INT64_MAX when none. Drops stale entries. */
+int64_t oms_state_hold_next_expiry(struct oms_state *state);
 
 /* The date the line's last open unit can ship: the latest over its allocations and pegs;
  * OMS_DAY_NONE when nothing is open or some units have no date. */

@@ -18,6 +18,8 @@
 
 /* Defined in sqlite.c: the connection of a store. */
 sqlite3 *oms__store_db(struct oms_store *store);
+/* Defined in sqlite_holds.c: holds, their lines and the holds orders named. */
+enum oms_err oms__store_load_holds(struct oms_store *store, struct oms_state *state);
 
 typedef enum oms_err (*row_fn)(struct oms_state *state, sqlite3_stmt *row);
 
@@ -351,8 +353,10 @@ enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
             oms_state_queue_insert(state, i);
         }
     }
+    enum oms_err err = oms__store_load_holds(store, state);
+    if (err) return err;
     int64_t clock = 0;
-    enum oms_err err = oms_store_meta_get(store, "clock_ms", &clock);
+    err = oms_store_meta_get(store, "clock_ms", &clock);
     if (err && err != OMS_ENOTFOUND) return err;
     state->clock_ms = clock;
     char why[256];

@@ -104,6 +104,20 @@ static const char *const oms_sqlite_migrations[] = {
     "DROP INDEX events_by_subject;"
     "CREATE INDEX events_by_subject ON events(subject, seq)"
     "  WHERE type NOT IN ('stock.changed', 'stock.short', 'item.status_changed');",
+    /* 6: holds for carts and checkouts (reserved units until an expiry), their lines with the
+     * units held per location ("location:qty,..."), and the hold an order named. */
+    "CREATE TABLE holds(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  id TEXT NOT NULL UNIQUE, channel INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+    "  ended_ms INTEGER NOT NULL, status INTEGER NOT NULL CHECK(status BETWEEN 0 AND 3),"
+    "  order_id TEXT, first_line INTEGER NOT NULL, lines_count INTEGER NOT NULL,"
+    "  fingerprint TEXT NOT NULL, answer BLOB);"
+    "CREATE TABLE hold_lines(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  hold INTEGER NOT NULL, line_no INTEGER NOT NULL, item INTEGER, sku TEXT NOT NULL,"
+    "  qty INTEGER NOT NULL CHECK(qty > 0), consumed INTEGER NOT NULL CHECK(consumed >= 0),"
+    "  reason INTEGER NOT NULL, allocs TEXT NOT NULL, UNIQUE(hold, line_no));"
+    "ALTER TABLE orders ADD COLUMN hold TEXT;"
+    "ALTER TABLE orders ADD COLUMN hold_use INTEGER NOT NULL DEFAULT 0;",
 };
 
 #endif

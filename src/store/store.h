@@ -18,7 +18,7 @@
 #include "base/platform.h"
 #include "store/model.h"
 
-#define OMS_SCHEMA_VERSION 4
+#define OMS_SCHEMA_VERSION 6
 
 struct oms_store;
 
@@ -136,6 +136,19 @@ OMS_MUST_CHECK enum oms_err oms_store_on_hand_moves_after(struct oms_store *stor
 /* The instant of the latest count (ledger reason "count") of a level; 0 when none. */
 OMS_MUST_CHECK enum oms_err oms_store_last_count_ms(struct oms_store *store, const char *sku,
                                                     const char *location, int64_t *at_ms);
+
+/* Holds (sqlite_holds.c): the hold row and its lines as they are now; the first answer of its
+ * creation (kept for idempotent retries, written once); the hold an order named. */
+OMS_MUST_CHECK enum oms_err oms_store_save_hold(struct oms_store *store,
+                                                const struct oms_state *state, uint32_t hold);
+OMS_MUST_CHECK enum oms_err oms_store_set_hold_answer(struct oms_store *store, const char *id,
+                                                      const char *answer, size_t answer_len);
+/* *body is malloc'd (NULL when none was stored). */
+OMS_MUST_CHECK enum oms_err oms_store_hold_answer(struct oms_store *store, const char *id,
+                                                  char **body, size_t *body_len);
+OMS_MUST_CHECK enum oms_err oms_store_save_order_hold(struct oms_store *store,
+                                                      const struct oms_state *state,
+                                                      uint32_t order);
 
 /* Counts ledger rows, for tests and reports. */
 OMS_MUST_CHECK enum oms_err oms_store_count(struct oms_store *store, const char *table,

@@ -96,6 +96,21 @@ expect_status 200 events; conforms get /v1/events events
 expect '[.events[].type] | index("order.created") != null and index("line.backordered") != null and index("supply.received") != null and index("stock.changed") != null' "events of the story"
 expect '[.events[].seq] == ([.events[].seq] | sort) and (.events | length) == (.events[-1].seq)' "events are gap-free in commit order"
 
+# Holds: placed, read, consumed by an order, released (again: 200, nothing changes).
+call POST /v1/holds '{"id":"h-1","channel":"web","lines":[{"sku":"85123A","qty":1},{"sku":"NOPE","qty":1}],"expires_at":"2031-01-01T00:30:00Z"}'
+expect_status 201 "place hold"; conforms post /v1/holds "place hold"
+expect '.status == "active" and .held == 1 and .lines[1].reason == "unknown_sku"' "hold lines"
+call GET /v1/holds/h-1; expect_status 200 "get hold"; conforms get /v1/holds/{id} "get hold"
+call DELETE /v1/holds/h-1; expect_status 200 "release hold"; conforms delete /v1/holds/{id} "release hold"
+expect '.status == "released" and .released_now == true' "released now"
+call DELETE /v1/holds/h-1; expect_status 200 "release again"; expect '.released_now == false' "already released"
+call POST /v1/holds '{"id":"h-2","channel":"web","lines":[{"sku":"85123A","qty":1}],"expires_at":"2031-01-01T00:30:00Z"}'
+call POST /v1/orders '{"id":"o-h","channel":"web","hold":"h-2","lines":[{"sku":"85123A","qty":1}]}'
+expect_status 201 "order with hold"; conforms post /v1/orders "order with hold"
+expect '.hold.applied == true and .hold.units == 1 and .lines[0].allocated[0].qty == 1' "the order took its hold"
+call GET /v1/holds/h-404; expect_error 404 not_found null "unknown hold"
+call DELETE /v1/holds/h-404; expect_error 404 not_found null "release unknown hold"
+
 # Bad input: 4xx naming the field, never a 5xx, and nothing changes.
 call GET /v1/stock/85123A; before=$(cat "$WORK/body")
 call POST /v1/orders '{"id":"o-2","channel":"web","lines":[{"sku":"85123A","qty":1}'
@@ -155,6 +170,40 @@ call POST /v1/orders '{"id":"o-future","channel":"web","lines":[{"sku":"85123A",
 expect_error 422 invalid_field at "order dated in the future"
 call GET /metrics
 [ "$(grep '^oms_engine_clock_seconds' "$WORK/body")" = "$clock_before" ] || fail "a refused request moved the clock"
+H='"channel":"web","expires_at":"2031-01-01T01:00:00Z"'
+call POST /v1/holds '{"id":"h-3","channel":"web","lines":[{"sku":"85123A","qty":1}]'
+expect_error 400 invalid_json null "hold: malformed JSON"
+call POST /v1/holds "{$H,\"lines\":[{\"sku\":\"85123A\",\"qty\":1}]}"
+expect_error 422 missing_field id "hold: missing id"
+call POST /v1/holds '{"id":"h-3","expires_at":"2031-01-01T01:00:00Z","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 missing_field channel "hold: missing channel"
+call POST /v1/holds "{\"id\":\"h-3\",$H}"
+expect_error 422 missing_field lines "hold: missing lines"
+call POST /v1/holds '{"id":"h-3","channel":"web","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 missing_field expires_at "hold: missing expires_at"
+call POST /v1/holds "{\"id\":\"h-3\",$H,\"lines\":[{\"sku\":\"85123A\",\"qty\":0}]}"
+expect_error 422 invalid_field 'lines[0].qty' "hold: qty 0"
+call POST /v1/holds "{\"id\":\"h-3\",$H,\"lines\":[{\"sku\":\"85123A\",\"qty\":-1}]}"
+expect_error 422 invalid_field 'lines[0].qty' "hold: negative qty"
+call POST /v1/holds "{\"id\":\"h-3\",$H,\"lines\":[{\"sku\":\"85123A\",\"qty\":1.5}]}"
+expect_error 422 invalid_field 'lines[0].qty' "hold: decimal qty"
+call POST /v1/holds "{\"id\":\"h-3\",$H,\"lines\":[]}"
+expect_error 422 invalid_field lines "hold: no lines"
+call POST /v1/holds "{\"id\":\"h-3\",$H,\"lines\":[$(printf '{"sku":"A","qty":1},%.0s' $(seq 1 1000)){\"sku\":\"A\",\"qty\":1}]}"
+expect_error 422 limit_exceeded lines "hold: too many lines"
+call POST /v1/holds '{"id":"h-3","channel":"web","expires_at":"2030-12-31T23:00:00Z","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 invalid_field expires_at "hold: expires_at in the past"
+call POST /v1/holds '{"id":"h-3","channel":"web","expires_at":"2031-01-03T00:00:00Z","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 limit_exceeded expires_at "hold: longer than hold_ttl_max"
+call POST /v1/holds '{"id":"h-3","channel":"web","expires_at":"soon","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 invalid_field expires_at "hold: expires_at not an instant"
+call POST /v1/holds "{\"id\":\"h-3\",\"channel\":\"nope\",\"expires_at\":\"2031-01-01T01:00:00Z\",\"lines\":[{\"sku\":\"85123A\",\"qty\":1}]}"
+expect_error 422 invalid_field channel "hold: unknown channel"
+call POST /v1/holds "{\"id\":\"h-2\",$H,\"lines\":[{\"sku\":\"85123A\",\"qty\":2}]}"
+expect_error 409 idempotency_conflict id "hold: id reused with another body"
+call POST /v1/orders '{"id":"o-3","channel":"web","hold":"h-404","lines":[{"sku":"85123A","qty":1}]}'
+expect_error 422 invalid_field hold "order naming an unknown hold"
+call GET /v1/holds/h-3; expect_error 404 not_found null "no refused hold was kept"
 call DELETE /v1/orders/o-1
 [ "$STATUS" = 405 ] || fail "DELETE on an order: status $STATUS"
 call GET /v1/nothing; expect_status 404 "unknown path"

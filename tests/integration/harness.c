@@ -361,7 +361,8 @@ enum oms_err harness_order_spec(struct oms_engine *e, const struct harness_order
                                          .channel = spec->channel,
                                          .region = spec->region,
                                          .lines = spec->lines,
-                                         .lines_count = spec->lines_count};
+                                         .lines_count = spec->lines_count,
+                                         .hold = spec->hold};
     enum oms_err err = run(e, &cmd);
     if (replayed) *replayed = cmd.replayed;
     return err;
@@ -535,6 +536,44 @@ uint64_t harness_state_digest(const struct oms_state *s)
         }
         mix(&h, -2);
     }
+    for (uint32_t i = 0; i < s->orders_count; i++) {
+        if (!s->orders[i].hold_id) continue;
+        mix(&h, i);
+        mix_text(&h, s->orders[i].hold_id);
+        mix(&h, s->orders[i].hold_use);
+    }
+    for (uint32_t i = 0; i < s->holds_count; i++) {
+        const struct oms_hold *o = &s->holds[i];
+        mix_text(&h, o->id);
+        mix(&h, o->channel);
+        mix_text(&h, o->region);
+        mix(&h, o->at_ms);
+        mix(&h, o->created_ms);
+        mix(&h, o->expires_ms);
+        mix(&h, o->ended_ms);
+        mix(&h, o->status);
+        if (o->order_id) mix_text(&h, o->order_id);
+        mix(&h, o->first_line);
+        mix(&h, o->lines_count);
+        mix_text(&h, o->fingerprint);
+    }
+    for (uint32_t i = 0; i < s->hold_lines_count; i++) {
+        const struct oms_hold_line *l = &s->hold_lines[i];
+        mix(&h, l->hold);
+        mix(&h, l->line_no);
+        mix(&h, l->item);
+        mix_text(&h, l->sku);
+        mix(&h, l->qty);
+        mix(&h, l->consumed);
+        mix(&h, l->reason);
+        for (uint32_t k = 0; k < l->allocs_count; k++) {
+            mix(&h, l->allocs[k].location);
+            mix(&h, l->allocs[k].qty);
+        }
+        mix(&h, -3);
+    }
+    mix(&h, s->active_holds_count);
+    for (uint32_t i = 0; i < s->active_holds_count; i++) mix(&h, s->active_holds[i]);
     return h;
 }
 

@@ -6,8 +6,8 @@
  * promise dates, refused adjustments and receipts). Every test checks the model's invariants
  * and then reopens the file and checks them again, so every scenario is also a durability test.
  * Where a scenario and DESIGN.md disagree, DESIGN.md wins and the test says so. B01, B07, B14
- * and B22 live in test_engine_orders.c; carts and holds (B04, B13's cart, B27) are not in the
- * engine yet.
+ * and B22 live in test_engine_orders.c; holds for carts and checkouts (B02 with a hold, B04,
+ * B53 with a hold) live in test_engine_holds.c.
  */
 #include "base/platform.h"
 
