@@ -2,11 +2,13 @@
 #   make demo   - build, load the real UCI week into a fresh demo.db, replay it, print the
 #                 summary, then serve the API on 127.0.0.1:8080 until Ctrl-C.
 #   make check  - build with ASan + UBSan, warnings as errors, and run the whole test suite.
+#   make bench  - build RelWithDebInfo and run bench/run.sh: oms next to SQLite, PostgreSQL,
+#                 Redis and nginx in the same run (bench/README.md); make bench-quick: a smoke run.
 BUILD ?= build
 CHECK_BUILD ?= build-check
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps demo check bench clean
+.PHONY: all deps demo check bench bench-quick clean
 
 all: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -28,6 +30,11 @@ check: deps
 bench: all
 	@sh scripts/install-deps.sh --bench
 	bash bench/run.sh
+
+# A smoke run of the bench harness (2 s cells, 1 and 8 clients): checks the scripts, not speed.
+bench-quick: all
+	@sh scripts/install-deps.sh --bench
+	BENCH_QUICK=1 bash bench/run.sh
 
 clean:
 	rm -rf $(BUILD) $(CHECK_BUILD)
