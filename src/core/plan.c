@@ -46,19 +46,68 @@ static void add_peg(struct oms_plan_result *result, int32_t source, oms_qty qty,
     result->pegs[result->pegs_count++] = (struct oms_plan_peg){source, qty, day};
 }
 
-/* Rule 1: what the line's channel may allocate now, its visible free stock less its buffer. */
+/* Rule 1: what the line's channel may allocate now: its visible available stock less its
+ * buffer and what other channels' floors hold (core/channel.h). */
 static oms_qty channel_cap(const struct oms_plan_location *locations,
-                                        uint32_t locations_count, const struct oms_plan_line *line)
+                           uint32_t locations_count, const struct oms_plan_line *line)
 {
-    oms_qty sum = 0;
-    for (uint32_t i = 0; i < locations_count; i++) {
-        if ((line->visible >> i) & 1u && locations[i].free > 0) sum += locations[i].free;
+    oms_qty free[OMS_LOCATIONS_MAX];
+    for (uint32_t i = 0; i < locations_count; i++) free[i] = locations[i].free;
+    struct oms_channel_limits limits = {
+        .visible = line->visible,
+        .buffer = line->buffer,
+        .buffer_percent = line->buffer_percent,
+        .floors = line->floors,
+        .floors_count = line->floors_count,
+        .cap_left = OMS_QTY_MAX,
+    };
+    struct oms_channel_breakdown parts;
+    oms_channel_breakdown_of(free, locations_count, &limits, &parts);
+    return parts.available;
+}
+
+/* What each floor still lets the line take out of its locations. */
+struct floor_rooms {
+    oms_qty room[OMS_CHANNELS_MAX];
+};
+
+static void rooms_init(const struct oms_plan_location *locations, uint32_t locations_count,
+                       const struct oms_plan_line *line, struct floor_rooms *rooms)
+{
+    OMS_ASSERT(line->floors_count <= OMS_CHANNELS_MAX);
+    oms_qty free[OMS_LOCATIONS_MAX];
+    for (uint32_t i = 0; i < locations_count; i++) free[i] = locations[i].free;
+    for (uint32_t f = 0; f < line->floors_count; f++) {
+        rooms->room[f] = oms_floor_room(free, locations_count, &line->floors[f]);
     }
-    return sum > line->buffer ? sum - line->buffer : 0;
+}
+
+/* Units the floors let the line take at one location. */
+static oms_qty room_at(const struct oms_plan_line *line, const struct floor_rooms *rooms,
+                       uint32_t location)
+{
+    oms_qty room = OMS_QTY_MAX;
+    for (uint32_t f = 0; f < line->floors_count; f++) {
+        if ((line->floors[f].locations >> location) & 1u) room = min_qty(room, rooms->room[f]);
+    }
+    return room;
+}
+
+static void take_room(const struct oms_plan_line *line, struct floor_rooms *rooms,
+                      uint32_t location, oms_qty qty)
+{
+    for (uint32_t f = 0; f < line->floors_count; f++) {
+        if ((line->floors[f].locations >> location) & 1u) {
+            OMS_ASSERT(rooms->room[f] >= qty);
+            rooms->room[f] -= qty;
+        }
+    }
 }
 
 /* Allocates free stock to the line; returns the units allocated (0, or all of `want` for a
- * ship-complete line). Prefers one location for the whole quantity; splits only if allowed. */
+ * ship-complete line). Prefers one location for the whole quantity; splits only if allowed.
+ * Taking at each location what the floors let it, in preference order, reaches the channel's
+ * availability: each unit left behind is held by a floor that counted it (channel.h). */
 static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_location *locations,
                         uint32_t locations_count, const struct oms_plan_line *line, oms_qty want,
                         struct oms_plan_result *result)
@@ -67,6 +116,8 @@ static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_locati
     uint32_t count = 0;
     oms_qty total = 0;
     oms_qty cap = channel_cap(locations, locations_count, line);
+    struct floor_rooms rooms;
+    rooms_init(locations, locations_count, line, &rooms);
     for (uint32_t i = 0; i < locations_count; i++) {
         if (!((line->visible >> i) & 1u) || locations[i].free <= 0) continue;
         /* Insertion sort by preference: at most OMS_LOCATIONS_MAX entries. */
@@ -79,7 +130,7 @@ static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_locati
         total += locations[i].free;
     }
     for (uint32_t k = 0; k < count && want <= cap; k++) {
-        if (locations[order[k]].free >= want) {
+        if (locations[order[k]].free >= want && room_at(line, &rooms, order[k]) >= want) {
             add_alloc(result, locations, order[k], want);
             return want;
         }
@@ -89,9 +140,13 @@ static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_locati
     oms_qty taken = 0;
     for (uint32_t k = 0; k < count && taken < limit; k++) {
         oms_qty take = min_qty(locations[order[k]].free, limit - taken);
+        take = min_qty(take, room_at(line, &rooms, order[k]));
+        if (take <= 0) continue;
         add_alloc(result, locations, order[k], take);
+        take_room(line, &rooms, order[k], take);
         taken += take;
     }
+    OMS_ASSERT(taken == limit); /* The greedy walk reaches the availability (see above). */
     return taken;
 }
 
@@ -234,6 +289,13 @@ void oms_plan_line(struct oms_plan_item *item, struct oms_plan_location *locatio
     memset(result, 0, sizeof *result);
     result->reason = OMS_REJECT_NONE;
     oms_qty rest = line->need;
+    oms_qty capped = 0; /* Units the channel's cap refuses. */
+    if (line->is_new && line->capped && rest >= item->min_order_qty && rest > line->cap_left) {
+        OMS_ASSERT(line->cap_left >= 0);
+        bool whole = line->ship_complete || line->cap_left < item->min_order_qty;
+        capped = whole ? rest : rest - line->cap_left;
+        rest -= capped;
+    }
 
     if (line->is_new && rest > 0 && rest < item->min_order_qty) {
         reject(result, rest, OMS_REJECT_BELOW_MIN_ORDER_QTY);
@@ -250,6 +312,12 @@ void oms_plan_line(struct oms_plan_item *item, struct oms_plan_location *locatio
     } else if (rest > 0) {
         rest -= allocate(item, locations, locations_count, line, rest, result);
         if (rest > 0) place_rest(item, supplies, supplies_count, line, rest, result);
+    }
+    if (capped > 0) {
+        /* Units the cap refused and units refused for another reason are one rejected part;
+         * the other reason names it, since those units would be refused without the cap too. */
+        if (result->rejected == 0) result->reason = OMS_REJECT_CHANNEL_CAP;
+        result->rejected += capped;
     }
     finish(locations, result);
 

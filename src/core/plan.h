@@ -16,6 +16,7 @@
 #ifndef OMS_CORE_PLAN_H
 #define OMS_CORE_PLAN_H
 
+#include "core/channel.h"
 #include "core/types.h"
 
 enum { OMS_SOURCE_LEAD = -1, OMS_SOURCE_RELEASE = -2 };
@@ -55,9 +56,16 @@ struct oms_plan_line {
     bool prefer;            /* Take stock at preferred_location first (a receipt there turns
                              * the units pegged to it into allocations there: rule 4). */
     uint32_t preferred_location;
-    oms_qty buffer;         /* The channel's buffer for the item: the line may allocate at most
-                             * the channel's availability (rule 1), its visible free stock
-                             * minus this. */
+    oms_qty buffer;         /* The channel's buffer for the item, in units, and in percent of */
+    int32_t buffer_percent; /* its visible available stock (the larger counts, core/channel.h):
+                             * the line allocates at most the channel's availability (rule 1). */
+    const struct oms_floor *floors; /* Other channels' floors on the item: the line never takes */
+    uint32_t floors_count;          /* a floor's locations below it (core/channel.h). */
+    bool capped;            /* The channel caps the item: a new line is accepted (allocated or
+                             * backordered) for at most cap_left units; the rest is rejected
+                             * (channel_cap; all of it when ship_complete or below the minimum
+                             * order quantity). Waiting lines were accepted already. */
+    oms_qty cap_left;
     oms_day lead_day;       /* Today + lead time + handling at the channel's first location. */
 };
 

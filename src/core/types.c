@@ -11,7 +11,7 @@
 static const char *const policy_names[] = {"deny", "backorder", "preorder"};
 static const char *const reject_names[] = {
     NULL, "out_of_stock", "backorder_limit", "channel_disallows_backorder", "unknown_sku",
-    "ship_complete_unavailable", "below_min_order_qty"};
+    "ship_complete_unavailable", "below_min_order_qty", "channel_cap"};
 static const char *const line_status_names[] = {"allocated", "partially_allocated",
                                                 "backordered", "shipped",
                                                 "cancelled", "rejected"};

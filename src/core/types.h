@@ -20,6 +20,7 @@ typedef int32_t oms_day;        /* Civil day number (days since 1970-01-01) in s
 #define OMS_DAY_MAX 2932896     /* 9999-12-31. */
 
 #define OMS_LOCATIONS_MAX 64   /* Locations per merchant: a channel's set is one uint64_t mask. */
+#define OMS_CHANNELS_MAX 64    /* Channels per merchant. */
 #define OMS_SUPPLIES_MAX 64    /* Open supply lines per item that promises consider. */
 #define OMS_PEGS_MAX (OMS_SUPPLIES_MAX + 1) /* A backordered part: every supply line plus lead time. */
 #define OMS_HANDLING_DAYS_MAX 60
@@ -42,6 +43,7 @@ enum oms_reject_reason {
     OMS_REJECT_UNKNOWN_SKU,
     OMS_REJECT_SHIP_COMPLETE_UNAVAILABLE,
     OMS_REJECT_BELOW_MIN_ORDER_QTY,
+    OMS_REJECT_CHANNEL_CAP, /* Beyond what the channel may still sell of the item this period. */
 };
 
 enum oms_line_status {

@@ -134,6 +134,7 @@ enum oms_err oms__apply_put_location(struct oms_writer *w, struct oms_command *c
     l->today = OMS_DAY_NONE; /* Forces the ship day to be recomputed with the new settings. */
     oms_state_refresh_ranks(state);
     (void)oms__refresh_days(w);
+    oms__cap_recount(w); /* A channel's first location, or its zone, may have changed. */
     oms__must(oms_store_save_location(w->store, state, index), "save a location");
     w->master_dirty = true;
     if (!created) {
@@ -213,10 +214,13 @@ enum oms_err oms__apply_put_channel(struct oms_writer *w, struct oms_command *cm
         ch->visible = visible;
     }
     if (c->fields & OMS_F_BUFFER) ch->buffer = c->buffer;
+    if (c->fields & OMS_F_BUFFER_PERCENT) ch->buffer_percent = c->buffer_percent;
+    if (c->fields & OMS_F_EXCLUDE_STORES) ch->exclude_stores = c->exclude_stores;
     if (c->fields & OMS_F_ALLOW_BACKORDER) ch->allow_backorder = c->allow_backorder;
     if (c->fields & OMS_F_PRIORITY) ch->priority = c->priority;
     if (c->fields & OMS_F_DELAY_POLICY) ch->cancel_on_delay = c->cancel_on_delay;
     oms_state_refresh_ranks(state);
+    oms__cap_recount(w); /* Its first location may have changed: so have its periods. */
     if (reorder) resort_queues(state);
     oms__must(oms_store_save_channel(w->store, state, index), "save a channel");
     w->master_dirty = true;

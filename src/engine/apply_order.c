@@ -206,6 +206,7 @@ enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *c
         oms_qty released = oms__release_line(w, line, want[k], "cancel");
         OMS_ASSERT(released == want[k]);
         state->lines[line].cancelled += released;
+        oms__cap_count(w, line, -released);
         c->cancelled += released;
         refresh_promise(w, line);
         emit_line(w, "line.cancelled", line, released);

@@ -70,6 +70,7 @@ static const apply_fn handlers[] = {
     [OMS_CMD_DELIVERY_UPDATE] = oms__apply_delivery_update,
     [OMS_CMD_HOLD_CREATE] = oms__apply_hold_create,
     [OMS_CMD_HOLD_RELEASE] = oms__apply_hold_release,
+    [OMS_CMD_PUT_CHANNEL_ITEM] = oms__apply_put_channel_item,
 };
 
 /* The item a dry run may change, or OMS_NONE (the handler then fails its validation). */
@@ -361,6 +362,7 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
         OMS_ASSERT(w->tz[i] != NULL);
     }
     (void)oms__refresh_days(w);
+    oms__cap_recount(w);
     oms__notices_baseline(w);
     engine->index = oms_index_new();
     uint32_t *all = malloc((w->state.items_count + 1) * sizeof *all);

@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "base/platform.h"
+#include "core/channel.h"
 #include "core/types.h"
 #include "store/model.h"
 
@@ -47,6 +48,7 @@ enum oms_cmd_kind {
     OMS_CMD_DELIVERY_UPDATE, /* The dispatcher's bookkeeping, never from the API. */
     OMS_CMD_HOLD_CREATE,     /* Reserve units for a cart or checkout until an expiry. */
     OMS_CMD_HOLD_RELEASE,    /* Release a hold now (DELETE /v1/holds/{id}). */
+    OMS_CMD_PUT_CHANNEL_ITEM, /* A channel's rules for one item (buffer, cap, floor). */
 };
 
 /* Which optional fields a PUT carries: a field left out keeps its value (rule 9). */
@@ -71,6 +73,8 @@ enum {
     OMS_F_BUFFER = 1u << 17,
     OMS_F_ALLOW_BACKORDER = 1u << 18,
     OMS_F_DELAY_POLICY = 1u << 19,
+    OMS_F_BUFFER_PERCENT = 1u << 20,
+    OMS_F_EXCLUDE_STORES = 1u << 21,
 };
 
 struct oms_cmd_item {
@@ -110,6 +114,21 @@ struct oms_cmd_channel {
     bool allow_backorder;
     int32_t priority;
     bool cancel_on_delay; /* delay_policy "cancel" (else "hold"). */
+    int32_t buffer_percent;
+    bool exclude_stores;
+};
+
+/* PUT /v1/channels/{code}/items/{sku}: fields present set, fields sent as null are removed,
+ * the others keep their value (rule 9). Also the key of the GET (a READ). */
+struct oms_cmd_channel_item {
+    const char *channel, *sku;
+    uint32_t fields;  /* OMS_RULE_* bits present with a value. */
+    uint32_t cleared; /* OMS_RULE_* bits sent as null. */
+    oms_qty buffer;
+    int32_t buffer_percent;
+    oms_qty cap_qty;
+    enum oms_cap_period cap_period;
+    oms_qty floor;
 };
 
 struct oms_cmd_adjust {
@@ -281,6 +300,7 @@ struct oms_command {
         struct oms_cmd_item item;
         struct oms_cmd_location location;
         struct oms_cmd_channel channel;
+        struct oms_cmd_channel_item channel_item;
         struct oms_cmd_adjust adjust;
         struct oms_cmd_supply supply;
         struct oms_cmd_receive receive;

@@ -14,6 +14,7 @@
 #include "base/assert.h"
 #include "base/strmap.h"
 #include "core/calendar.h"
+#include "core/channel.h"
 #include "core/plan.h"
 #include "core/stock.h"
 #include "engine/index.h"
@@ -40,6 +41,8 @@ struct snap_item {
     oms_qty free[OMS_LOCATIONS_MAX];
     uint32_t supplies_count;
     struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
+    struct oms_channel_rule *rules; /* The item's channel rules (a copy); NULL when none. */
+    uint32_t rules_count;
 };
 
 struct snap_location {
@@ -52,9 +55,10 @@ struct snap_location {
 
 struct snap_channel {
     char code[OMS_CODE_BYTES_MAX + 1];
-    uint64_t visible;
+    uint64_t visible; /* Where it ships from (stores left out when it excludes them). */
     uint32_t first_location;
     oms_qty buffer;
+    int32_t buffer_percent;
     bool allow_backorder;
     int32_t priority;
 };
@@ -79,6 +83,7 @@ static void snap_item_free(struct snap_item *s)
     if (!s) return;
     free(s->sku);
     free(s->held);
+    free(s->rules);
     free(s);
 }
 
@@ -119,9 +124,10 @@ static void fill_location(const struct oms_location *l, struct snap_location *s)
 static void fill_channel(const struct oms_channel *c, struct snap_channel *s)
 {
     snprintf(s->code, sizeof s->code, "%s", c->code);
-    s->visible = c->visible;
+    s->visible = c->ships;
     s->first_location = c->first_location;
     s->buffer = c->buffer;
+    s->buffer_percent = c->buffer_percent;
     s->allow_backorder = c->allow_backorder;
     s->priority = c->priority;
 }
@@ -174,6 +180,12 @@ static void fill_item(const struct oms_state *state, uint32_t i, struct snap_ite
         s->free[l] = oms_stock_free(&item->levels[l]);
     }
     s->backorder_limit = item->backorder_limit;
+    if (item->rules_count > 0) {
+        s->rules = malloc(item->rules_count * sizeof *s->rules);
+        OMS_ASSERT(s->rules != NULL);
+        memcpy(s->rules, item->rules, item->rules_count * sizeof *s->rules);
+        s->rules_count = item->rules_count;
+    }
     uint32_t model_index[OMS_SUPPLIES_MAX];
     for (uint32_t k = 0; k < item->supplies_count; k++) {
         const struct oms_supply *supply = &state->supplies[item->supplies[k]];
@@ -278,13 +290,30 @@ static uint32_t find_channel(const struct oms_index *index, const char *code)
 struct snap_view {
     const struct snap_location *locations;
     uint32_t locations_count;
+    const struct snap_channel *channels; /* Every channel: their floors need where they ship. */
+    uint32_t channels_count;
     int64_t clock_ms;
 };
 
-static void answer(const struct snap_view *index, const struct snap_channel *channel,
+/* The channel's limits for the item (core/channel.h), as the writer's plan sees them. */
+static void limits_of(const struct snap_view *index, uint32_t channel_index,
+                      const struct snap_item *item, oms_day today, struct oms_floor *floors,
+                      struct oms_channel_limits *out)
+{
+    const struct snap_channel *channel = &index->channels[channel_index];
+    uint64_t ships[OMS_CHANNELS_MAX];
+    for (uint32_t c = 0; c < index->channels_count; c++) ships[c] = index->channels[c].visible;
+    struct oms_channel_defaults defaults = {channel->visible, channel->buffer,
+                                            channel->buffer_percent};
+    oms_channel_limits_of(item->rules, item->rules_count, channel_index, &defaults, ships,
+                          index->channels_count, today, floors, out);
+}
+
+static void answer(const struct snap_view *index, uint32_t channel_index,
                    const struct snap_item *item, oms_qty want, uint32_t region,
                    struct oms_availability *out)
 {
+    const struct snap_channel *channel = &index->channels[channel_index];
     struct oms_plan_location locations[OMS_LOCATIONS_MAX];
     struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
     out->locations_count = 0;
@@ -314,12 +343,15 @@ static void answer(const struct snap_view *index, const struct snap_channel *cha
     oms_qty lead_budget = item->backorder_limit < 0 ? OMS_QTY_MAX
                           : item->backorder_limit > lead_held ? item->backorder_limit - lead_held
                                                               : 0;
-    out->available = oms_channel_available(item->free, index->locations_count, channel->visible,
-                                           channel->buffer);
     const struct snap_location *first = channel->first_location == OMS_NONE
                                             ? NULL
                                             : &index->locations[channel->first_location];
-    oms_day today = first ? first->today : (oms_day)(index->clock_ms / 86400000);
+    oms_day today = first && first->today != OMS_DAY_NONE ? first->today
+                                                          : (oms_day)(index->clock_ms / 86400000);
+    struct oms_floor floors[OMS_CHANNELS_MAX];
+    struct oms_channel_limits limits;
+    limits_of(index, channel_index, item, today, floors, &limits);
+    out->available = oms_channel_available_with(item->free, index->locations_count, &limits);
     bool unreleased = item->policy == OMS_POLICY_PREORDER && item->release_day != OMS_DAY_NONE &&
                       today < item->release_day;
     int32_t lead = item->lead_time_days > 0 ? item->lead_time_days : 0;
@@ -344,7 +376,12 @@ static void answer(const struct snap_view *index, const struct snap_channel *cha
         .lead_day = first ? oms_day_add_working(today + lead, first->handling_days,
                                                 first->working_mask)
                           : today + lead,
-        .buffer = channel->buffer,
+        .buffer = limits.buffer,
+        .buffer_percent = limits.buffer_percent,
+        .floors = limits.floors,
+        .floors_count = limits.floors_count,
+        .capped = limits.cap_left != OMS_QTY_MAX,
+        .cap_left = limits.cap_left,
     };
     struct oms_plan_result result;
     oms_plan_line(&plan_item, locations, index->locations_count, supplies, item->supplies_count,
@@ -382,8 +419,9 @@ enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, 
     } else {
         uint32_t region_id = OMS_NONE;
         if (region) (void)oms_strmap_get(&index->region_by_name, region, &region_id);
-        struct snap_view view = {index->locations, index->locations_count, index->clock_ms};
-        answer(&view, &index->channels[channel], index->items[item], want, region_id, out);
+        struct snap_view view = {index->locations, index->locations_count, index->channels,
+                                 index->channels_count, index->clock_ms};
+        answer(&view, channel, index->items[item], want, region_id, out);
     }
     pthread_rwlock_unlock(&index->lock);
     return err;
@@ -401,13 +439,15 @@ void oms_index_statuses(const struct oms_state *state, uint32_t item,
     struct snap_item snap;
     memset(&snap, 0, sizeof snap);
     fill_item(state, item, &snap);
-    struct snap_view view = {locations, state->locations_count, state->clock_ms};
+    struct snap_channel channels[OMS_CHANNELS_MAX];
+    for (uint32_t c = 0; c < state->channels_count; c++) fill_channel(&state->channels[c], &channels[c]);
+    struct snap_view view = {locations, state->locations_count, channels, state->channels_count,
+                             state->clock_ms};
     for (uint32_t c = 0; c < state->channels_count; c++) {
-        struct snap_channel channel;
-        fill_channel(&state->channels[c], &channel);
         struct oms_availability a;
-        answer(&view, &channel, &snap, 1, OMS_NONE, &a);
+        answer(&view, c, &snap, 1, OMS_NONE, &a);
         out[c] = (struct oms_channel_status){.status = a.status, .available = a.available};
     }
     free(snap.held);
+    free(snap.rules);
 }

@@ -40,8 +40,9 @@ struct master_sig {
         oms_day today, ship_day;
     } locations[OMS_LOCATIONS_MAX];
     struct {
-        uint64_t visible;
+        uint64_t visible, ships;
         oms_qty buffer;
+        int32_t buffer_percent;
         uint32_t first_location;
         int32_t priority; /* What a channel's new line may take of what waiting lines hold. */
         bool allow_backorder;
@@ -99,7 +100,9 @@ static void sign_master(const struct oms_state *state, struct master_sig *sig)
     for (uint32_t i = 0; i < state->channels_count; i++) {
         const struct oms_channel *c = &state->channels[i];
         sig->channels[i].visible = c->visible;
+        sig->channels[i].ships = c->ships;
         sig->channels[i].buffer = c->buffer;
+        sig->channels[i].buffer_percent = c->buffer_percent;
         sig->channels[i].first_location = c->first_location;
         sig->channels[i].priority = c->priority;
         sig->channels[i].allow_backorder = c->allow_backorder;

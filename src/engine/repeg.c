@@ -266,8 +266,11 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
         /* The line's whole quantity met the minimum when its hold's units were taken. */
         .min_order_qty = is_new && line->allocs_count > 0 ? 1 : item->min_order_qty,
     };
+    struct oms_floor floors[OMS_CHANNELS_MAX];
+    struct oms_channel_limits limits;
+    oms_state_channel_limits(state, line->item, order->channel, floors, &limits);
     struct oms_plan_line plan_line = {
-        .visible = channel->visible,
+        .visible = limits.visible,
         .region = order->region_id,
         .need = need,
         .is_new = is_new,
@@ -276,7 +279,12 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
         .lead_day = lead_day_of(w, channel, item, order),
         .prefer = w->record_fills && w->fills_location != OMS_NONE,
         .preferred_location = w->fills_location,
-        .buffer = channel->buffer,
+        .buffer = limits.buffer,
+        .buffer_percent = limits.buffer_percent,
+        .floors = limits.floors,
+        .floors_count = limits.floors_count,
+        .capped = limits.cap_left != OMS_QTY_MAX,
+        .cap_left = limits.cap_left,
     };
     struct oms_plan_result result;
     oms_plan_line(&plan_item, view->locations, state->locations_count, view->supplies,
@@ -286,6 +294,7 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
     if (is_new) {
         line->rejected = result.rejected;
         line->reason = result.reason;
+        oms__cap_count(w, index, need - result.rejected);
         check_consent(w, index, old_promise);
     } else {
         oms_qty gained = oms_line_allocated(line) - old_allocated;
@@ -316,6 +325,7 @@ static void cancel_delayed(struct oms_writer *w, uint32_t item_index)
         oms_qty released = oms__release_line(w, index, open, "cancel on delay");
         line = &w->state.lines[index];
         line->cancelled += released;
+        oms__cap_count(w, index, -released);
         line->promise_day = OMS_DAY_NONE;
         line->held = false;
         struct oms_jsonw json;

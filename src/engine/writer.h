@@ -119,10 +119,19 @@ void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *snapshot);
 void oms__record_change(struct oms_writer *w, uint32_t line, oms_day old_day, oms_day new_day,
                         oms_qty allocated);
 
+/* Channel caps (engine/channel_rules.c): `units` a line of the current period was accepted
+ * for (positive) or had cancelled (negative) count against its channel's cap on its item. A
+ * cancellation gives units back only when the order was placed in the current period. */
+void oms__cap_count(struct oms_writer *w, uint32_t line, oms_qty units);
+/* Counts again what every cap has sold in its current period, from the orders (at start, and
+ * when a channel's first location or its zone, or a cap's period, changes). */
+void oms__cap_recount(struct oms_writer *w);
+
 /* Command handlers. */
 enum oms_err oms__apply_put_item(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_put_location(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_put_channel(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_put_channel_item(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_receive(struct oms_writer *w, struct oms_command *cmd);

@@ -23,6 +23,8 @@ static const struct oms_http_route routes[] = {
     {"GET", "/v1/locations/{code}", oms_route_get_location},
     {"PUT", "/v1/channels/{code}", oms_route_put_channel},
     {"GET", "/v1/channels/{code}", oms_route_get_channel},
+    {"PUT", "/v1/channels/{code}/items/{sku}", oms_route_put_channel_item},
+    {"GET", "/v1/channels/{code}/items/{sku}", oms_route_get_channel_item},
     {"GET", "/v1/stock/{sku}", oms_route_get_stock},
     {"POST", "/v1/stock/adjustments", oms_route_post_adjustment},
     {"POST", "/v1/supply", oms_route_post_supply},

@@ -66,10 +66,11 @@ json_t *oms_json_channel(const struct oms_state *state, uint32_t index)
     for (uint32_t i = 0; i < c->location_codes_count; i++) {
         json_array_append_new(locations, json_string(c->location_codes[i]));
     }
-    return json_pack("{s:s, s:s, s:o, s:I, s:b, s:i, s:s}", "code", c->code, "name", c->name,
-                     "locations", locations, "buffer", (json_int_t)c->buffer, "allow_backorder",
-                     c->allow_backorder, "priority", c->priority, "delay_policy",
-                     c->cancel_on_delay ? "cancel" : "hold");
+    return json_pack("{s:s, s:s, s:o, s:I, s:i, s:b, s:b, s:i, s:s}", "code", c->code, "name",
+                     c->name, "locations", locations, "buffer", (json_int_t)c->buffer,
+                     "buffer_percent", c->buffer_percent, "exclude_stores", c->exclude_stores,
+                     "allow_backorder", c->allow_backorder, "priority", c->priority,
+                     "delay_policy", c->cancel_on_delay ? "cancel" : "hold");
 }
 
 json_t *oms_json_supply(const struct oms_state *state, uint32_t index)

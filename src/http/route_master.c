@@ -228,6 +228,13 @@ void oms_route_put_channel(struct oms_http_request *req)
         c->buffer = v;
         c->fields |= OMS_F_BUFFER;
     }
+    if (oms_get_int(&d, b, "", "buffer_percent", false, 0, OMS_PERCENT_MAX, &v)) {
+        c->buffer_percent = (int32_t)v;
+        c->fields |= OMS_F_BUFFER_PERCENT;
+    }
+    if (oms_get_bool(&d, b, "", "exclude_stores", false, &c->exclude_stores)) {
+        c->fields |= OMS_F_EXCLUDE_STORES;
+    }
     if (oms_get_bool(&d, b, "", "allow_backorder", false, &c->allow_backorder)) {
         c->fields |= OMS_F_ALLOW_BACKORDER;
     }

@@ -52,6 +52,7 @@ void oms_state_release(struct oms_state *state)
         free(item->levels);
         free(item->supplies);
         free(item->queue);
+        free(item->rules);
     }
     for (uint32_t i = 0; i < state->locations_count; i++) {
         struct oms_location *location = &state->locations[i];
@@ -470,9 +471,13 @@ void oms_state_refresh_ranks(struct oms_state *state)
     }
     for (uint32_t c = 0; c < state->channels_count; c++) {
         struct oms_channel *channel = &state->channels[c];
+        channel->ships = channel->visible;
+        for (uint32_t i = 0; channel->exclude_stores && i < state->locations_count; i++) {
+            if (state->locations[i].kind == OMS_LOCATION_STORE) channel->ships &= ~(1ull << i);
+        }
         channel->first_location = OMS_NONE;
         for (uint32_t i = 0; i < state->locations_count; i++) {
-            if (!((channel->visible >> i) & 1u)) continue;
+            if (!((channel->ships >> i) & 1u)) continue;
             const struct oms_location *cand = &state->locations[i];
             if (channel->first_location == OMS_NONE) {
                 channel->first_location = i;
@@ -485,4 +490,61 @@ void oms_state_refresh_ranks(struct oms_state *state)
             }
         }
     }
+}
+
+struct oms_channel_rule *oms_item_rule(struct oms_item *item, uint32_t channel)
+{
+    return (struct oms_channel_rule *)oms_rule_find(item->rules, item->rules_count, channel);
+}
+
+struct oms_channel_rule *oms_item_rule_put(struct oms_item *item, uint32_t channel)
+{
+    struct oms_channel_rule *found = oms_item_rule(item, channel);
+    if (found) return found;
+    uint32_t at = 0;
+    while (at < item->rules_count && item->rules[at].channel < channel) at++;
+    /* Exact size: rules change rarely and most items have one or two. */
+    item->rules = realloc(item->rules, (item->rules_count + 1) * sizeof *item->rules);
+    OMS_ASSERT(item->rules != NULL);
+    memmove(&item->rules[at + 1], &item->rules[at],
+            (item->rules_count - at) * sizeof *item->rules);
+    item->rules[at] = (struct oms_channel_rule){.channel = channel, .sold_period = OMS_DAY_NONE};
+    item->rules_count++;
+    return &item->rules[at];
+}
+
+void oms_item_rule_remove(struct oms_item *item, uint32_t channel)
+{
+    struct oms_channel_rule *found = oms_item_rule(item, channel);
+    if (!found) return;
+    uint32_t at = (uint32_t)(found - item->rules);
+    memmove(&item->rules[at], &item->rules[at + 1],
+            (item->rules_count - at - 1) * sizeof *item->rules);
+    item->rules_count--;
+    if (item->rules_count == 0) {
+        free(item->rules);
+        item->rules = NULL;
+    }
+}
+
+oms_day oms_state_channel_today(const struct oms_state *state, uint32_t channel)
+{
+    const struct oms_channel *c = &state->channels[channel];
+    if (c->first_location != OMS_NONE && state->locations[c->first_location].today != OMS_DAY_NONE) {
+        return state->locations[c->first_location].today;
+    }
+    return (oms_day)(state->clock_ms / 86400000);
+}
+
+void oms_state_channel_limits(const struct oms_state *state, uint32_t item, uint32_t channel,
+                              struct oms_floor *floors, struct oms_channel_limits *out)
+{
+    const struct oms_item *it = &state->items[item];
+    const struct oms_channel *c = &state->channels[channel];
+    uint64_t ships[OMS_CHANNELS_MAX];
+    for (uint32_t i = 0; i < state->channels_count; i++) ships[i] = state->channels[i].ships;
+    struct oms_channel_defaults defaults = {c->ships, c->buffer, c->buffer_percent};
+    oms_channel_limits_of(it->rules, it->rules_count, channel, &defaults, ships,
+                          state->channels_count, oms_state_channel_today(state, channel), floors,
+                          out);
 }

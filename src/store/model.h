@@ -20,6 +20,7 @@
 
 #include "base/platform.h"
 #include "base/strmap.h"
+#include "core/channel.h"
 #include "core/stock.h"
 #include "core/types.h"
 
@@ -29,7 +30,6 @@
 #define OMS_ID_BYTES_MAX 128
 #define OMS_TEXT_BYTES_MAX 512
 #define OMS_LINES_PER_ORDER_MAX 1000
-#define OMS_CHANNELS_MAX 64
 
 enum oms_location_kind { OMS_LOCATION_WAREHOUSE, OMS_LOCATION_STORE, OMS_LOCATION_DC };
 
@@ -53,6 +53,10 @@ struct oms_item {
     oms_qty backordered; /* Units its lines have on backorder (derived): 0 lets readers skip
                           * walking a queue of allocated lines. */
     uint32_t queue_count, queue_cap;
+    /* Channel rules for this item (core/channel.h), sorted by channel; NULL for the many items
+     * without any: 12 bytes per item when unused. */
+    struct oms_channel_rule *rules;
+    uint32_t rules_count;
 };
 
 struct oms_location {
@@ -74,8 +78,12 @@ struct oms_channel {
     char *code;
     char *name;
     uint64_t visible;        /* Bit i: location i serves this channel. */
-    uint32_t first_location; /* Smallest priority then code among visible; OMS_NONE if none. */
-    oms_qty buffer;
+    uint64_t ships;          /* The visible locations that ship its orders and count in its
+                              * availability: without stores when exclude_stores (derived). */
+    uint32_t first_location; /* Smallest priority then code among ships; OMS_NONE if none. */
+    oms_qty buffer;          /* Default buffer per item, in units ... */
+    int32_t buffer_percent;  /* ... and in percent of its availability (the larger counts). */
+    bool exclude_stores;     /* Locations of kind store neither ship nor count for it. */
     bool allow_backorder;
     int32_t priority;
     bool cancel_on_delay;    /* A delay past a line's latest_date cancels it (else holds it). */
@@ -286,6 +294,20 @@ bool oms_state_line_before(const struct oms_state *state, uint32_t a, uint32_t b
 void oms_state_queue_insert(struct oms_state *state, uint32_t line);
 /* Removes line from its item's queue when it is there. */
 void oms_state_queue_remove(struct oms_state *state, uint32_t line);
-/* Recomputes every location's rank (code order) and every channel's first location. */
+/* Recomputes every location's rank (code order) and every channel's shipping locations and
+ * first location. */
 void oms_state_refresh_ranks(struct oms_state *state);
+
+/* Channel rules of one item (core/channel.h). */
+struct oms_channel_rule *oms_item_rule(struct oms_item *item, uint32_t channel); /* NULL: none. */
+/* The item's rule for the channel, created empty (set == 0) when it has none. */
+struct oms_channel_rule *oms_item_rule_put(struct oms_item *item, uint32_t channel);
+void oms_item_rule_remove(struct oms_item *item, uint32_t channel);
+/* The channel's local day: its first location's today, else the UTC day of the clock. The day
+ * its caps count in. */
+oms_day oms_state_channel_today(const struct oms_state *state, uint32_t channel);
+/* The limits of a channel for an item now (core/channel.h); floors has room for
+ * OMS_CHANNELS_MAX and must outlive out. */
+void oms_state_channel_limits(const struct oms_state *state, uint32_t item, uint32_t channel,
+                              struct oms_floor *floors, struct oms_channel_limits *out);
 #endif

@@ -46,6 +46,8 @@ enum stmt_id {
     ST_LIST_ITEM_STATUS,
     ST_SUBJECT_EVENTS,
     ST_LAST_COUNT,
+    ST_RULE,
+    ST_RULE_DELETE,
     ST_COUNT_
 };
 
@@ -63,7 +65,11 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_LOCATION] = "INSERT OR REPLACE INTO locations(idx, code, name, kind, region, priority,"
                     " timezone, handling_days, working_mask) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_CHANNEL] = "INSERT OR REPLACE INTO channels(idx, code, name, buffer, allow_backorder,"
-                   " priority, locations, delay_policy) VALUES(?,?,?,?,?,?,?,?)",
+                   " priority, locations, delay_policy, buffer_percent, exclude_stores)"
+                   " VALUES(?,?,?,?,?,?,?,?,?,?)",
+    [ST_RULE] = "INSERT OR REPLACE INTO channel_item_rules(channel, item, buffer, buffer_percent,"
+                " cap_qty, cap_period, floor) VALUES(?,?,?,?,?,?,?)",
+    [ST_RULE_DELETE] = "DELETE FROM channel_item_rules WHERE channel = ? AND item = ?",
     [ST_LEVEL] = "INSERT OR REPLACE INTO stock_levels(item, location, on_hand, allocated,"
                  " reserved, safety, unavailable) VALUES(?,?,?,?,?,?,?)",
     [ST_SUPPLY] = "INSERT OR REPLACE INTO supply(idx, id, item, location, qty, received,"
@@ -332,9 +338,33 @@ enum oms_err oms_store_save_channel(struct oms_store *store, const struct oms_st
     sqlite3_bind_int(stmt, 6, channel->priority);
     bind_text(stmt, 7, codes);
     sqlite3_bind_int(stmt, 8, channel->cancel_on_delay);
+    sqlite3_bind_int(stmt, 9, channel->buffer_percent);
+    sqlite3_bind_int(stmt, 10, channel->exclude_stores);
     enum oms_err err = step_done(store, ST_CHANNEL);
     free(codes);
     return err;
+}
+
+enum oms_err oms_store_save_rule(struct oms_store *store, const struct oms_state *state,
+                                 uint32_t item, uint32_t channel)
+{
+    const struct oms_item *it = &state->items[item];
+    const struct oms_channel_rule *rule = oms_rule_find(it->rules, it->rules_count, channel);
+    enum stmt_id id = rule ? ST_RULE : ST_RULE_DELETE;
+    sqlite3_stmt *stmt = store->stmts[id];
+    sqlite3_bind_int64(stmt, 1, channel);
+    sqlite3_bind_int64(stmt, 2, item);
+    if (rule) {
+        /* Unbound parameters are NULL: a field not set. */
+        if (rule->set & OMS_RULE_BUFFER) sqlite3_bind_int64(stmt, 3, rule->buffer);
+        if (rule->set & OMS_RULE_BUFFER_PERCENT) sqlite3_bind_int(stmt, 4, rule->buffer_percent);
+        if (rule->set & OMS_RULE_CAP) {
+            sqlite3_bind_int64(stmt, 5, rule->cap_qty);
+            sqlite3_bind_int(stmt, 6, (int)rule->cap_period);
+        }
+        if (rule->set & OMS_RULE_FLOOR) sqlite3_bind_int64(stmt, 7, rule->floor);
+    }
+    return step_done(store, id);
 }
 
 enum oms_err oms_store_save_level(struct oms_store *store, const struct oms_state *state,

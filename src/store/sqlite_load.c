@@ -130,6 +130,11 @@ static enum oms_err load_channel(struct oms_state *state, sqlite3_stmt *row)
     c->allow_backorder = sqlite3_column_int(row, 4) != 0;
     c->priority = sqlite3_column_int(row, 5);
     c->cancel_on_delay = sqlite3_column_int(row, 7) != 0;
+    c->buffer_percent = sqlite3_column_int(row, 8);
+    c->exclude_stores = sqlite3_column_int(row, 9) != 0;
+    if (c->buffer < 0 || c->buffer_percent < 0 || c->buffer_percent > OMS_PERCENT_MAX) {
+        return OMS_ECORRUPT;
+    }
     char *codes = oms_strdup(col_text(row, 6));
     uint32_t cap_codes = 0;
     for (char *save = NULL, *code = strtok_r(codes, "\n", &save); code;
@@ -148,6 +153,40 @@ static enum oms_err load_channel(struct oms_state *state, sqlite3_stmt *row)
     oms_strmap_put(&state->channel_by_code, c->code, state->channels_count);
     state->channels_count++;
     return OMS_OK;
+}
+
+/* A channel's rule for an item; its cap counter is derived later (engine). */
+static enum oms_err load_rule(struct oms_state *state, sqlite3_stmt *row)
+{
+    int64_t channel = sqlite3_column_int64(row, 0), item = sqlite3_column_int64(row, 1);
+    if (channel < 0 || channel >= state->channels_count || item < 0 ||
+        item >= state->items_count) {
+        return OMS_ECORRUPT;
+    }
+    struct oms_channel_rule *rule = oms_item_rule_put(&state->items[item], (uint32_t)channel);
+    if (sqlite3_column_type(row, 2) != SQLITE_NULL) {
+        rule->set |= OMS_RULE_BUFFER;
+        rule->buffer = sqlite3_column_int64(row, 2);
+    }
+    if (sqlite3_column_type(row, 3) != SQLITE_NULL) {
+        rule->set |= OMS_RULE_BUFFER_PERCENT;
+        rule->buffer_percent = sqlite3_column_int(row, 3);
+    }
+    if (sqlite3_column_type(row, 4) != SQLITE_NULL) {
+        int period = sqlite3_column_int(row, 5);
+        if (period < OMS_PERIOD_DAY || period > OMS_PERIOD_MONTH) return OMS_ECORRUPT;
+        rule->set |= OMS_RULE_CAP;
+        rule->cap_qty = sqlite3_column_int64(row, 4);
+        rule->cap_period = (enum oms_cap_period)period;
+    }
+    if (sqlite3_column_type(row, 6) != SQLITE_NULL) {
+        rule->set |= OMS_RULE_FLOOR;
+        rule->floor = sqlite3_column_int64(row, 6);
+    }
+    bool valid = rule->set != 0 && oms_qty_valid(rule->buffer) && oms_qty_valid(rule->cap_qty) &&
+                 oms_qty_valid(rule->floor) && rule->buffer_percent >= 0 &&
+                 rule->buffer_percent <= OMS_PERCENT_MAX;
+    return valid ? OMS_OK : OMS_ECORRUPT;
 }
 
 static enum oms_err load_supply(struct oms_state *state, sqlite3_stmt *row)
@@ -323,10 +362,12 @@ enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
         {"SELECT item, location, on_hand, allocated, reserved, safety, unavailable"
          " FROM stock_levels",
          load_level},
-        {"SELECT idx, code, name, buffer, allow_backorder, priority, locations, delay_policy"
-         " FROM channels"
-         " ORDER BY idx",
+        {"SELECT idx, code, name, buffer, allow_backorder, priority, locations, delay_policy,"
+         " buffer_percent, exclude_stores FROM channels ORDER BY idx",
          load_channel},
+        {"SELECT channel, item, buffer, buffer_percent, cap_qty, cap_period, floor"
+         " FROM channel_item_rules ORDER BY item, channel",
+         load_rule},
         {"SELECT idx, id, item, location, qty, received, expected_day, status, kind,"
          " from_location FROM supply"
          " ORDER BY idx",

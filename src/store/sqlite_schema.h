@@ -118,6 +118,18 @@ static const char *const oms_sqlite_migrations[] = {
     "  reason INTEGER NOT NULL, allocs TEXT NOT NULL, UNIQUE(hold, line_no));"
     "ALTER TABLE orders ADD COLUMN hold TEXT;"
     "ALTER TABLE orders ADD COLUMN hold_use INTEGER NOT NULL DEFAULT 0;",
+    /* 7: channel rules (issue 4): a channel's default buffer in percent, store exclusion, and
+     * per item rules (buffer, cap per period, floor), sparse: a row only where a rule is set.
+     * A NULL column is a field not set. Cap counters are derived from orders, not stored. */
+    "ALTER TABLE channels ADD COLUMN buffer_percent INTEGER NOT NULL DEFAULT 0"
+    "  CHECK(buffer_percent BETWEEN 0 AND 100);"
+    "ALTER TABLE channels ADD COLUMN exclude_stores INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE channel_item_rules(channel INTEGER NOT NULL, item INTEGER NOT NULL,"
+    "  shard INTEGER NOT NULL DEFAULT 0, buffer INTEGER CHECK(buffer >= 0),"
+    "  buffer_percent INTEGER CHECK(buffer_percent BETWEEN 0 AND 100),"
+    "  cap_qty INTEGER CHECK(cap_qty >= 0), cap_period INTEGER CHECK(cap_period BETWEEN 0 AND 2),"
+    "  floor INTEGER CHECK(floor >= 0), CHECK((cap_qty IS NULL) = (cap_period IS NULL)),"
+    "  PRIMARY KEY(channel, item)) WITHOUT ROWID;",
 };
 
 #endif

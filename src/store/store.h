@@ -18,7 +18,7 @@
 #include "base/platform.h"
 #include "store/model.h"
 
-#define OMS_SCHEMA_VERSION 6
+#define OMS_SCHEMA_VERSION 7
 
 struct oms_store;
 
@@ -54,6 +54,12 @@ OMS_MUST_CHECK enum oms_err oms_store_save_order(struct oms_store *store,
 /* The line with its allocations and pegs. */
 OMS_MUST_CHECK enum oms_err oms_store_save_line(struct oms_store *store,
                                                 const struct oms_state *state, uint32_t line);
+
+/* The channel's rule for the item as it is in the model: upserted, or deleted when the item
+ * has none for the channel. */
+OMS_MUST_CHECK enum oms_err oms_store_save_rule(struct oms_store *store,
+                                                const struct oms_state *state, uint32_t item,
+                                                uint32_t channel);
 
 /* A back-in-stock subscription (state->subscriptions[index]), as it is now. */
 OMS_MUST_CHECK enum oms_err oms_store_save_subscription(struct oms_store *store,
