@@ -457,6 +457,9 @@ uint64_t harness_state_digest(const struct oms_state *s)
         mix(&h, c->allow_backorder);
         mix(&h, c->priority);
         mix(&h, c->first_location);
+        mix(&h, c->buffer_percent);
+        mix(&h, c->exclude_stores);
+        mix(&h, (int64_t)c->ships);
     }
     for (uint32_t i = 0; i < s->items_count; i++) {
         const struct oms_item *it = &s->items[i];
@@ -468,6 +471,18 @@ uint64_t harness_state_digest(const struct oms_state *s)
         mix(&h, it->min_order_qty);
         mix(&h, it->release_day);
         mix(&h, it->allow_split);
+        for (uint32_t r = 0; r < it->rules_count; r++) {
+            const struct oms_channel_rule *rule = &it->rules[r];
+            mix(&h, rule->channel);
+            mix(&h, rule->set);
+            mix(&h, rule->buffer);
+            mix(&h, rule->buffer_percent);
+            mix(&h, rule->cap_qty);
+            mix(&h, rule->cap_period);
+            mix(&h, rule->floor);
+            /* Kept as the writer goes, counted again at open: both must agree. */
+            mix(&h, oms_rule_sold(rule, oms_state_channel_today(s, rule->channel)));
+        }
         for (uint32_t l = 0; l < it->levels_count; l++) {
             const struct oms_stock_level *v = &it->levels[l];
             mix(&h, v->on_hand);
