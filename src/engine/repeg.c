@@ -294,7 +294,9 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
     if (is_new) {
         line->rejected = result.rejected;
         line->reason = result.reason;
-        oms__cap_count(w, index, need - result.rejected);
+        /* Every unit accepted counts, those it took from its hold too (the hold was bounded
+         * by the cap left when it was made: oms__plan_hold). */
+        oms__cap_count(w, index, line->qty - result.rejected);
         check_consent(w, index, old_promise);
     } else {
         oms_qty gained = oms_line_allocated(line) - old_allocated;
@@ -460,13 +462,16 @@ void oms__plan_hold(struct oms_writer *w, uint32_t item_index, uint32_t channel_
 {
     const struct oms_state *state = &w->state;
     const struct oms_item *item = &state->items[item_index];
-    const struct oms_channel *channel = &state->channels[channel_index];
     struct item_view *view = malloc(sizeof *view);
     OMS_ASSERT(view != NULL);
     build_view(state, item, view);
     /* Only free stock, never supply or lead time: a hold never backorders. Free stock is what
      * the queue left (every change re-runs it at once), so the hold takes nothing a waiting
-     * line could take. Rule 1 bounds it like an allocation of the channel (visibility, buffer). */
+     * line could take. Rule 1 bounds it like an allocation of the channel (where it ships,
+     * its buffer, other channels' floors, its cap). */
+    struct oms_floor floors[OMS_CHANNELS_MAX];
+    struct oms_channel_limits limits;
+    oms_state_channel_limits(state, item_index, channel_index, floors, &limits);
     struct oms_plan_item plan_item = {
         .allow_split = item->allow_split,
         .backorderable = false,
@@ -477,14 +482,19 @@ void oms__plan_hold(struct oms_writer *w, uint32_t item_index, uint32_t channel_
         .min_order_qty = item->min_order_qty,
     };
     struct oms_plan_line plan_line = {
-        .visible = channel->visible,
+        .visible = limits.visible,
         .region = region,
         .need = qty,
         .is_new = true,
         .ship_complete = whole,
         .channel_backorder = false,
         .lead_day = OMS_DAY_NONE,
-        .buffer = channel->buffer,
+        .buffer = limits.buffer,
+        .buffer_percent = limits.buffer_percent,
+        .floors = limits.floors,
+        .floors_count = limits.floors_count,
+        .capped = limits.cap_left != OMS_QTY_MAX,
+        .cap_left = limits.cap_left,
     };
     oms_plan_line(&plan_item, view->locations, state->locations_count, view->supplies, 0,
                   &plan_line, result);

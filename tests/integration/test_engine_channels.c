@@ -1,6 +1,6 @@
 /*
  * test_engine_channels.c - channel rules through the engine on a real SQLite file (issue 4,
- * "Channels"; docs/decisions.md 21): buffers in percent (B35's percent variant), store stock
+ * "Channels"; docs/decisions.md 24): buffers in percent (B35's percent variant), store stock
  * excluded (B33), floors that other channels' orders and waiting backorders never eat into
  * while the protected channel still sells them, caps per period with the engine clock and
  * cancellations, rule changes that take effect at once (queue re-run, status events), and
