@@ -293,6 +293,43 @@ static void test_channels__a_cap_counts_a_period_of_the_engine_clock(void **stat
     finish(e, path);
 }
 
+static void test_channels__a_hold_is_bounded_like_an_allocation(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = world(path, sizeof path, "ch_hold");
+    harness_channel(e, "WEB", WH1, 1, 0, true, 10);
+    harness_channel(e, "MKT", WH1, 1, 0, true, 10);
+    harness_set_stock(e, "A", "WH1", 10);
+    assert_int_equal(item_rule(e, "WEB", "A",
+                               (struct oms_cmd_channel_item){.fields = OMS_RULE_FLOOR, .floor = 6}),
+                     OMS_OK);
+    assert_int_equal(item_rule(e, "MKT", "A",
+                               (struct oms_cmd_channel_item){.fields = OMS_RULE_CAP,
+                                                             .cap_qty = 3,
+                                                             .cap_period = OMS_PERIOD_DAY}),
+                     OMS_OK);
+    /* MKT's cart asks for 5: the cap leaves 3 (the floor would leave 4). */
+    struct oms_cmd_hold_line lines[] = {{"A", 5}};
+    struct oms_command cmd = {.kind = OMS_CMD_HOLD_CREATE};
+    cmd.u.hold = (struct oms_cmd_hold){.id = "H1", .channel = "MKT", .region = "UK",
+                                       .lines = lines, .lines_count = 1,
+                                       .expires_ms = harness_ms("2030-01-01T09:30:00Z")};
+    assert_int_equal(harness_run(e, &cmd), OMS_OK);
+    assert_int_equal(harness_get_level(e, "A", "WH1").reserved, 3);
+    /* Without the cap, the floor bounds a second cart: 10 - 3 held - 6 protected = 1. */
+    assert_int_equal(item_rule(e, "MKT", "A", (struct oms_cmd_channel_item){.cleared = OMS_RULE_CAP}),
+                     OMS_OK);
+    cmd = (struct oms_command){.kind = OMS_CMD_HOLD_CREATE};
+    cmd.u.hold = (struct oms_cmd_hold){.id = "H2", .channel = "MKT", .region = "UK",
+                                       .lines = lines, .lines_count = 1,
+                                       .expires_ms = harness_ms("2030-01-01T09:30:00Z")};
+    assert_int_equal(harness_run(e, &cmd), OMS_OK);
+    assert_int_equal(harness_get_level(e, "A", "WH1").reserved, 4);
+    assert_int_equal(available(e, "WEB", "A"), 6);
+    finish(e, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_channels__other_channels_never_eat_into_a_floor_and_its_owner_sells_it),
         cmocka_unit_test(test_channels__a_floor_change_re_runs_the_queue_and_tells_the_statuses),
         cmocka_unit_test(test_channels__a_cap_counts_a_period_of_the_engine_clock),
+        cmocka_unit_test(test_channels__a_hold_is_bounded_like_an_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
