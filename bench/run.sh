@@ -310,7 +310,7 @@ fi
     echo "stock-out cell, whose on_hand differs per system). check: the invariants of the cell"
     echo "(bench/README.md). server CPU s: the server's process tree (user + system); client CPU s:"
     echo "the load generator's (for SQLite, the whole baseline). others' user CPU s: user-mode CPU"
-    echo "the rest of the machine used meanwhile, out of $((2 * SECONDS_PER_CELL)) available; above about 1 s a cell is disturbed."
+    echo "the rest of the machine used meanwhile, out of 2 x the cell's seconds; above about 1 s a cell is disturbed."
     echo
     if [ ${#CG_ROWS[@]} -gt 0 ]; then
         echo "## Instructions per order (callgrind, repeatable)"
