@@ -11,31 +11,64 @@
 
 static oms_qty min_qty(oms_qty a, oms_qty b) { return a < b ? a : b; }
 
-/* Sourcing preference: the preferred location (a receipt's), then a location in the
- * destination region, then priority, then code. */
-static bool location_better(const struct oms_plan_location *locations,
-                            const struct oms_plan_line *line, uint32_t a, uint32_t b)
+/* What ranks one line's candidate locations: their distance from its destination region,
+ * looked up once per plan. */
+struct ranking {
+    const struct oms_plan_location *locations;
+    const struct oms_plan_line *line;
+    int32_t distance[OMS_LOCATIONS_MAX];
+};
+
+static void ranking_init(struct ranking *r, const struct oms_plan_location *locations,
+                         uint32_t locations_count, const struct oms_plan_line *line)
 {
-    uint32_t region = line->region;
-    if (line->prefer && (a == line->preferred_location) != (b == line->preferred_location)) {
-        return a == line->preferred_location;
+    r->locations = locations;
+    r->line = line;
+    for (uint32_t i = 0; i < locations_count; i++) {
+        r->distance[i] = oms_region_distance(line->regions, line->region, locations[i].region);
     }
-    bool a_in = locations[a].region == region, b_in = locations[b].region == region;
-    if (a_in != b_in) return a_in;
-    if (locations[a].priority != locations[b].priority) {
-        return locations[a].priority < locations[b].priority;
+}
+
+static bool is_preferred(const struct oms_plan_line *line, uint32_t location)
+{
+    return line->prefer && location == line->preferred_location;
+}
+
+/* Sourcing preference: the preferred location (a receipt's), then the nearest to the
+ * destination region, then priority, then code. */
+static bool location_better(const struct ranking *r, uint32_t a, uint32_t b)
+{
+    if (is_preferred(r->line, a) != is_preferred(r->line, b)) return is_preferred(r->line, a);
+    if (r->distance[a] != r->distance[b]) return r->distance[a] < r->distance[b];
+    if (r->locations[a].priority != r->locations[b].priority) {
+        return r->locations[a].priority < r->locations[b].priority;
     }
-    return locations[a].rank < locations[b].rank;
+    return r->locations[a].rank < r->locations[b].rank;
+}
+
+/* Why `best` fills the whole line rather than `next`, the next location that also could
+ * (OMS_LOCATIONS_MAX: none could). The first rule that tells them apart. */
+static enum oms_source_reason single_reason(const struct ranking *r, uint32_t best, uint32_t next)
+{
+    if (r->line->collect) return OMS_SOURCE_REASON_COLLECT;
+    if (is_preferred(r->line, best)) return OMS_SOURCE_REASON_RECEIPT;
+    if (next == OMS_LOCATIONS_MAX) return OMS_SOURCE_REASON_ONLY_LOCATION;
+    if (r->distance[best] != r->distance[next]) return OMS_SOURCE_REASON_NEAREST_REGION;
+    if (r->locations[best].priority != r->locations[next].priority) {
+        return OMS_SOURCE_REASON_PRIORITY;
+    }
+    return OMS_SOURCE_REASON_CODE_ORDER;
 }
 
 static void add_alloc(struct oms_plan_result *result, struct oms_plan_location *locations,
-                      uint32_t location, oms_qty qty)
+                      uint32_t location, oms_qty qty, enum oms_source_reason reason)
 {
     OMS_ASSERT(qty > 0);
     OMS_ASSERT(qty <= locations[location].free);
     OMS_ASSERT(result->allocs_count < OMS_LOCATIONS_MAX);
+    OMS_ASSERT(reason != OMS_SOURCE_REASON_UNRECORDED);
     locations[location].free -= qty;
-    result->allocs[result->allocs_count++] = (struct oms_plan_alloc){location, qty};
+    result->allocs[result->allocs_count++] = (struct oms_plan_alloc){location, qty, reason};
 }
 
 static void add_peg(struct oms_plan_result *result, int32_t source, oms_qty qty, oms_day day)
@@ -104,50 +137,149 @@ static void take_room(const struct oms_plan_line *line, struct floor_rooms *room
     }
 }
 
+/* The line's candidates: visible locations it may take something from, most preferred first,
+ * with what each could give alone: its free stock, bounded by the other channels' floors on
+ * it (their rooms are shared between locations, so together they may give less). */
+struct candidates {
+    uint32_t order[OMS_LOCATIONS_MAX];    /* Location indexes by preference. */
+    uint32_t by_size[OMS_LOCATIONS_MAX];  /* Positions in order, largest capacity first. */
+    oms_qty capacity[OMS_LOCATIONS_MAX];  /* By location index. */
+    uint32_t count;
+    oms_qty total; /* Free stock of the candidates. */
+};
+
+static void candidates_init(struct candidates *c, const struct ranking *r,
+                            uint32_t locations_count, const struct floor_rooms *rooms)
+{
+    const struct oms_plan_location *locations = r->locations;
+    c->count = 0;
+    c->total = 0;
+    for (uint32_t i = 0; i < locations_count; i++) {
+        if (!((r->line->visible >> i) & 1u) || locations[i].free <= 0) continue;
+        c->capacity[i] = min_qty(locations[i].free, room_at(r->line, rooms, i));
+        c->total += locations[i].free;
+        if (c->capacity[i] <= 0) continue;
+        /* Insertion sort by preference: at most OMS_LOCATIONS_MAX entries. */
+        uint32_t at = c->count++;
+        while (at > 0 && location_better(r, i, c->order[at - 1])) {
+            c->order[at] = c->order[at - 1];
+            at--;
+        }
+        c->order[at] = i;
+    }
+    for (uint32_t p = 0; p < c->count; p++) {
+        uint32_t at = p;
+        oms_qty size = c->capacity[c->order[p]];
+        while (at > 0 && c->capacity[c->order[c->by_size[at - 1]]] < size) {
+            c->by_size[at] = c->by_size[at - 1];
+            at--;
+        }
+        c->by_size[at] = p;
+    }
+}
+
+/* The capacity of the `slots` largest candidates after position `after` in preference
+ * order: the most that many more locations could add. */
+static oms_qty largest_after(const struct candidates *c, uint32_t after, uint32_t slots)
+{
+    oms_qty sum = 0;
+    for (uint32_t k = 0; k < c->count && slots > 0; k++) {
+        if (c->by_size[k] <= after) continue;
+        sum += c->capacity[c->order[c->by_size[k]]];
+        slots--;
+    }
+    return sum;
+}
+
+static enum oms_source_reason split_reason(const struct ranking *r, uint32_t location,
+                                           oms_qty target, oms_qty want)
+{
+    if (r->line->collect) return OMS_SOURCE_REASON_COLLECT;
+    if (is_preferred(r->line, location)) return OMS_SOURCE_REASON_RECEIPT;
+    return target < want ? OMS_SOURCE_REASON_PARTIAL : OMS_SOURCE_REASON_SPLIT;
+}
+
+/* Takes up to `left` units at `location`, as much as its free stock and the floors allow;
+ * returns the units taken. */
+static oms_qty take_at(struct oms_plan_location *locations, const struct ranking *r,
+                       struct floor_rooms *rooms, uint32_t location, oms_qty left,
+                       enum oms_source_reason reason, struct oms_plan_result *result)
+{
+    oms_qty take = min_qty(min_qty(locations[location].free, left),
+                           room_at(r->line, rooms, location));
+    if (take <= 0) return 0;
+    add_alloc(result, locations, location, take, reason);
+    take_room(r->line, rooms, location, take);
+    return take;
+}
+
+/* Allocates `target` units from the fewest candidates that hold them (the largest ones
+ * decide how few), choosing among such sets the one whose members come first in preference
+ * order: each candidate, in that order, is taken when the fewest count can still be kept.
+ * Floors shared by several locations may let the chosen set give less than its capacities
+ * add up to; then the other candidates follow in preference order, which reaches the
+ * channel's availability: each unit left behind is held by a floor that counted it
+ * (channel.h). */
+static void split_fewest(struct oms_plan_location *locations, const struct ranking *r,
+                         const struct candidates *c, struct floor_rooms *rooms, oms_qty target,
+                         oms_qty want, struct oms_plan_result *result)
+{
+    OMS_ASSERT(target > 0);
+    uint32_t fewest = 0;
+    for (oms_qty sum = 0; sum < target && fewest < c->count; fewest++) {
+        sum += c->capacity[c->order[c->by_size[fewest]]];
+    }
+    oms_qty left = target;
+    uint32_t taken = 0;
+    bool chosen[OMS_LOCATIONS_MAX] = {false};
+    for (uint32_t p = 0; p < c->count && left > 0 && taken < fewest; p++) {
+        oms_qty size = c->capacity[c->order[p]];
+        if (size < left && left - size > largest_after(c, p, fewest - taken - 1)) {
+            continue; /* With it, the rest would need more locations than the fewest. */
+        }
+        chosen[p] = true;
+        taken++;
+        left -= take_at(locations, r, rooms, c->order[p], left,
+                        split_reason(r, c->order[p], target, want), result);
+    }
+    for (uint32_t p = 0; p < c->count && left > 0; p++) {
+        if (chosen[p]) continue;
+        left -= take_at(locations, r, rooms, c->order[p], left,
+                        split_reason(r, c->order[p], target, want), result);
+    }
+    OMS_ASSERT(left == 0); /* The walk reaches the availability (see above). */
+    if (r->line->floors_count == 0) OMS_ASSERT(result->allocs_count == fewest);
+}
+
 /* Allocates free stock to the line; returns the units allocated (0, or all of `want` for a
- * ship-complete line). Prefers one location for the whole quantity; splits only if allowed.
- * Taking at each location what the floors let it, in preference order, reaches the channel's
- * availability: each unit left behind is held by a floor that counted it (channel.h). */
+ * ship-complete line). Fewest shipments first: one location for the whole quantity, the most
+ * preferred that can; else, only if the item allows a split, the fewest locations. */
 static oms_qty allocate(const struct oms_plan_item *item, struct oms_plan_location *locations,
                         uint32_t locations_count, const struct oms_plan_line *line, oms_qty want,
                         struct oms_plan_result *result)
 {
-    uint32_t order[OMS_LOCATIONS_MAX];
-    uint32_t count = 0;
-    oms_qty total = 0;
-    oms_qty cap = channel_cap(locations, locations_count, line);
+    struct ranking ranking;
+    ranking_init(&ranking, locations, locations_count, line);
     struct floor_rooms rooms;
     rooms_init(locations, locations_count, line, &rooms);
-    for (uint32_t i = 0; i < locations_count; i++) {
-        if (!((line->visible >> i) & 1u) || locations[i].free <= 0) continue;
-        /* Insertion sort by preference: at most OMS_LOCATIONS_MAX entries. */
-        uint32_t at = count++;
-        while (at > 0 && location_better(locations, line, i, order[at - 1])) {
-            order[at] = order[at - 1];
-            at--;
+    struct candidates c;
+    candidates_init(&c, &ranking, locations_count, &rooms);
+    oms_qty cap = channel_cap(locations, locations_count, line);
+    for (uint32_t k = 0; k < c.count && want <= cap; k++) {
+        if (c.capacity[c.order[k]] < want) continue;
+        uint32_t next = OMS_LOCATIONS_MAX;
+        for (uint32_t n = k + 1; n < c.count && next == OMS_LOCATIONS_MAX; n++) {
+            if (c.capacity[c.order[n]] >= want) next = c.order[n];
         }
-        order[at] = i;
-        total += locations[i].free;
+        add_alloc(result, locations, c.order[k], want, single_reason(&ranking, c.order[k], next));
+        take_room(line, &rooms, c.order[k], want);
+        return want;
     }
-    for (uint32_t k = 0; k < count && want <= cap; k++) {
-        if (locations[order[k]].free >= want && room_at(line, &rooms, order[k]) >= want) {
-            add_alloc(result, locations, order[k], want);
-            return want;
-        }
-    }
-    if (!item->allow_split || (line->ship_complete && (total < want || cap < want))) return 0;
-    oms_qty limit = min_qty(want, cap);
-    oms_qty taken = 0;
-    for (uint32_t k = 0; k < count && taken < limit; k++) {
-        oms_qty take = min_qty(locations[order[k]].free, limit - taken);
-        take = min_qty(take, room_at(line, &rooms, order[k]));
-        if (take <= 0) continue;
-        add_alloc(result, locations, order[k], take);
-        take_room(line, &rooms, order[k], take);
-        taken += take;
-    }
-    OMS_ASSERT(taken == limit); /* The greedy walk reaches the availability (see above). */
-    return taken;
+    if (!item->allow_split || (line->ship_complete && (c.total < want || cap < want))) return 0;
+    oms_qty target = min_qty(want, cap);
+    if (target == 0) return 0;
+    split_fewest(locations, &ranking, &c, &rooms, target, want, result);
+    return target;
 }
 
 static bool supply_usable(const struct oms_plan_supply *supply, const struct oms_plan_line *line)
@@ -286,6 +418,8 @@ void oms_plan_line(struct oms_plan_item *item, struct oms_plan_location *locatio
     OMS_ASSERT(locations_count <= OMS_LOCATIONS_MAX);
     OMS_ASSERT(supplies_count <= OMS_SUPPLIES_MAX);
     OMS_ASSERT(oms_qty_valid(line->need));
+    /* A click-and-collect line sources from its one location only. */
+    if (line->collect) OMS_ASSERT(line->visible != 0 && (line->visible & (line->visible - 1)) == 0);
     memset(result, 0, sizeof *result);
     result->reason = OMS_REJECT_NONE;
     oms_qty rest = line->need;

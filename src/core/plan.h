@@ -8,6 +8,12 @@
  * is planned they hold what is left for the lines behind it. A decision never takes a
  * location's free stock below zero: a short location (free < 0) gives nothing.
  *
+ * Sourcing of free stock (rule 2, issue 4): fewest shipments first (one location that fills
+ * the whole line; else, where the item allows a split, the fewest locations that do), then the
+ * location nearest the line's destination region (core/region.h), then location priority,
+ * then code. A receipt's re-run puts the receiving location before all of these (rule 4).
+ * Each allocation says which of these rules chose it (enum oms_source_reason).
+ *
  * Sources of a backordered part, earliest promise first: each open supply line at a location
  * the line's channel sees, then the supplier lead time (capped by the item's backorder
  * limit). Supply promising later than the lead time is used only once the lead-time budget
@@ -17,6 +23,7 @@
 #define OMS_CORE_PLAN_H
 
 #include "core/channel.h"
+#include "core/region.h"
 #include "core/types.h"
 
 enum { OMS_SOURCE_LEAD = -1, OMS_SOURCE_RELEASE = -2 };
@@ -25,7 +32,7 @@ struct oms_plan_location {
     oms_qty free;       /* In: free now (signed). Out: what the line left. */
     int32_t priority;   /* Smaller is served first; ties by rank. */
     uint32_t rank;      /* Position of the location's code in code order: the last tie-break. */
-    uint32_t region;    /* Region id; compared with the line's destination region. */
+    uint32_t region;    /* Region id: its distance from the line's destination ranks it. */
     oms_day ship_day;   /* Today + handling days at this location: the promise of stock here. */
 };
 
@@ -48,7 +55,11 @@ struct oms_plan_item {
 
 struct oms_plan_line {
     uint64_t visible;       /* Bit i set: the line's channel sees location i. */
-    uint32_t region;        /* Destination region id. */
+    uint32_t region;        /* Destination region id (OMS_REGION_NO_ROW: none given). */
+    const struct oms_region_table *regions; /* Distances between regions; NULL: none known
+                                             * (only the destination region itself is near). */
+    bool collect;           /* Click-and-collect: visible holds the one location the customer
+                             * collects from; every allocation there says so. */
     oms_qty need;           /* Units to place: a new line's qty, a waiting line's backordered. */
     bool is_new;            /* New: may be rejected. Waiting: an accepted sale, never rejected. */
     bool ship_complete;     /* All of it now or none of it now. */
@@ -72,6 +83,7 @@ struct oms_plan_line {
 struct oms_plan_alloc {
     uint32_t location;
     oms_qty qty;
+    enum oms_source_reason reason; /* Which sourcing rule chose this location. */
 };
 
 struct oms_plan_peg {

@@ -15,6 +15,11 @@ static const char *const reject_names[] = {
 static const char *const line_status_names[] = {"allocated", "partially_allocated",
                                                 "backordered", "shipped",
                                                 "cancelled", "rejected"};
+static const char *const source_reason_names[] = {
+    NULL,    "only_location", "nearest_region", "priority",          "code_order",
+    "split", "partial",       "receipt",        "collect",           "shipment_cancelled"};
+_Static_assert(OMS_ARRAY_LEN(source_reason_names) == OMS_SOURCE_REASON_LAST + 1,
+               "one name per source reason");
 static const char *const order_status_names[] = {"open", "partially_shipped", "shipped",
                                                  "cancelled", "rejected"};
 static const char *const avail_names[] = {"preorder",  "low_stock",    "in_stock",
@@ -56,6 +61,12 @@ const char *oms_line_status_name(enum oms_line_status status)
 {
     OMS_ASSERT((size_t)status < OMS_ARRAY_LEN(line_status_names));
     return line_status_names[status];
+}
+
+const char *oms_source_reason_name(enum oms_source_reason reason)
+{
+    OMS_ASSERT((size_t)reason < OMS_ARRAY_LEN(source_reason_names));
+    return source_reason_names[reason];
 }
 
 const char *oms_order_status_name(enum oms_order_status status)

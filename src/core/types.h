@@ -46,6 +46,23 @@ enum oms_reject_reason {
     OMS_REJECT_CHANNEL_CAP, /* Beyond what the channel may still sell of the item this period. */
 };
 
+/* Why an allocation was made where it was (the order answer's `source_reason`). Stored with
+ * the allocation as its number: values are never renumbered, new ones go at the end.
+ * UNRECORDED marks allocations made before reasons were kept (shown as null). */
+enum oms_source_reason {
+    OMS_SOURCE_REASON_UNRECORDED = 0,
+    OMS_SOURCE_REASON_ONLY_LOCATION = 1,  /* The only location that could fill the line. */
+    OMS_SOURCE_REASON_NEAREST_REGION = 2, /* Several could: this one is nearest the destination. */
+    OMS_SOURCE_REASON_PRIORITY = 3,       /* As near as another: a better location priority. */
+    OMS_SOURCE_REASON_CODE_ORDER = 4,     /* As near, same priority: first by code. */
+    OMS_SOURCE_REASON_SPLIT = 5,          /* No one location could: the fewest that fill it. */
+    OMS_SOURCE_REASON_PARTIAL = 6,        /* Free stock fell short of the line: what there was. */
+    OMS_SOURCE_REASON_RECEIPT = 7,        /* Supply pegged to the line arrived here (rule 4). */
+    OMS_SOURCE_REASON_COLLECT = 8,        /* The order's click-and-collect location. */
+    OMS_SOURCE_REASON_SHIPMENT_CANCELLED = 9, /* A shipment cancelled before it left. */
+};
+#define OMS_SOURCE_REASON_LAST OMS_SOURCE_REASON_SHIPMENT_CANCELLED
+
 enum oms_line_status {
     OMS_LINE_ALLOCATED,
     OMS_LINE_PARTIALLY_ALLOCATED,
@@ -84,6 +101,7 @@ const char *oms_policy_name(enum oms_policy policy);
 bool oms_policy_parse(const char *text, enum oms_policy *out);
 const char *oms_reject_reason_name(enum oms_reject_reason reason); /* NULL for NONE. */
 const char *oms_line_status_name(enum oms_line_status status);
+const char *oms_source_reason_name(enum oms_source_reason reason); /* NULL for UNRECORDED. */
 const char *oms_order_status_name(enum oms_order_status status);
 const char *oms_avail_status_name(enum oms_avail_status status);
 const char *oms_supply_status_name(enum oms_supply_status status);

@@ -2,7 +2,9 @@
  * test_plan.c - one order line's decision (core/plan.h): DESIGN.md rule 2 (sourcing, split,
  * ship-complete, backorder to the earliest source, lead time and its limit, policies, minimum
  * order quantity, preorders) and rule 3 (the queue order, waiting lines that are never
- * rejected), with the field scenarios B09, B11, B15, B30 and B35 in our terms.
+ * rejected), with the field scenarios B09, B11, B15, B30 and B35 in our terms. Sourcing
+ * (issue 4): fewest shipments, then the nearest location by the region distance table, then
+ * priority, then code, and the reason each allocation gives for its location.
  */
 #include "base/platform.h"
 
@@ -254,6 +256,9 @@ static void test_plan__splits_across_ranked_locations_and_leaves_the_empty_one_a
     assert_int_equal(fx.locations[ca].free, 0);
     assert_int_equal(fx.locations[ny].free, 1);
     assert_int_equal(fx.locations[nc].free, 0);
+    for (uint32_t i = 0; i < r->allocs_count; i++) {
+        assert_int_equal(r->allocs[i].reason, OMS_SOURCE_REASON_SPLIT);
+    }
     assert_nothing_rejected(r);
     assert_int_equal(r->pegs_count, 0);
 }
@@ -386,6 +391,296 @@ static void test_plan__the_channel_buffer_bounds_what_it_may_allocate_b35(void *
     assert_int_equal(r->allocs_count, 0);
     assert_int_equal(r->rejected, 2);
     assert_int_equal(fx.locations[0].free, 4);
+}
+
+/* ---- Sourcing by distance (issue 4) and the reason each allocation gives. ---- */
+
+/* Region ids of the tests below. */
+enum { FL = 1, AL = 2, CA = 3, NY = 4, NC = 5, TX = 6, REGION_IDS = 8 };
+
+/* The merchant's distance table: every region has a row; pairs default to "not configured". */
+struct distances {
+    uint32_t row_of[REGION_IDS];
+    int32_t cells[REGION_IDS * REGION_IDS];
+    struct oms_region_table table;
+};
+
+static void distances_init(struct distances *d)
+{
+    for (uint32_t i = 0; i < REGION_IDS; i++) d->row_of[i] = i;
+    for (uint32_t i = 0; i < REGION_IDS * REGION_IDS; i++) d->cells[i] = OMS_DISTANCE_UNKNOWN;
+    d->table = (struct oms_region_table){
+        .row_of = d->row_of, .ids_count = REGION_IDS, .cells = d->cells, .stride = REGION_IDS};
+}
+
+static void distance_set(struct distances *d, uint32_t a, uint32_t b, int32_t distance)
+{
+    d->cells[a * REGION_IDS + b] = distance;
+    d->cells[b * REGION_IDS + a] = distance;
+}
+
+static void test_plan__region_distance_is_zero_within_a_region_and_unknown_pairs_are_far(
+    void **state)
+{
+    (void)state;
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    assert_int_equal(oms_region_distance(&d.table, FL, FL), 0);
+    assert_int_equal(oms_region_distance(&d.table, FL, AL), 700);
+    assert_int_equal(oms_region_distance(&d.table, AL, FL), 700);
+    assert_int_equal(oms_region_distance(&d.table, FL, CA), OMS_DISTANCE_UNKNOWN);
+    /* A region without a row (an id beyond the table, or none) knows only itself. */
+    assert_int_equal(oms_region_distance(&d.table, 40, FL), OMS_DISTANCE_UNKNOWN);
+    assert_int_equal(oms_region_distance(&d.table, 40, 40), 0);
+    assert_int_equal(oms_region_distance(NULL, FL, FL), 0);
+    assert_int_equal(oms_region_distance(NULL, FL, AL), OMS_DISTANCE_UNKNOWN);
+}
+
+static void test_plan__fewest_shipments_beats_distance(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    distance_set(&d, FL, CA, 4000);
+    uint32_t near = add_location(&fx, 3, 1, AL);
+    uint32_t far = add_location(&fx, 10, 1, CA);
+    struct oms_plan_line line = new_line(5);
+    line.region = FL;
+    line.regions = &d.table;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(r->allocs_count, 1);
+    assert_int_equal(allocated_at(r, far), 5);
+    assert_int_equal(allocated_at(r, near), 0);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_ONLY_LOCATION);
+}
+
+static void test_plan__distance_beats_priority(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    distance_set(&d, FL, NY, 1800);
+    uint32_t ny = add_location(&fx, 10, 1, NY); /* The better priority, but farther. */
+    uint32_t al = add_location(&fx, 10, 5, AL);
+    struct oms_plan_line line = new_line(4);
+    line.region = FL;
+    line.regions = &d.table;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(allocated_at(r, al), 4);
+    assert_int_equal(allocated_at(r, ny), 0);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_NEAREST_REGION);
+}
+
+static void test_plan__a_missing_distance_pair_is_farther_than_any_known_one(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, NY, OMS_DISTANCE_MAX); /* As far as one may say: still known. */
+    uint32_t ca = add_location(&fx, 10, 1, CA); /* No FL-CA pair configured. */
+    uint32_t ny = add_location(&fx, 10, 9, NY);
+    struct oms_plan_line line = new_line(4);
+    line.region = FL;
+    line.regions = &d.table;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(allocated_at(r, ny), 4);
+    assert_int_equal(allocated_at(r, ca), 0);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_NEAREST_REGION);
+}
+
+static void test_plan__equal_distance_falls_to_priority_then_code(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    distance_set(&d, FL, NC, 700);
+    uint32_t al = add_location(&fx, 10, 2, AL);
+    uint32_t nc = add_location(&fx, 10, 1, NC);
+    struct oms_plan_line line = new_line(4);
+    line.region = FL;
+    line.regions = &d.table;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(allocated_at(r, nc), 4);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_PRIORITY);
+
+    /* Same distance, same priority: code order (rank) decides, and says so. */
+    fx.locations[al].priority = 1;
+    fx.locations[al].rank = 0;
+    fx.locations[nc].rank = 1;
+    r = plan(&fx, &line);
+    assert_int_equal(allocated_at(r, al), 4);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_CODE_ORDER);
+}
+
+static void test_plan__the_reason_names_the_rule_against_the_next_location_that_could(
+    void **state)
+{
+    (void)state;
+    /* AL is nearest and has the best priority; CA, the next that could fill the line, is as
+     * near as AL: priority is what chose AL, whatever farther NY would have said. */
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    distance_set(&d, FL, CA, 700);
+    distance_set(&d, FL, NY, 1800);
+    uint32_t al = add_location(&fx, 10, 1, AL);
+    add_location(&fx, 10, 2, CA);
+    add_location(&fx, 10, 1, NY);
+    add_location(&fx, 1, 1, FL); /* Nearest of all, but cannot fill the line. */
+    struct oms_plan_line line = new_line(4);
+    line.region = FL;
+    line.regions = &d.table;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(r->allocs_count, 1);
+    assert_int_equal(allocated_at(r, al), 4);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_PRIORITY);
+}
+
+static void test_plan__a_split_uses_the_fewest_locations_before_the_nearest(void **state)
+{
+    (void)state;
+    /* 6 units: AL 2 and NC 2 are near, TX 5 is far. Taking the nearest first would ship from
+     * three locations (AL 2, NC 2, TX 2); two can do it, and of the pairs that can (AL+TX,
+     * NC+TX) the one with the nearest first member wins. */
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    distance_set(&d, FL, NC, 900);
+    distance_set(&d, FL, TX, 2000);
+    uint32_t tx = add_location(&fx, 5, 1, TX);
+    uint32_t nc = add_location(&fx, 2, 1, NC);
+    uint32_t al = add_location(&fx, 2, 1, AL);
+    struct oms_plan_line line = new_line(6);
+    line.region = FL;
+    line.regions = &d.table;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(r->allocs_count, 2);
+    assert_int_equal(r->allocs[0].location, al); /* Nearest first, all it has. */
+    assert_int_equal(r->allocs[0].qty, 2);
+    assert_int_equal(r->allocs[1].location, tx);
+    assert_int_equal(r->allocs[1].qty, 4);
+    assert_int_equal(allocated_at(r, nc), 0);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_SPLIT);
+    assert_int_equal(r->allocs[1].reason, OMS_SOURCE_REASON_SPLIT);
+    assert_nothing_rejected(r);
+}
+
+static void test_plan__a_split_of_equal_sets_takes_them_in_distance_order(void **state)
+{
+    (void)state;
+    /* Every location holds 2 and 5 units need three of them: the three nearest. */
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    distance_set(&d, FL, NC, 900);
+    distance_set(&d, FL, NY, 1800);
+    distance_set(&d, FL, CA, 4000);
+    uint32_t ca = add_location(&fx, 2, 1, CA);
+    uint32_t ny = add_location(&fx, 2, 1, NY);
+    uint32_t nc = add_location(&fx, 2, 1, NC);
+    uint32_t al = add_location(&fx, 2, 1, AL);
+    struct oms_plan_line line = new_line(5);
+    line.region = FL;
+    line.regions = &d.table;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(r->allocs_count, 3);
+    assert_int_equal(r->allocs[0].location, al);
+    assert_int_equal(r->allocs[1].location, nc);
+    assert_int_equal(r->allocs[2].location, ny);
+    assert_int_equal(r->allocs[2].qty, 1);
+    assert_int_equal(allocated_at(r, ca), 0);
+}
+
+static void test_plan__stock_short_of_the_line_is_allocated_as_partial(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    fixture_init(&fx);
+    uint32_t a = add_location(&fx, 3, 1, 0);
+    uint32_t b = add_location(&fx, 1, 2, 0);
+    uint32_t po = add_supply(&fx, a, 10, TODAY + 10);
+    struct oms_plan_line line = new_line(10);
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(allocated_at(r, a), 3);
+    assert_int_equal(allocated_at(r, b), 1);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_PARTIAL);
+    assert_int_equal(r->allocs[1].reason, OMS_SOURCE_REASON_PARTIAL);
+    assert_int_equal(pegged_to(r, (int32_t)po), 6);
+}
+
+static void test_plan__a_receipt_location_comes_first_and_says_receipt(void **state)
+{
+    (void)state;
+    /* Rule 4 (decision 13): a receipt's re-run turns pegged units into allocations where
+     * they arrived, before a nearer location. */
+    struct fixture fx;
+    fixture_init(&fx);
+    struct distances d;
+    distances_init(&d);
+    distance_set(&d, FL, AL, 700);
+    distance_set(&d, FL, CA, 4000);
+    uint32_t al = add_location(&fx, 10, 1, AL);
+    uint32_t ca = add_location(&fx, 10, 1, CA);
+    struct oms_plan_line line = waiting_line(4);
+    line.region = FL;
+    line.regions = &d.table;
+    line.prefer = true;
+    line.preferred_location = ca;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(allocated_at(r, ca), 4);
+    assert_int_equal(allocated_at(r, al), 0);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_RECEIPT);
+}
+
+static void test_plan__click_and_collect_allocates_at_its_location_only(void **state)
+{
+    (void)state;
+    /* The store has 2 of 5: those 2 are held there, the rest waits for supply at the store;
+     * the warehouse's 10 and the warehouse's purchase order are not the store's. */
+    struct fixture fx;
+    fixture_init(&fx);
+    uint32_t wh = add_location(&fx, 10, 1, 0);
+    uint32_t store = add_location(&fx, 2, 5, 0);
+    uint32_t po_wh = add_supply(&fx, wh, 10, TODAY + 3);
+    uint32_t transfer = add_supply(&fx, store, 10, TODAY + 6);
+    struct oms_plan_line line = new_line(5);
+    line.collect = true;
+    line.visible = (uint64_t)1 << store;
+
+    const struct oms_plan_result *r = plan(&fx, &line);
+    assert_int_equal(r->allocs_count, 1);
+    assert_int_equal(allocated_at(r, store), 2);
+    assert_int_equal(r->allocs[0].reason, OMS_SOURCE_REASON_COLLECT);
+    assert_int_equal(pegged_to(r, (int32_t)transfer), 3);
+    assert_int_equal(pegged_to(r, (int32_t)po_wh), 0);
+    assert_int_equal(fx.locations[wh].free, 10);
 }
 
 /* ---- Rule 2: ship complete. ---- */
@@ -1111,6 +1406,19 @@ int main(void)
             test_plan__a_short_location_gives_nothing_and_free_never_goes_below_zero),
         cmocka_unit_test(test_plan__locations_the_channel_does_not_see_give_nothing),
         cmocka_unit_test(test_plan__the_channel_buffer_bounds_what_it_may_allocate_b35),
+        cmocka_unit_test(
+            test_plan__region_distance_is_zero_within_a_region_and_unknown_pairs_are_far),
+        cmocka_unit_test(test_plan__fewest_shipments_beats_distance),
+        cmocka_unit_test(test_plan__distance_beats_priority),
+        cmocka_unit_test(test_plan__a_missing_distance_pair_is_farther_than_any_known_one),
+        cmocka_unit_test(test_plan__equal_distance_falls_to_priority_then_code),
+        cmocka_unit_test(
+            test_plan__the_reason_names_the_rule_against_the_next_location_that_could),
+        cmocka_unit_test(test_plan__a_split_uses_the_fewest_locations_before_the_nearest),
+        cmocka_unit_test(test_plan__a_split_of_equal_sets_takes_them_in_distance_order),
+        cmocka_unit_test(test_plan__stock_short_of_the_line_is_allocated_as_partial),
+        cmocka_unit_test(test_plan__a_receipt_location_comes_first_and_says_receipt),
+        cmocka_unit_test(test_plan__click_and_collect_allocates_at_its_location_only),
         cmocka_unit_test(
             test_plan__ship_complete_is_allocated_whole_across_locations_when_split_allowed),
         cmocka_unit_test(test_plan__ship_complete_is_backordered_whole_when_stock_falls_short),

@@ -15,11 +15,14 @@
 
 #include <cmocka.h>
 
+#include "base/assert.h"
 #include "core/plan.h"
 
 #define TODAY 20000
 #define WORLD_LOCATIONS_MAX 8
 #define WORLD_SUPPLIES_MAX 8
+#define WORLD_REGIONS 4        /* Region ids 0..3: locations stand in 0..2, lines go to 0..3. */
+#define FAR INT64_MAX          /* The reference's distance for a pair nobody configured. */
 #define QUEUE_LINES_MAX 50
 #define QUEUE_CASES 4000
 #define SINGLE_CASES 20000
@@ -52,6 +55,14 @@ struct world {
     uint32_t locations_count;
     struct oms_plan_supply supplies[WORLD_SUPPLIES_MAX];
     uint32_t supplies_count;
+    /* The merchant's distances, as the reference reads them: -1 where no pair is configured,
+     * has_row false for a region outside the table. */
+    int32_t distance[WORLD_REGIONS][WORLD_REGIONS];
+    bool has_row[WORLD_REGIONS];
+    /* The same, as the core reads them. */
+    uint32_t row_of[WORLD_REGIONS];
+    int32_t cells[WORLD_REGIONS * WORLD_REGIONS];
+    struct oms_region_table table;
 };
 
 /* Where a failure happened, to reproduce it. */
@@ -67,6 +78,23 @@ static void check(const struct where *at, bool ok, const char *what)
 }
 
 #define CHECK(at, expr) check((at), (expr), #expr)
+
+/* A symmetric table over some of the regions, with gaps and ties (small distances). */
+static void random_distances(uint64_t *rng, struct world *w)
+{
+    for (uint32_t a = 0; a < WORLD_REGIONS; a++) {
+        w->has_row[a] = !one_in(rng, 4);
+        w->row_of[a] = w->has_row[a] ? a : OMS_REGION_NO_ROW;
+        for (uint32_t b = 0; b <= a; b++) {
+            int32_t d = a == b ? 0 : one_in(rng, 4) ? -1 : (int32_t)random_in(rng, 0, 3);
+            w->distance[a][b] = w->distance[b][a] = d;
+            w->cells[a * WORLD_REGIONS + b] = w->cells[b * WORLD_REGIONS + a] =
+                d < 0 ? OMS_DISTANCE_UNKNOWN : d;
+        }
+    }
+    w->table = (struct oms_region_table){
+        .row_of = w->row_of, .ids_count = WORLD_REGIONS, .cells = w->cells, .stride = WORLD_REGIONS};
+}
 
 static void random_world(uint64_t *rng, struct world *w, bool uniform_ship_day)
 {
@@ -103,6 +131,7 @@ static void random_world(uint64_t *rng, struct world *w, bool uniform_ship_day)
         }
         w->supplies[at] = supply;
     }
+    random_distances(rng, w);
     bool unreleased = one_in(rng, 8);
     w->item = (struct oms_plan_item){
         .allow_split = one_in(rng, 2),
@@ -120,9 +149,19 @@ static struct oms_plan_line random_line(uint64_t *rng, const struct world *w)
 {
     uint64_t all = ((uint64_t)1 << w->locations_count) - 1;
     bool is_new = !one_in(rng, 3);
+    bool collect = one_in(rng, 8);
+    bool prefer = !collect && one_in(rng, 8);
+    uint64_t visible = collect ? (uint64_t)1 << random_in(rng, 0, (int64_t)w->locations_count - 1)
+                       : one_in(rng, 4) ? all
+                                        : next_random(rng) & all;
     return (struct oms_plan_line){
-        .visible = one_in(rng, 4) ? all : next_random(rng) & all,
-        .region = (uint32_t)random_in(rng, 0, 3),
+        .visible = visible,
+        .region = (uint32_t)random_in(rng, 0, WORLD_REGIONS - 1),
+        .regions = one_in(rng, 5) ? NULL : &w->table,
+        .collect = collect,
+        .prefer = prefer,
+        .preferred_location = prefer ? (uint32_t)random_in(rng, 0, (int64_t)w->locations_count - 1)
+                                     : 0,
         .need = random_in(rng, is_new ? 1 : 0, 20),
         .is_new = is_new,
         .ship_complete = one_in(rng, 4),
@@ -157,62 +196,145 @@ static oms_qty pegged_to(const struct oms_plan_result *r, int32_t source)
 
 /* ---- The slow, obviously correct allocation step (DESIGN.md rule 1 and rule 2). ---- */
 
-/* True when location a is preferred to b: in the destination region, then smaller priority
- * number, then smaller rank. Written as a tuple comparison, independently of plan.c. */
-static bool reference_prefers(const struct oms_plan_location *l, uint32_t region, uint32_t a,
+/* The reference's distance from the line's destination to a location: 0 in the same region,
+ * else the configured figure, else FAR (also without a table). */
+static int64_t reference_distance(const struct world *w, const struct oms_plan_line *line,
+                                  uint32_t location)
+{
+    uint32_t from = line->region, to = w->locations[location].region;
+    if (from == to) return 0;
+    if (!line->regions || !w->has_row[from] || !w->has_row[to]) return FAR;
+    return w->distance[from][to] < 0 ? FAR : w->distance[from][to];
+}
+
+/* True when location a is preferred to b: the receipt's location, then nearer, then smaller
+ * priority number, then smaller rank. Written as a tuple comparison, independently of plan.c. */
+static bool reference_prefers(const struct world *w, const struct oms_plan_line *line, uint32_t a,
                               uint32_t b)
 {
-    int32_t key_a[3] = {l[a].region == region ? 0 : 1, l[a].priority, (int32_t)l[a].rank};
-    int32_t key_b[3] = {l[b].region == region ? 0 : 1, l[b].priority, (int32_t)l[b].rank};
-    for (int k = 0; k < 3; k++) {
+    const struct oms_plan_location *l = w->locations;
+    bool a_pref = line->prefer && line->preferred_location == a;
+    bool b_pref = line->prefer && line->preferred_location == b;
+    int64_t key_a[4] = {a_pref ? 0 : 1, reference_distance(w, line, a), l[a].priority, l[a].rank};
+    int64_t key_b[4] = {b_pref ? 0 : 1, reference_distance(w, line, b), l[b].priority, l[b].rank};
+    for (int k = 0; k < 4; k++) {
         if (key_a[k] != key_b[k]) return key_a[k] < key_b[k];
     }
     return a < b;
 }
 
-/* Units per location the line should get from free stock, given the state before it. */
+/* Why the reference picked `best` to fill the whole line over `next` (-1: none other could). */
+static enum oms_source_reason reference_single_reason(const struct world *w,
+                                                      const struct oms_plan_line *line, int best,
+                                                      int next)
+{
+    if (line->collect) return OMS_SOURCE_REASON_COLLECT;
+    if (line->prefer && line->preferred_location == (uint32_t)best) return OMS_SOURCE_REASON_RECEIPT;
+    if (next < 0) return OMS_SOURCE_REASON_ONLY_LOCATION;
+    if (reference_distance(w, line, (uint32_t)best) != reference_distance(w, line, (uint32_t)next)) {
+        return OMS_SOURCE_REASON_NEAREST_REGION;
+    }
+    if (w->locations[best].priority != w->locations[next].priority) return OMS_SOURCE_REASON_PRIORITY;
+    return OMS_SOURCE_REASON_CODE_ORDER;
+}
+
+/* The members of a set of locations (bit mask), most preferred first; returns how many. */
+static uint32_t reference_members(const struct world *w, const struct oms_plan_line *line,
+                                  uint32_t mask, uint32_t out[WORLD_LOCATIONS_MAX])
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < w->locations_count; i++) {
+        if (!((mask >> i) & 1u)) continue;
+        uint32_t at = n++;
+        while (at > 0 && reference_prefers(w, line, i, out[at - 1])) {
+            out[at] = out[at - 1];
+            at--;
+        }
+        out[at] = i;
+    }
+    return n;
+}
+
+/* True when set a beats set b of the same size: at the first member (in preference order)
+ * where they differ, a's is preferred. */
+static bool reference_set_better(const struct world *w, const struct oms_plan_line *line,
+                                 uint32_t a, uint32_t b)
+{
+    uint32_t ma[WORLD_LOCATIONS_MAX], mb[WORLD_LOCATIONS_MAX];
+    uint32_t n = reference_members(w, line, a, ma);
+    OMS_ASSERT(n == reference_members(w, line, b, mb));
+    for (uint32_t k = 0; k < n; k++) {
+        if (ma[k] != mb[k]) return reference_prefers(w, line, ma[k], mb[k]);
+    }
+    return false;
+}
+
+/* Units per location the line should get from free stock, given the state before it, and
+ * the reason each allocation must carry. */
 static void reference_allocate(const struct world *w, const struct oms_plan_line *line,
-                               oms_qty out[WORLD_LOCATIONS_MAX])
+                               oms_qty out[WORLD_LOCATIONS_MAX],
+                               enum oms_source_reason why[WORLD_LOCATIONS_MAX])
 {
     memset(out, 0, sizeof(oms_qty) * WORLD_LOCATIONS_MAX);
     if (line->need == 0 || w->item.unreleased) return;
     if (line->is_new && line->need < w->item.min_order_qty) return;
     bool candidate[WORLD_LOCATIONS_MAX] = {false};
+    uint32_t candidates = 0;
     oms_qty sum = 0;
     for (uint32_t i = 0; i < w->locations_count; i++) {
         candidate[i] = sees(line, i) && w->locations[i].free > 0;
         if (candidate[i]) sum += w->locations[i].free;
+        if (candidate[i]) candidates |= 1u << i;
     }
     oms_qty cap = sum - line->buffer > 0 ? sum - line->buffer : 0;
-    /* One location for the whole line: the most preferred of those that can. */
-    int best = -1;
+    /* Fewest shipments: one location for the whole line, the most preferred of those that
+     * can, and the reason is what sets it apart from the next one that could. */
+    int best = -1, next = -1;
     for (uint32_t i = 0; i < w->locations_count && cap >= line->need; i++) {
         if (!candidate[i] || w->locations[i].free < line->need) continue;
-        if (best < 0 || reference_prefers(w->locations, line->region, i, (uint32_t)best)) {
+        if (best < 0 || reference_prefers(w, line, i, (uint32_t)best)) {
+            next = best;
             best = (int)i;
+        } else if (next < 0 || reference_prefers(w, line, i, (uint32_t)next)) {
+            next = (int)i;
         }
     }
     if (best >= 0) {
         out[best] = line->need;
+        why[best] = reference_single_reason(w, line, best, next);
         return;
     }
     if (!w->item.allow_split) return;
     if (line->ship_complete && cap < line->need) return;
-    /* Split: repeatedly take the most preferred location not used yet. */
-    oms_qty left = line->need < cap ? line->need : cap;
-    bool used[WORLD_LOCATIONS_MAX] = {false};
-    while (left > 0) {
-        int pick = -1;
+    oms_qty target = line->need < cap ? line->need : cap;
+    if (target == 0) return;
+    /* Split: every set of candidates that holds the target; the fewest members win, then the
+     * set whose members come first in preference order. */
+    uint32_t chosen = 0, chosen_size = UINT32_MAX;
+    for (uint32_t mask = 1; mask < (1u << w->locations_count); mask++) {
+        if ((mask & candidates) != mask) continue;
+        oms_qty held = 0;
         for (uint32_t i = 0; i < w->locations_count; i++) {
-            if (!candidate[i] || used[i]) continue;
-            if (pick < 0 || reference_prefers(w->locations, line->region, i, (uint32_t)pick)) {
-                pick = (int)i;
-            }
+            if ((mask >> i) & 1u) held += w->locations[i].free;
         }
-        if (pick < 0) break;
-        used[pick] = true;
-        out[pick] = w->locations[pick].free < left ? w->locations[pick].free : left;
-        left -= out[pick];
+        uint32_t size = (uint32_t)__builtin_popcount(mask);
+        if (held < target || size > chosen_size) continue;
+        if (size < chosen_size || reference_set_better(w, line, mask, chosen)) {
+            chosen = mask;
+            chosen_size = size;
+        }
+    }
+    uint32_t members[WORLD_LOCATIONS_MAX];
+    uint32_t n = reference_members(w, line, chosen, members);
+    oms_qty left = target;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = members[k];
+        out[i] = w->locations[i].free < left ? w->locations[i].free : left;
+        left -= out[i];
+        why[i] = line->collect                                        ? OMS_SOURCE_REASON_COLLECT
+                 : line->prefer && line->preferred_location == i ? OMS_SOURCE_REASON_RECEIPT
+                 : target < line->need                                ? OMS_SOURCE_REASON_PARTIAL
+                                                                      : OMS_SOURCE_REASON_SPLIT;
     }
 }
 
@@ -221,13 +343,17 @@ static void check_matches_reference(const struct where *at, const struct world *
                                     const struct oms_plan_result *r)
 {
     oms_qty want[WORLD_LOCATIONS_MAX];
-    reference_allocate(before, line, want);
+    enum oms_source_reason why[WORLD_LOCATIONS_MAX];
+    reference_allocate(before, line, want, why);
     uint32_t used = 0;
     for (uint32_t i = 0; i < before->locations_count; i++) {
         CHECK(at, allocated_at(r, i) == want[i]);
         if (want[i] > 0) used++;
     }
     CHECK(at, r->allocs_count == used); /* One entry per location used. */
+    for (uint32_t k = 0; k < r->allocs_count; k++) {
+        CHECK(at, r->allocs[k].reason == why[r->allocs[k].location]);
+    }
 }
 
 /* ---- Invariants after one line. ---- */
