@@ -17,7 +17,8 @@ static const char *const line_status_names[] = {"allocated", "partially_allocate
                                                 "cancelled", "rejected"};
 static const char *const source_reason_names[] = {
     NULL,    "only_location", "nearest_region", "priority",          "code_order",
-    "split", "partial",       "receipt",        "collect",           "shipment_cancelled"};
+    "split", "partial",       "receipt",        "collect",           "shipment_cancelled",
+    "hold"};
 _Static_assert(OMS_ARRAY_LEN(source_reason_names) == OMS_SOURCE_REASON_LAST + 1,
                "one name per source reason");
 static const char *const order_status_names[] = {"open", "partially_shipped", "shipped",

@@ -60,8 +60,9 @@ enum oms_source_reason {
     OMS_SOURCE_REASON_RECEIPT = 7,        /* Supply pegged to the line arrived here (rule 4). */
     OMS_SOURCE_REASON_COLLECT = 8,        /* The order's click-and-collect location. */
     OMS_SOURCE_REASON_SHIPMENT_CANCELLED = 9, /* A shipment cancelled before it left. */
+    OMS_SOURCE_REASON_HOLD = 10,          /* The order's hold kept these units here. */
 };
-#define OMS_SOURCE_REASON_LAST OMS_SOURCE_REASON_SHIPMENT_CANCELLED
+#define OMS_SOURCE_REASON_LAST OMS_SOURCE_REASON_HOLD
 
 enum oms_line_status {
     OMS_LINE_ALLOCATED,

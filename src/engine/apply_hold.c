@@ -287,15 +287,16 @@ static void move_to_line(struct oms_writer *w, struct oms_hold_line *from, uint3
     from->allocs[alloc].qty -= take;
     from->consumed += take;
     for (uint32_t a = 0; a < line->allocs_count; a++) {
-        if (line->allocs[a].location == location) {
+        if (line->allocs[a].location == location &&
+            line->allocs[a].reason == OMS_SOURCE_REASON_HOLD) {
             line->allocs[a].qty += take;
             return;
         }
     }
     oms_grow((void **)&line->allocs, &line->allocs_cap, line->allocs_count + 1,
              sizeof *line->allocs);
-    line->allocs[line->allocs_count++] =
-        (struct oms_line_alloc){location, take, state->locations[location].ship_day};
+    line->allocs[line->allocs_count++] = (struct oms_line_alloc){
+        location, take, state->locations[location].ship_day, OMS_SOURCE_REASON_HOLD};
 }
 
 void oms__hold_consume_line(struct oms_writer *w, uint32_t hold_index, uint32_t line_index)
@@ -305,10 +306,16 @@ void oms__hold_consume_line(struct oms_writer *w, uint32_t hold_index, uint32_t 
     if (hold_index == OMS_NONE || line->item == OMS_NONE) return;
     const struct oms_item *item = &state->items[line->item];
     const struct oms_hold *hold = &state->holds[hold_index];
+    /* A click-and-collect order takes only what the hold kept at its collect location: units
+     * elsewhere would have to travel (docs/decisions.md); they are released with the hold. */
+    uint32_t collect = state->orders[line->order].collect;
     oms_qty held = 0;
     for (uint32_t i = 0; i < hold->lines_count; i++) {
         const struct oms_hold_line *h = &state->hold_lines[hold->first_line + i];
-        if (h->item == line->item) held += oms_hold_line_held(h);
+        if (h->item != line->item) continue;
+        for (uint32_t a = 0; a < h->allocs_count; a++) {
+            if (collect == OMS_NONE || h->allocs[a].location == collect) held += h->allocs[a].qty;
+        }
     }
     if (held == 0 || line->qty < item->min_order_qty) return; /* The plan rejects it whole. */
     /* A line that must be allocated whole (ship_complete, or an item that cannot split) takes
@@ -320,6 +327,10 @@ void oms__hold_consume_line(struct oms_writer *w, uint32_t hold_index, uint32_t 
         struct oms_hold_line *h = &state->hold_lines[hold->first_line + i];
         if (h->item != line->item) continue;
         for (uint32_t a = 0; a < h->allocs_count && want > 0;) {
+            if (collect != OMS_NONE && h->allocs[a].location != collect) {
+                a++;
+                continue;
+            }
             oms_qty take = h->allocs[a].qty < want ? h->allocs[a].qty : want;
             move_to_line(w, h, a, line_index, take);
             want -= take;

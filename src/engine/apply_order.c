@@ -33,7 +33,8 @@ static void emit_line(struct oms_writer *w, const char *type, uint32_t index, om
     oms__emit(w, type, order_id, oms_jsonw_end(&json));
 }
 
-static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, uint32_t channel)
+static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, uint32_t channel,
+                          uint32_t collect)
 {
     struct oms_state *state = &w->state;
     const struct oms_cmd_order *c = &cmd->u.order;
@@ -46,6 +47,7 @@ static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, u
     order->channel = channel;
     order->region = oms_strdup(c->region ? c->region : "");
     order->region_id = oms_state_region(state, order->region);
+    order->collect = collect;
     order->customer_ref = oms_strdup(c->customer_ref);
     order->contact = oms_strdup(c->contact);
     order->at_ms = w->at_ms;
@@ -81,12 +83,22 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
     if (channel == OMS_NONE) {
         return oms__fail(cmd, OMS_EINVAL, "channel", "no channel '%s'", c->channel);
     }
+    uint32_t collect = OMS_NONE;
+    if (c->collect) {
+        /* Any location the channel lists, stores included: a channel that ships no orders
+         * from its stores still lets customers collect there. */
+        collect = oms_state_location(state, c->collect);
+        if (collect == OMS_NONE || !oms_channel_lists(state, channel, collect)) {
+            return oms__fail(cmd, OMS_EINVAL, "collect", "channel '%s' has no location '%s'",
+                             c->channel, c->collect);
+        }
+    }
     OMS_ASSERT(c->lines_count > 0 && c->lines_count <= OMS_LINES_PER_ORDER_MAX);
     uint32_t hold;
     enum oms_hold_use hold_use;
     enum oms_err err = oms__order_hold(w, cmd, channel, &hold, &hold_use);
     if (err) return err;
-    uint32_t index = add_order(w, cmd, channel);
+    uint32_t index = add_order(w, cmd, channel, collect);
     state->orders[index].hold_id = oms_strdup(c->hold);
     state->orders[index].hold_use = hold_use;
     char cause[OMS_ID_BYTES_MAX + 16];

@@ -126,7 +126,8 @@ enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *c
         oms_grow((void **)&line->allocs, &line->allocs_cap, line->allocs_count + 1,
                  sizeof *line->allocs);
         line->allocs[line->allocs_count++] = (struct oms_line_alloc){
-            location, want[k], state->locations[location].ship_day};
+            location, want[k], state->locations[location].ship_day,
+            OMS_SOURCE_REASON_SHIPMENT_CANCELLED};
         if (!was_open) oms_state_queue_insert(state, index);
         line->promise_day = oms_line_promise(line);
         struct oms_jsonw json;

@@ -71,6 +71,7 @@ static const apply_fn handlers[] = {
     [OMS_CMD_HOLD_CREATE] = oms__apply_hold_create,
     [OMS_CMD_HOLD_RELEASE] = oms__apply_hold_release,
     [OMS_CMD_PUT_CHANNEL_ITEM] = oms__apply_put_channel_item,
+    [OMS_CMD_PUT_REGION] = oms__apply_put_region,
 };
 
 /* The item a dry run may change, or OMS_NONE (the handler then fails its validation). */
@@ -521,7 +522,14 @@ enum oms_err oms_engine_availability(struct oms_engine *engine, const char *chan
                                      const char *sku, oms_qty want, const char *region,
                                      struct oms_availability *out)
 {
-    return oms_index_query(engine->index, channel, sku, want, region, out);
+    return oms_index_query(engine->index, channel, sku, want, region, NULL, out);
+}
+
+enum oms_err oms_engine_availability_collect(struct oms_engine *engine, const char *channel,
+                                             const char *sku, oms_qty want, const char *region,
+                                             const char *collect, struct oms_availability *out)
+{
+    return oms_index_query(engine->index, channel, sku, want, region, collect, out);
 }
 
 enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after, uint32_t limit,

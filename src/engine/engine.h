@@ -49,6 +49,7 @@ enum oms_cmd_kind {
     OMS_CMD_HOLD_CREATE,     /* Reserve units for a cart or checkout until an expiry. */
     OMS_CMD_HOLD_RELEASE,    /* Release a hold now (DELETE /v1/holds/{id}). */
     OMS_CMD_PUT_CHANNEL_ITEM, /* A channel's rules for one item (buffer, cap, floor). */
+    OMS_CMD_PUT_REGION,      /* A region of the distance table and its distances. */
 };
 
 /* Which optional fields a PUT carries: a field left out keeps its value (rule 9). */
@@ -129,6 +130,19 @@ struct oms_cmd_channel_item {
     oms_qty cap_qty;
     enum oms_cap_period cap_period;
     oms_qty floor;
+};
+
+struct oms_cmd_distance {
+    const char *region; /* The other region's code. */
+    int32_t distance;   /* OMS_DISTANCE_UNKNOWN: forget the pair (JSON null). */
+};
+
+struct oms_cmd_region {
+    const char *code;
+    uint32_t fields; /* OMS_F_NAME. */
+    const char *name;
+    const struct oms_cmd_distance *distances; /* Pairs to set or forget; others keep theirs. */
+    uint32_t distances_count;
 };
 
 struct oms_cmd_adjust {
@@ -213,6 +227,7 @@ struct oms_cmd_line {
 
 struct oms_cmd_order {
     const char *id, *channel, *region, *customer_ref, *contact;
+    const char *collect; /* Click-and-collect location code, or NULL: shipped to region. */
     const struct oms_cmd_line *lines;
     uint32_t lines_count;
     const char *hold; /* A hold whose units the order consumes first; NULL: none. */
@@ -315,6 +330,7 @@ struct oms_command {
         struct oms_cmd_webhook webhook;
         struct oms_cmd_deliveries deliveries;
         struct oms_cmd_hold hold;
+        struct oms_cmd_region region;
     } u;
     oms_encode_fn encode;       /* Builds the answer on the writer thread; may be NULL. */
     oms_done_fn done;           /* Called once, on the writer thread, after commit. */
@@ -383,6 +399,13 @@ OMS_MUST_CHECK enum oms_err oms_engine_availability(struct oms_engine *engine,
                                                     const char *channel, const char *sku,
                                                     oms_qty want, const char *region,
                                                     struct oms_availability *out);
+/* The same for click-and-collect at location `collect` (NULL: shipped): what that one location
+ * can give the channel. OMS_EINVAL when the channel does not list that location. */
+OMS_MUST_CHECK enum oms_err oms_engine_availability_collect(struct oms_engine *engine,
+                                                            const char *channel, const char *sku,
+                                                            oms_qty want, const char *region,
+                                                            const char *collect,
+                                                            struct oms_availability *out);
 
 /* The event feed, read from the store's read connection (never blocks the writer). */
 struct oms_event_row;

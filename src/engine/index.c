@@ -56,6 +56,7 @@ struct snap_location {
 struct snap_channel {
     char code[OMS_CODE_BYTES_MAX + 1];
     uint64_t visible; /* Where it ships from (stores left out when it excludes them). */
+    uint64_t listed;  /* Every location it lists: click-and-collect may use any of them. */
     uint32_t first_location;
     oms_qty buffer;
     int32_t buffer_percent;
@@ -72,6 +73,11 @@ struct oms_index {
     char **regions;
     uint32_t regions_count;
     struct oms_strmap region_by_name;
+    /* The region distance table, compact: table_count rows of table_count cells. */
+    uint32_t *region_rows;
+    uint32_t region_rows_count;
+    int32_t *cells;
+    uint32_t table_count;
     struct snap_item **items;
     uint32_t items_count, items_cap;
     struct oms_strmap item_by_sku;
@@ -106,6 +112,8 @@ void oms_index_free(struct oms_index *index)
     free(index->items);
     for (uint32_t i = 0; i < index->regions_count; i++) free(index->regions[i]);
     free(index->regions);
+    free(index->region_rows);
+    free(index->cells);
     oms_strmap_release(&index->item_by_sku);
     oms_strmap_release(&index->region_by_name);
     pthread_rwlock_destroy(&index->lock);
@@ -125,11 +133,38 @@ static void fill_channel(const struct oms_channel *c, struct snap_channel *s)
 {
     snprintf(s->code, sizeof s->code, "%s", c->code);
     s->visible = c->ships;
+    s->listed = c->visible;
     s->first_location = c->first_location;
     s->buffer = c->buffer;
     s->buffer_percent = c->buffer_percent;
     s->allow_backorder = c->allow_backorder;
     s->priority = c->priority;
+}
+
+/* The distance table, rows and cells, sized to what the merchant configured. */
+static void copy_table(struct oms_index *index, const struct oms_state *state)
+{
+    uint32_t n = state->table_regions_count;
+    free(index->region_rows);
+    free(index->cells);
+    index->region_rows = NULL;
+    index->cells = NULL;
+    index->region_rows_count = state->region_rows_count;
+    index->table_count = n;
+    if (state->region_rows_count > 0) {
+        index->region_rows = malloc(state->region_rows_count * sizeof *index->region_rows);
+        OMS_ASSERT(index->region_rows != NULL);
+        memcpy(index->region_rows, state->region_rows,
+               state->region_rows_count * sizeof *index->region_rows);
+    }
+    if (n > 0) {
+        index->cells = malloc((size_t)n * n * sizeof *index->cells);
+        OMS_ASSERT(index->cells != NULL);
+        for (uint32_t a = 0; a < n; a++) {
+            memcpy(&index->cells[(size_t)a * n], &state->distances[(size_t)a * OMS_REGIONS_MAX],
+                   n * sizeof *index->cells);
+        }
+    }
 }
 
 static void copy_master(struct oms_index *index, const struct oms_state *state)
@@ -149,6 +184,7 @@ static void copy_master(struct oms_index *index, const struct oms_state *state)
         oms_strmap_put(&index->region_by_name, index->regions[i], i);
         index->regions_count = i + 1;
     }
+    copy_table(index, state);
     index->clock_ms = state->clock_ms;
 }
 
@@ -293,6 +329,7 @@ struct snap_view {
     const struct snap_channel *channels; /* Every channel: their floors need where they ship. */
     uint32_t channels_count;
     int64_t clock_ms;
+    const struct oms_region_table *regions; /* Distances between regions; NULL: none. */
 };
 
 /* The channel's limits for the item (core/channel.h), as the writer's plan sees them. */
@@ -309,18 +346,21 @@ static void limits_of(const struct snap_view *index, uint32_t channel_index,
                           index->channels_count, today, floors, out);
 }
 
+/* Rule 1 for `want` units, as a new line of the channel would be planned now; for
+ * click-and-collect (collect != OMS_NONE) at that one location only. */
 static void answer(const struct snap_view *index, uint32_t channel_index,
-                   const struct snap_item *item, oms_qty want, uint32_t region,
+                   const struct snap_item *item, oms_qty want, uint32_t region, uint32_t collect,
                    struct oms_availability *out)
 {
     const struct snap_channel *channel = &index->channels[channel_index];
+    uint64_t visible = collect != OMS_NONE ? (uint64_t)1 << collect : channel->visible;
     struct oms_plan_location locations[OMS_LOCATIONS_MAX];
     struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
     out->locations_count = 0;
     for (uint32_t l = 0; l < index->locations_count; l++) {
         locations[l] = index->locations[l].plan;
         locations[l].free = item->free[l];
-        if ((channel->visible >> l) & 1u) {
+        if ((visible >> l) & 1u) {
             uint32_t k = out->locations_count++;
             snprintf(out->locations[k].code, sizeof out->locations[k].code, "%s",
                      index->locations[l].code);
@@ -343,14 +383,14 @@ static void answer(const struct snap_view *index, uint32_t channel_index,
     oms_qty lead_budget = item->backorder_limit < 0 ? OMS_QTY_MAX
                           : item->backorder_limit > lead_held ? item->backorder_limit - lead_held
                                                               : 0;
-    const struct snap_location *first = channel->first_location == OMS_NONE
-                                            ? NULL
-                                            : &index->locations[channel->first_location];
+    uint32_t where = collect != OMS_NONE ? collect : channel->first_location;
+    const struct snap_location *first = where == OMS_NONE ? NULL : &index->locations[where];
     oms_day today = first && first->today != OMS_DAY_NONE ? first->today
                                                           : (oms_day)(index->clock_ms / 86400000);
     struct oms_floor floors[OMS_CHANNELS_MAX];
     struct oms_channel_limits limits;
     limits_of(index, channel_index, item, today, floors, &limits);
+    limits.visible = visible; /* Collecting: that location alone, under the channel's rules. */
     out->available = oms_channel_available_with(item->free, index->locations_count, &limits);
     bool unreleased = item->policy == OMS_POLICY_PREORDER && item->release_day != OMS_DAY_NONE &&
                       today < item->release_day;
@@ -368,8 +408,10 @@ static void answer(const struct snap_view *index, uint32_t channel_index,
         .min_order_qty = item->min_order_qty,
     };
     struct oms_plan_line line = {
-        .visible = channel->visible,
+        .visible = visible,
         .region = region,
+        .regions = index->regions,
+        .collect = collect != OMS_NONE,
         .need = want,
         .is_new = true,
         .channel_backorder = channel->allow_backorder,
@@ -401,8 +443,17 @@ static void answer(const struct snap_view *index, uint32_t channel_index,
     out->release_day = unreleased ? item->release_day : OMS_DAY_NONE;
 }
 
+static uint32_t find_location(const struct oms_index *index, const char *code)
+{
+    for (uint32_t i = 0; i < index->locations_count; i++) {
+        if (strcmp(index->locations[i].code, code) == 0) return i;
+    }
+    return OMS_NONE;
+}
+
 enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, const char *sku,
-                             oms_qty want, const char *region, struct oms_availability *out)
+                             oms_qty want, const char *region, const char *collect,
+                             struct oms_availability *out)
 {
     OMS_ASSERT(want > 0 && want <= OMS_QTY_MAX);
     memset(out, 0, sizeof *out);
@@ -412,16 +463,21 @@ enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, 
     enum oms_err err = OMS_OK;
     uint32_t channel = find_channel(index, channel_code);
     uint32_t item = OMS_NONE;
+    uint32_t at = collect ? find_location(index, collect) : OMS_NONE;
     if (channel == OMS_NONE) {
         err = OMS_ENOTFOUND;
+    } else if (collect && (at == OMS_NONE || !((index->channels[channel].listed >> at) & 1u))) {
+        err = OMS_EINVAL;
     } else if (!oms_strmap_get(&index->item_by_sku, sku, &item) || !index->items[item]) {
         out->status = OMS_AVAIL_UNKNOWN_SKU;
     } else {
         uint32_t region_id = OMS_NONE;
         if (region) (void)oms_strmap_get(&index->region_by_name, region, &region_id);
+        struct oms_region_table table = {index->region_rows, index->region_rows_count,
+                                         index->cells, index->table_count};
         struct snap_view view = {index->locations, index->locations_count, index->channels,
-                                 index->channels_count, index->clock_ms};
-        answer(&view, channel, index->items[item], want, region_id, out);
+                                 index->channels_count, index->clock_ms, &table};
+        answer(&view, channel, index->items[item], want, region_id, at, out);
     }
     pthread_rwlock_unlock(&index->lock);
     return err;
@@ -441,11 +497,12 @@ void oms_index_statuses(const struct oms_state *state, uint32_t item,
     fill_item(state, item, &snap);
     struct snap_channel channels[OMS_CHANNELS_MAX];
     for (uint32_t c = 0; c < state->channels_count; c++) fill_channel(&state->channels[c], &channels[c]);
+    /* No destination region: distances cannot tell locations apart here. */
     struct snap_view view = {locations, state->locations_count, channels, state->channels_count,
-                             state->clock_ms};
+                             state->clock_ms, NULL};
     for (uint32_t c = 0; c < state->channels_count; c++) {
         struct oms_availability a;
-        answer(&view, c, &snap, 1, OMS_NONE, &a);
+        answer(&view, c, &snap, 1, OMS_NONE, OMS_NONE, &a);
         out[c] = (struct oms_channel_status){.status = a.status, .available = a.available};
     }
     free(snap.held);

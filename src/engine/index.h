@@ -30,8 +30,10 @@ struct oms_channel_status {
 void oms_index_statuses(const struct oms_state *state, uint32_t item,
                         struct oms_channel_status *out);
 
-/* Reader side, any thread. */
+/* Reader side, any thread. `collect` (may be NULL) asks for click-and-collect at that
+ * location: OMS_EINVAL when the channel does not list it. */
 enum oms_err oms_index_query(struct oms_index *index, const char *channel, const char *sku,
-                             oms_qty want, const char *region, struct oms_availability *out);
+                             oms_qty want, const char *region, const char *collect,
+                             struct oms_availability *out);
 
 #endif

@@ -17,6 +17,7 @@
 #include "engine/writer.h"
 
 struct item_view {
+    struct oms_region_table regions; /* The merchant's distances between regions. */
     struct oms_plan_location locations[OMS_LOCATIONS_MAX];
     struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
     uint32_t supply_index[OMS_SUPPLIES_MAX]; /* Model index of each plan supply. */
@@ -33,6 +34,7 @@ static oms_day supply_promise(const struct oms_state *state, const struct oms_su
 static void build_view(const struct oms_state *state, const struct oms_item *item,
                        struct item_view *view)
 {
+    oms_state_region_table(state, &view->regions);
     for (uint32_t l = 0; l < state->locations_count; l++) {
         const struct oms_location *location = &state->locations[l];
         view->locations[l] = (struct oms_plan_location){
@@ -80,14 +82,16 @@ static oms_day channel_day(const struct oms_state *state, const struct oms_chann
 /* Where lead time puts a line: the supplier's lead time counts from the day the order was
  * placed (the engine clock when it learned of it: the replenishment it triggers left then),
  * never before today. Counting from today
- * on every re-run would move every lead-time promise a day later each day. */
+ * on every re-run would move every lead-time promise a day later each day. The units ship
+ * from the channel's first location, or for click-and-collect, wait at the collect location. */
 static oms_day lead_day_of(struct oms_writer *w, const struct oms_channel *channel,
                            const struct oms_item *item, const struct oms_order *order)
 {
     int32_t lead = item->lead_time_days > 0 ? item->lead_time_days : 0;
-    if (channel->first_location == OMS_NONE) return channel_day(&w->state, channel, lead);
-    const struct oms_location *first = &w->state.locations[channel->first_location];
-    oms_day placed = oms_tz_day(w->tz[channel->first_location], order->created_ms);
+    uint32_t where = order->collect != OMS_NONE ? order->collect : channel->first_location;
+    if (where == OMS_NONE) return channel_day(&w->state, channel, lead);
+    const struct oms_location *first = &w->state.locations[where];
+    oms_day placed = oms_tz_day(w->tz[where], order->created_ms);
     oms_day from = placed + lead > first->today ? placed + lead : first->today;
     return oms_day_add_working(from, first->handling_days, first->working_mask);
 }
@@ -136,8 +140,8 @@ static void apply_plan(struct oms_writer *w, uint32_t index, const struct item_v
                   ref);
         oms_grow((void **)&line->allocs, &line->allocs_cap, line->allocs_count + 1,
                  sizeof *line->allocs);
-        line->allocs[line->allocs_count++] =
-            (struct oms_line_alloc){a->location, a->qty, view->locations[a->location].ship_day};
+        line->allocs[line->allocs_count++] = (struct oms_line_alloc){
+            a->location, a->qty, view->locations[a->location].ship_day, a->reason};
         record_fill(w, index, a->location, a->qty);
     }
     for (uint32_t i = 0; i < result->pegs_count; i++) {
@@ -269,9 +273,14 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
     struct oms_floor floors[OMS_CHANNELS_MAX];
     struct oms_channel_limits limits;
     oms_state_channel_limits(state, line->item, order->channel, floors, &limits);
+    /* Click-and-collect: that location alone, under the channel's rules (buffer, floors). */
+    bool collect = order->collect != OMS_NONE;
+    if (collect) limits.visible = (uint64_t)1 << order->collect;
     struct oms_plan_line plan_line = {
         .visible = limits.visible,
         .region = order->region_id,
+        .regions = &view->regions,
+        .collect = collect,
         .need = need,
         .is_new = is_new,
         .ship_complete = line->ship_complete,
@@ -484,6 +493,7 @@ void oms__plan_hold(struct oms_writer *w, uint32_t item_index, uint32_t channel_
     struct oms_plan_line plan_line = {
         .visible = limits.visible,
         .region = region,
+        .regions = &view->regions,
         .need = qty,
         .is_new = true,
         .ship_complete = whole,

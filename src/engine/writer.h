@@ -132,6 +132,7 @@ enum oms_err oms__apply_put_item(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_put_location(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_put_channel(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_put_channel_item(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_put_region(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_create(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_receive(struct oms_writer *w, struct oms_command *cmd);

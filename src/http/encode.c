@@ -118,11 +118,13 @@ json_t *oms_json_line(const struct oms_state *state, uint32_t index)
     oms_line_counts_get(line, &counts);
     json_t *allocated = json_array();
     for (uint32_t i = 0; i < line->allocs_count; i++) {
+        const char *why = oms_source_reason_name(line->allocs[i].reason);
         json_array_append_new(allocated,
-                              json_pack("{s:s, s:I, s:o}", "location",
+                              json_pack("{s:s, s:I, s:o, s:o}", "location",
                                         state->locations[line->allocs[i].location].code, "qty",
                                         (json_int_t)line->allocs[i].qty, "ship_date",
-                                        oms_json_date(line->allocs[i].ship_day)));
+                                        oms_json_date(line->allocs[i].ship_day), "source_reason",
+                                        why ? json_string(why) : json_null()));
     }
     json_t *backordered = json_array();
     for (uint32_t i = 0; i < line->pegs_count; i++) {
@@ -202,6 +204,10 @@ json_t *oms_json_order(const struct oms_state *state, uint32_t index)
         oms_json_instant(order->at_ms), "created_at", oms_json_instant(order->created_ms),
         "lines", lines);
     if (order->hold_id) json_object_set_new(json, "hold", order_hold(state, order));
+    json_object_set_new(json, "collect",
+                        order->collect == OMS_NONE
+                            ? json_null()
+                            : json_string(state->locations[order->collect].code));
     return json;
 }
 

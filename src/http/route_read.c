@@ -44,6 +44,7 @@ void oms_route_get_availability(struct oms_http_request *req)
     oms_decoder_init(&d);
     const char *channel = oms_http_query_first(req, "channel");
     const char *region = oms_http_query_first(req, "region");
+    const char *collect = oms_http_query_first(req, "collect"); /* Click-and-collect there. */
     int64_t want = 1;
     if (!channel) oms_decoder_fail(&d, 422, "missing_field", "channel", "channel is required");
     query_int(req, &d, "qty", 1, OMS_QTY_MAX, &want);
@@ -62,10 +63,17 @@ void oms_route_get_availability(struct oms_http_request *req)
     json_t *items = json_array();
     for (size_t i = 0; i < count; i++) {
         struct oms_availability a;
-        enum oms_err err = oms_engine_availability(engine, channel, skus[i], want, region, &a);
+        enum oms_err err =
+            oms_engine_availability_collect(engine, channel, skus[i], want, region, collect, &a);
         if (err == OMS_ENOTFOUND) {
             json_decref(items);
             oms_http_reply_error(req, 404, "not_found", "no such channel", "channel");
+            return;
+        }
+        if (err == OMS_EINVAL) {
+            json_decref(items);
+            oms_http_reply_error(req, 422, "invalid_field",
+                                 "collect must be a location of the channel", "collect");
             return;
         }
         json_t *item = json_pack("{s:s, s:s, s:I}", "sku", skus[i], "status",
@@ -87,9 +95,10 @@ void oms_route_get_availability(struct oms_http_request *req)
         }
         json_array_append_new(items, item);
     }
-    oms_http_reply_json(req, 200,
-                        json_pack("{s:s, s:I, s:o}", "channel", channel, "qty", (json_int_t)want,
-                                  "items", items));
+    json_t *answer = json_pack("{s:s, s:I, s:o}", "channel", channel, "qty", (json_int_t)want,
+                               "items", items);
+    if (collect) json_object_set_new(answer, "collect", json_string(collect));
+    oms_http_reply_json(req, 200, answer);
 }
 
 struct events_page {

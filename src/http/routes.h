@@ -16,6 +16,7 @@ oms_http_handler oms_route_post_order, oms_route_get_order, oms_route_post_cance
     oms_route_post_shipment, oms_route_post_return, oms_route_get_timeline, oms_route_post_unship,
     oms_route_post_accept_delay;
 oms_http_handler oms_route_patch_supply, oms_route_post_repeg;
+oms_http_handler oms_route_put_region, oms_route_get_region, oms_route_get_regions;
 oms_http_handler oms_route_post_subscription, oms_route_get_subscription;
 oms_http_handler oms_route_post_webhook, oms_route_get_webhook, oms_route_delete_webhook,
     oms_route_get_deliveries, oms_route_post_redeliver;

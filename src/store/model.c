@@ -86,6 +86,13 @@ void oms_state_release(struct oms_state *state)
     }
     for (uint32_t i = 0; i < state->regions_count; i++) free(state->regions[i]);
     free(state->regions);
+    for (uint32_t i = 0; i < state->table_regions_count; i++) {
+        free(state->table_regions[i].code);
+        free(state->table_regions[i].name);
+    }
+    free(state->table_regions);
+    free(state->region_rows);
+    free(state->distances);
     for (uint32_t i = 0; i < state->subscriptions_count; i++) {
         free(state->subscriptions[i].contact);
     }
@@ -260,6 +267,77 @@ uint32_t oms_state_region(struct oms_state *state, const char *name)
     state->regions[id] = oms_strdup(name);
     oms_strmap_put(&state->region_by_name, state->regions[id], id);
     return id;
+}
+
+uint32_t oms_state_table_region(const struct oms_state *state, const char *code)
+{
+    uint32_t id = lookup(&state->region_by_name, code);
+    if (id == OMS_NONE || id >= state->region_rows_count) return OMS_NONE;
+    uint32_t row = state->region_rows[id];
+    return row == OMS_REGION_NO_ROW ? OMS_NONE : row;
+}
+
+uint32_t oms_state_table_region_add(struct oms_state *state, const char *code)
+{
+    OMS_ASSERT(oms_state_table_region(state, code) == OMS_NONE);
+    OMS_ASSERT(state->table_regions_count < OMS_REGIONS_MAX);
+    if (!state->distances) {
+        size_t cells = (size_t)OMS_REGIONS_MAX * OMS_REGIONS_MAX;
+        state->distances = malloc(cells * sizeof *state->distances);
+        OMS_ASSERT(state->distances != NULL);
+        for (size_t i = 0; i < cells; i++) state->distances[i] = OMS_DISTANCE_UNKNOWN;
+    }
+    uint32_t id = oms_state_region(state, code);
+    if (id >= state->region_rows_count) {
+        uint32_t cap = state->region_rows_count;
+        oms_grow((void **)&state->region_rows, &cap, id + 1, sizeof *state->region_rows);
+        for (uint32_t i = state->region_rows_count; i <= id; i++) {
+            state->region_rows[i] = OMS_REGION_NO_ROW;
+        }
+        state->region_rows_count = id + 1;
+    }
+    uint32_t row = state->table_regions_count;
+    uint32_t cap = row;
+    oms_grow((void **)&state->table_regions, &cap, row + 1, sizeof *state->table_regions);
+    state->table_regions[row] = (struct oms_region){
+        .code = oms_strdup(code), .name = oms_strdup(code), .region_id = id};
+    state->table_regions_count++;
+    state->region_rows[id] = row;
+    return row;
+}
+
+void oms_state_distance_set(struct oms_state *state, uint32_t row_a, uint32_t row_b,
+                            int32_t distance)
+{
+    OMS_ASSERT(row_a < state->table_regions_count && row_b < state->table_regions_count);
+    OMS_ASSERT(row_a != row_b);
+    OMS_ASSERT(distance == OMS_DISTANCE_UNKNOWN || (distance >= 0 && distance <= OMS_DISTANCE_MAX));
+    state->distances[(size_t)row_a * OMS_REGIONS_MAX + row_b] = distance;
+    state->distances[(size_t)row_b * OMS_REGIONS_MAX + row_a] = distance;
+}
+
+int32_t oms_state_distance(const struct oms_state *state, uint32_t row_a, uint32_t row_b)
+{
+    OMS_ASSERT(row_a < state->table_regions_count && row_b < state->table_regions_count);
+    if (row_a == row_b) return 0;
+    return state->distances[(size_t)row_a * OMS_REGIONS_MAX + row_b];
+}
+
+bool oms_channel_lists(const struct oms_state *state, uint32_t channel, uint32_t location)
+{
+    const struct oms_channel *c = &state->channels[channel];
+    for (uint32_t i = 0; i < c->location_codes_count; i++) {
+        if (strcmp(c->location_codes[i], state->locations[location].code) == 0) return true;
+    }
+    return false;
+}
+
+void oms_state_region_table(const struct oms_state *state, struct oms_region_table *out)
+{
+    *out = (struct oms_region_table){.row_of = state->region_rows,
+                                     .ids_count = state->region_rows_count,
+                                     .cells = state->distances,
+                                     .stride = OMS_REGIONS_MAX};
 }
 
 oms_day oms_line_promise(const struct oms_line *line)

@@ -21,6 +21,7 @@
 #include "base/platform.h"
 #include "base/strmap.h"
 #include "core/channel.h"
+#include "core/region.h"
 #include "core/stock.h"
 #include "core/types.h"
 
@@ -107,6 +108,7 @@ struct oms_line_alloc {
     uint32_t location;
     oms_qty qty;
     oms_day ship_day; /* Promise of these units, fixed when they were allocated. */
+    enum oms_source_reason reason; /* Why these units were allocated at this location. */
 };
 
 struct oms_line_peg {
@@ -149,6 +151,8 @@ struct oms_order {
     uint32_t channel;
     char *region;
     uint32_t region_id;
+    uint32_t collect;    /* Click-and-collect location (every line allocates there only), or
+                          * OMS_NONE for an order shipped to its region. */
     char *customer_ref, *contact; /* May be NULL. */
     int64_t at_ms;       /* When it happened (the request's "at", else arrival). */
     int64_t created_ms;  /* When the engine learned of it (engine clock). */
@@ -214,6 +218,13 @@ struct oms_hold_due {
     uint32_t hold;
 };
 
+/* A region of the distance table (PUT /v1/regions/{code}); its index is its row. */
+struct oms_region {
+    char *code; /* The region's name as locations and orders spell it. */
+    char *name;
+    uint32_t region_id; /* Its interned id. */
+};
+
 struct oms_state {
     struct oms_item *items;
     uint32_t items_count, items_cap;
@@ -233,6 +244,13 @@ struct oms_state {
         order_by_id, region_by_name;
     char **regions; /* Interned region names, indexed by region id. */
     uint32_t regions_count;
+    /* The region distance table: rows in the order regions were configured. */
+    struct oms_region *table_regions;
+    uint32_t table_regions_count;
+    uint32_t *region_rows;      /* By region id: its row, or OMS_REGION_NO_ROW. */
+    uint32_t region_rows_count; /* Ids covered; ids beyond have no row. */
+    int32_t *distances;         /* OMS_REGIONS_MAX rows of OMS_REGIONS_MAX (allocated with the
+                                 * first row); OMS_DISTANCE_UNKNOWN where nobody set a pair. */
     int64_t clock_ms; /* The engine clock: the latest instant seen; never runs backwards. */
     struct oms_hold *holds;
     uint32_t holds_count, holds_cap;
@@ -269,6 +287,19 @@ void oms_state_hold_deactivate(struct oms_state *state, uint32_t hold);
 uint32_t oms_state_hold_pop_due(struct oms_state *state, int64_t now_ms);
 /* The earliest expiry of an active hold; INT64_MAX when none. Drops stale entries. */
 int64_t oms_state_hold_next_expiry(struct oms_state *state);
+/* The row of the distance table for region `code`, or OMS_NONE when it has none. */
+uint32_t oms_state_table_region(const struct oms_state *state, const char *code);
+/* Adds region `code` to the distance table (name = code, no distances); returns its row.
+ * The caller checks OMS_REGIONS_MAX first. */
+uint32_t oms_state_table_region_add(struct oms_state *state, const char *code);
+/* Sets the distance between two rows in both directions (OMS_DISTANCE_UNKNOWN clears it). */
+void oms_state_distance_set(struct oms_state *state, uint32_t row_a, uint32_t row_b,
+                            int32_t distance);
+int32_t oms_state_distance(const struct oms_state *state, uint32_t row_a, uint32_t row_b);
+/* True when the channel lists the location (among its `locations`), whatever it ships from. */
+bool oms_channel_lists(const struct oms_state *state, uint32_t channel, uint32_t location);
+/* The table as the core reads it; valid until the state changes. */
+void oms_state_region_table(const struct oms_state *state, struct oms_region_table *out);
 
 /* The date the line's last open unit can ship: the latest over its allocations and pegs;
  * OMS_DAY_NONE when nothing is open or some units have no date. */

@@ -3,7 +3,7 @@
  * prepared statements cached for the life of the connection. Records are keyed by their
  * index in the model (records are never deleted, so indexes are stable).
  * A line's allocations and pegs are stored as compact text on the line's row
- * ("location:qty:ship_day,..." and "supply:release:qty:promise_day,...") so that a changed
+ * ("location:qty:ship_day:reason,..." and "supply:release:qty:promise_day,...") so that a changed
  * line is one statement, not a delete and re-insert of child rows.
  */
 #include "base/platform.h"
@@ -75,8 +75,8 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_SUPPLY] = "INSERT OR REPLACE INTO supply(idx, id, item, location, qty, received,"
                   " expected_day, status, kind, from_location) VALUES(?,?,?,?,?,?,?,?,?,?)",
     [ST_ORDER] = "INSERT INTO orders(idx, id, channel, region, customer_ref, contact, at_ms,"
-                 " created_ms, first_line, lines_count, fingerprint, answer)"
-                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idx) DO UPDATE SET"
+                 " created_ms, first_line, lines_count, fingerprint, answer, collect)"
+                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(idx) DO UPDATE SET"
                  " customer_ref = excluded.customer_ref, contact = excluded.contact",
     [ST_LINE] = "INSERT OR REPLACE INTO lines(idx, order_idx, line_no, item, sku, qty, shipped,"
                 " cancelled, rejected, reason, ship_complete, price_minor, promise_day, allocs,"
@@ -425,6 +425,11 @@ enum oms_err oms_store_save_order(struct oms_store *store, const struct oms_stat
     } else {
         sqlite3_bind_null(stmt, 12);
     }
+    if (order->collect == OMS_NONE) {
+        sqlite3_bind_null(stmt, 13);
+    } else {
+        sqlite3_bind_int64(stmt, 13, order->collect);
+    }
     return step_done(store, ST_ORDER);
 }
 
@@ -456,8 +461,8 @@ enum oms_err oms_store_save_line(struct oms_store *store, const struct oms_state
     text_add(&pegs, "");
     for (uint32_t i = 0; i < line->allocs_count; i++) {
         const struct oms_line_alloc *a = &line->allocs[i];
-        snprintf(part, sizeof part, "%s%u:%lld:%d", i ? "," : "", a->location, (long long)a->qty,
-                 a->ship_day);
+        snprintf(part, sizeof part, "%s%u:%lld:%d:%d", i ? "," : "", a->location,
+                 (long long)a->qty, a->ship_day, (int)a->reason);
         text_add(&allocs, part);
     }
     for (uint32_t i = 0; i < line->pegs_count; i++) {

@@ -226,6 +226,28 @@ static enum oms_err load_supply(struct oms_state *state, sqlite3_stmt *row)
     return OMS_OK;
 }
 
+static enum oms_err load_region(struct oms_state *state, sqlite3_stmt *row)
+{
+    if (sqlite3_column_int64(row, 0) != state->table_regions_count) return OMS_ECORRUPT;
+    if (state->table_regions_count >= OMS_REGIONS_MAX) return OMS_ECORRUPT;
+    const char *code = col_text(row, 1);
+    if (oms_state_table_region(state, code) != OMS_NONE) return OMS_ECORRUPT;
+    uint32_t index = oms_state_table_region_add(state, code);
+    free(state->table_regions[index].name);
+    state->table_regions[index].name = oms_strdup(col_text(row, 2));
+    return OMS_OK;
+}
+
+static enum oms_err load_distance(struct oms_state *state, sqlite3_stmt *row)
+{
+    int64_t a = sqlite3_column_int64(row, 0), b = sqlite3_column_int64(row, 1);
+    int64_t distance = sqlite3_column_int64(row, 2);
+    if (a < 0 || b <= a || b >= state->table_regions_count) return OMS_ECORRUPT;
+    if (distance < 0 || distance > OMS_DISTANCE_MAX) return OMS_ECORRUPT;
+    oms_state_distance_set(state, (uint32_t)a, (uint32_t)b, (int32_t)distance);
+    return OMS_OK;
+}
+
 static enum oms_err load_order(struct oms_state *state, sqlite3_stmt *row)
 {
     if (sqlite3_column_int64(row, 0) != state->orders_count) return OMS_ECORRUPT;
@@ -246,6 +268,12 @@ static enum oms_err load_order(struct oms_state *state, sqlite3_stmt *row)
     o->first_line = (uint32_t)sqlite3_column_int64(row, 8);
     o->lines_count = (uint32_t)sqlite3_column_int64(row, 9);
     snprintf(o->fingerprint, sizeof o->fingerprint, "%s", col_text(row, 10));
+    o->collect = OMS_NONE;
+    if (sqlite3_column_type(row, 11) != SQLITE_NULL) {
+        int64_t collect = sqlite3_column_int64(row, 11);
+        if (collect < 0 || collect >= state->locations_count) return OMS_ECORRUPT;
+        o->collect = (uint32_t)collect;
+    }
     oms_strmap_put(&state->order_by_id, o->id, state->orders_count);
     state->orders_count++;
     return OMS_OK;
@@ -304,13 +332,15 @@ static enum oms_err load_line(struct oms_state *state, sqlite3_stmt *row)
     l->first_promise_day = col_day(row, 18);
     state->lines_count++;
     long long values[OMS_PEGS_MAX * 4];
-    int64_t n = parse_groups(col_text(row, 13), 3, values, OMS_LOCATIONS_MAX);
+    int64_t n = parse_groups(col_text(row, 13), 4, values, OMS_LOCATIONS_MAX);
     if (n < 0) return OMS_ECORRUPT;
     for (int64_t i = 0; i < n; i++) {
-        if (values[i * 3] < 0 || values[i * 3] >= state->locations_count) return OMS_ECORRUPT;
+        if (values[i * 4] < 0 || values[i * 4] >= state->locations_count) return OMS_ECORRUPT;
+        if (values[i * 4 + 3] < 0 || values[i * 4 + 3] > OMS_SOURCE_REASON_LAST) return OMS_ECORRUPT;
         oms_grow((void **)&l->allocs, &l->allocs_cap, l->allocs_count + 1, sizeof *l->allocs);
         l->allocs[l->allocs_count++] = (struct oms_line_alloc){
-            (uint32_t)values[i * 3], values[i * 3 + 1], (oms_day)values[i * 3 + 2]};
+            (uint32_t)values[i * 4], values[i * 4 + 1], (oms_day)values[i * 4 + 2],
+            (enum oms_source_reason)values[i * 4 + 3]};
     }
     n = parse_groups(col_text(row, 14), 4, values, OMS_PEGS_MAX);
     if (n < 0) return OMS_ECORRUPT;
@@ -372,8 +402,10 @@ enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
          " from_location FROM supply"
          " ORDER BY idx",
          load_supply},
+        {"SELECT idx, code, name FROM regions ORDER BY idx", load_region},
+        {"SELECT a, b, distance FROM region_distances", load_distance},
         {"SELECT idx, id, channel, region, customer_ref, contact, at_ms, created_ms, first_line,"
-         " lines_count, fingerprint FROM orders ORDER BY idx",
+         " lines_count, fingerprint, collect FROM orders ORDER BY idx",
          load_order},
         {"SELECT idx, order_idx, line_no, item, sku, qty, shipped, cancelled, rejected, reason,"
          " ship_complete, price_minor, promise_day, allocs, pegs, latest_day, held, returned,"

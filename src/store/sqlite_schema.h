@@ -130,6 +130,18 @@ static const char *const oms_sqlite_migrations[] = {
     "  cap_qty INTEGER CHECK(cap_qty >= 0), cap_period INTEGER CHECK(cap_period BETWEEN 0 AND 2),"
     "  floor INTEGER CHECK(floor >= 0), CHECK((cap_qty IS NULL) = (cap_period IS NULL)),"
     "  PRIMARY KEY(channel, item)) WITHOUT ROWID;",
+    /* 8: sourcing. The region distance table (rows in the order regions were configured; one
+     * row per unordered pair, a < b), an order's click-and-collect location, and the reason
+     * of every allocation, appended to each "location:qty:ship_day" group (0: made before
+     * reasons were kept). */
+    "CREATE TABLE regions(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL);"
+    "CREATE TABLE region_distances(a INTEGER NOT NULL, b INTEGER NOT NULL,"
+    "  shard INTEGER NOT NULL DEFAULT 0,"
+    "  distance INTEGER NOT NULL CHECK(distance BETWEEN 0 AND 1000000),"
+    "  PRIMARY KEY(a, b), CHECK(a < b)) WITHOUT ROWID;"
+    "ALTER TABLE orders ADD COLUMN collect INTEGER;"
+    "UPDATE lines SET allocs = replace(allocs, ',', ':0,') || ':0' WHERE allocs <> '';",
 };
 
 #endif

@@ -18,7 +18,7 @@
 #include "base/platform.h"
 #include "store/model.h"
 
-#define OMS_SCHEMA_VERSION 7
+#define OMS_SCHEMA_VERSION 8
 
 struct oms_store;
 
@@ -51,6 +51,9 @@ OMS_MUST_CHECK enum oms_err oms_store_save_supply(struct oms_store *store,
 OMS_MUST_CHECK enum oms_err oms_store_save_order(struct oms_store *store,
                                                  const struct oms_state *state, uint32_t order,
                                                  const char *answer, size_t answer_len);
+/* A region of the distance table (state->table_regions[row]) with every distance it has. */
+OMS_MUST_CHECK enum oms_err oms_store_save_region(struct oms_store *store,
+                                                  const struct oms_state *state, uint32_t row);
 /* The line with its allocations and pegs. */
 OMS_MUST_CHECK enum oms_err oms_store_save_line(struct oms_store *store,
                                                 const struct oms_state *state, uint32_t line);

@@ -522,6 +522,12 @@ uint64_t harness_state_digest(const struct oms_state *s)
         mix(&h, o->first_line);
         mix(&h, o->lines_count);
         mix_text(&h, o->fingerprint);
+        mix(&h, o->collect);
+    }
+    for (uint32_t a = 0; a < s->table_regions_count; a++) {
+        mix_text(&h, s->table_regions[a].code);
+        mix_text(&h, s->table_regions[a].name);
+        for (uint32_t b = 0; b < s->table_regions_count; b++) mix(&h, oms_state_distance(s, a, b));
     }
     for (uint32_t i = 0; i < s->lines_count; i++) {
         const struct oms_line *l = &s->lines[i];
@@ -541,6 +547,7 @@ uint64_t harness_state_digest(const struct oms_state *s)
             mix(&h, l->allocs[k].location);
             mix(&h, l->allocs[k].qty);
             mix(&h, l->allocs[k].ship_day);
+            mix(&h, l->allocs[k].reason);
         }
         mix(&h, -1);
         for (uint32_t k = 0; k < l->pegs_count; k++) {
