@@ -36,71 +36,127 @@ static void emit_short(struct oms_writer *w, uint32_t item, uint32_t location, o
     oms__emit(w, "stock.short", w->state.items[item].sku, oms_jsonw_end(&json));
 }
 
-enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
+enum oms_err oms__level_plan(struct oms_writer *w, struct oms_command *cmd,
+                             struct oms__level_change *change)
 {
-    struct oms_cmd_adjust *c = &cmd->u.adjust;
-    uint32_t item, location;
-    enum oms_err err = find_level(w, cmd, c->sku, c->location, &item, &location);
-    if (err) return err;
-    const struct oms_stock_level *level = &w->state.items[item].levels[location];
+    const struct oms_item *it = &w->state.items[change->item];
+    const struct oms_stock_level *level = &it->levels[change->location];
+    const char *location = w->state.locations[change->location].code;
+    change->superseded = false;
+    change->clamped = false;
+    change->last_count_ms = 0;
+    change->since = 0;
+    change->receipts_since = 0;
     oms_qty on_hand = level->on_hand;
-    /* A count without as_of was taken when the command happened. */
-    int64_t as_of = c->as_of_ms > 0 ? c->as_of_ms : w->at_ms;
-    if (c->is_set) {
+    if (change->is_count) {
         /* Rule 6: a count is true at as_of. A newer count already applied supersedes it; else
          * movements recorded after as_of are re-applied on top, so a late count never
          * resurrects units sold since. */
-        int64_t last_count_ms = 0;
-        oms__must(oms_store_last_count_ms(w->store, c->sku, c->location, &last_count_ms),
+        oms__must(oms_store_last_count_ms(w->store, it->sku, location, &change->last_count_ms),
                   "read the ledger");
-        if (last_count_ms > as_of) {
-            c->superseded = true;
+        if (change->last_count_ms > change->as_of_ms) {
+            change->superseded = true;
         } else {
-            oms_qty since = 0;
-            oms__must(oms_store_on_hand_moves_after(w->store, c->sku, c->location, as_of, &since),
+            oms__must(oms_store_on_hand_moves_after(w->store, it->sku, location,
+                                                    change->as_of_ms, &change->since),
                       "read the ledger");
-            on_hand = c->set + since > 0 ? c->set + since : 0;
+            oms__must(oms_store_receipts_after(w->store, it->sku, location, change->as_of_ms,
+                                               &change->receipts_since),
+                      "read the ledger");
+            change->clamped = change->counted + change->since < 0;
+            on_hand = change->clamped ? 0 : change->counted + change->since;
         }
     } else {
-        on_hand = level->on_hand + c->delta;
+        on_hand = level->on_hand + change->delta;
         if (on_hand < 0) {
-            return oms__fail(cmd, OMS_EINVAL, "delta",
+            return oms__fail(cmd, OMS_EINVAL, change->on_hand_field,
                              "on_hand is %lld; a delta of %lld would make it negative",
-                             (long long)level->on_hand, (long long)c->delta);
+                             (long long)level->on_hand, (long long)change->delta);
         }
     }
     if (on_hand > OMS_QTY_MAX) {
-        return oms__fail(cmd, OMS_EINVAL, c->is_set ? "set" : "delta", "on_hand above %lld",
+        return oms__fail(cmd, OMS_EINVAL, change->on_hand_field, "on_hand above %lld",
                          (long long)OMS_QTY_MAX);
     }
-    oms_qty unavailable = c->has_unavailable ? c->unavailable : level->unavailable;
+    oms_qty unavailable = change->has_unavailable ? change->unavailable : level->unavailable;
     if (unavailable > on_hand) {
-        return oms__fail(cmd, OMS_EINVAL, c->has_unavailable ? "unavailable" : "delta",
-                         "unavailable (%lld) cannot exceed on_hand (%lld)",
-                         (long long)unavailable, (long long)on_hand);
+        return oms__fail(cmd, OMS_EINVAL,
+                         change->has_unavailable ? change->unavailable_field
+                                                 : change->on_hand_field,
+                         "unavailable (%lld) cannot exceed on_hand (%lld) at '%s'",
+                         (long long)unavailable, (long long)on_hand, location);
     }
+    change->on_hand = on_hand;
+    change->unavailable_after = unavailable;
+    return OMS_OK;
+}
+
+bool oms__level_apply(struct oms_writer *w, const struct oms__level_change *change,
+                      const char *reason, const char *ref)
+{
+    uint32_t item = change->item, location = change->location;
+    const struct oms_stock_level *level = &w->state.items[item].levels[location];
+    if (change->is_count) w->at_ms = change->as_of_ms; /* The count is true then. */
+    /* Order matters for the level check: never let unavailable exceed on_hand in between. */
+    if (change->unavailable_after < level->unavailable) {
+        oms__move(w, item, location, OMS_UNAVAILABLE, change->unavailable_after, reason, ref);
+    }
+    if (change->is_count && change->on_hand == level->on_hand && !w->dry_run) {
+        /* A count that agrees is still a count: recorded, it supersedes older ones (rule 6). */
+        const struct oms_item *it = &w->state.items[item];
+        struct oms_ledger_entry entry = {
+            .at_ms = w->at_ms,
+            .recorded_ms = w->state.clock_ms,
+            .sku = it->sku,
+            .location = w->state.locations[location].code,
+            .counter = "on_hand",
+            .before = level->on_hand,
+            .after = level->on_hand,
+            .reason = reason,
+            .ref = ref,
+        };
+        oms__must(oms_store_append_ledger(w->store, &entry), "append to the ledger");
+    }
+    oms__move(w, item, location, OMS_ON_HAND, change->on_hand, reason, ref);
+    oms__move(w, item, location, OMS_UNAVAILABLE, change->unavailable_after, reason, ref);
+    if (change->has_safety) oms__move(w, item, location, OMS_SAFETY, change->safety, reason, ref);
+    level = &w->state.items[item].levels[location];
+    if (oms_stock_free(level) >= 0) return false;
+    /* Rule 3b resolves the shortage at once, so the stock events at the end of the command
+     * never see it: report it here, as the count or damage report left it. */
+    emit_short(w, item, location, oms_stock_short(level));
+    oms__cover_shortage(w, item, location);
+    return true;
+}
+
+enum oms_err oms__apply_adjust(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_cmd_adjust *c = &cmd->u.adjust;
+    struct oms__level_change change = {
+        .is_count = c->is_set,
+        /* A count without as_of was taken when the command happened. */
+        .as_of_ms = c->as_of_ms > 0 ? c->as_of_ms : w->at_ms,
+        .counted = c->set,
+        .delta = c->delta,
+        .has_unavailable = c->has_unavailable,
+        .unavailable = c->unavailable,
+        .has_safety = c->has_safety,
+        .safety = c->safety,
+        .on_hand_field = c->is_set ? "set" : "delta",
+        .unavailable_field = "unavailable",
+    };
+    enum oms_err err = find_level(w, cmd, c->sku, c->location, &change.item, &change.location);
+    if (!err) err = oms__level_plan(w, cmd, &change);
+    if (err) return err;
+    c->superseded = change.superseded;
     /* Counts are found again by their reason (rule 6): the caller's words go to ref. */
     const char *reason = c->is_set ? "count" : c->reason ? c->reason : "adjustment";
     const char *ref = c->is_set ? c->reason : NULL;
-    if (c->is_set) w->at_ms = as_of; /* The count is true then. */
-    /* Order matters for the level check: never let unavailable exceed on_hand in between. */
-    if (unavailable < level->unavailable) {
-        oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, ref);
-    }
-    oms__move(w, item, location, OMS_ON_HAND, on_hand, reason, ref);
-    oms__move(w, item, location, OMS_UNAVAILABLE, unavailable, reason, ref);
-    if (c->has_safety) oms__move(w, item, location, OMS_SAFETY, c->safety, reason, ref);
-    level = &w->state.items[item].levels[location];
     w->cause = c->is_set ? "stock count" : "stock adjustment";
-    if (oms_stock_free(level) < 0) {
-        /* Rule 3b resolves the shortage at once, so the stock events at the end of the command
-         * never see it: report it here, as the count or damage report left it. */
-        emit_short(w, item, location, oms_stock_short(level));
-        oms__cover_shortage(w, item, location);
-    }
-    oms__repeg(w, item, OMS_NONE);
+    (void)oms__level_apply(w, &change, reason, ref);
+    oms__repeg(w, change.item, OMS_NONE);
     cmd->status = 200;
-    cmd->result_index = item;
+    cmd->result_index = change.item;
     return OMS_OK;
 }
 

@@ -152,3 +152,22 @@ void oms__record_change(struct oms_writer *w, uint32_t line, oms_day old_day, om
     oms_grow((void **)&w->changes, &w->changes_cap, w->changes_count + 1, sizeof *w->changes);
     w->changes[w->changes_count++] = (struct oms_promise_change){line, old_day, new_day, allocated};
 }
+
+uint32_t oms__dry_begin_items(struct oms_writer *w, const struct oms_command *cmd,
+                              struct oms_dry_snapshot ***out)
+{
+    const struct oms_cmd_snapshot *c = &cmd->u.snapshot;
+    uint8_t *seen = calloc(w->state.items_count + 1, 1);
+    struct oms_dry_snapshot **snapshots = malloc((c->rows_count + 1) * sizeof *snapshots);
+    OMS_ASSERT(seen != NULL && snapshots != NULL);
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < c->rows_count && i < OMS_SNAPSHOT_ROWS_MAX; i++) {
+        uint32_t item = oms_state_item(&w->state, c->rows[i].sku);
+        if (item == OMS_NONE || seen[item]) continue; /* The handler refuses unknown items. */
+        seen[item] = 1;
+        snapshots[count++] = oms__dry_begin(w, item);
+    }
+    free(seen);
+    *out = snapshots;
+    return count;
+}

@@ -72,6 +72,7 @@ static const apply_fn handlers[] = {
     [OMS_CMD_HOLD_RELEASE] = oms__apply_hold_release,
     [OMS_CMD_PUT_CHANNEL_ITEM] = oms__apply_put_channel_item,
     [OMS_CMD_PUT_REGION] = oms__apply_put_region,
+    [OMS_CMD_SNAPSHOT] = oms__apply_snapshot,
 };
 
 /* The item a dry run may change, or OMS_NONE (the handler then fails its validation). */
@@ -147,6 +148,14 @@ static bool replay_if_known(struct oms_writer *w, struct oms_command *cmd)
         cmd->result_index = hold;
         err = OMS_OK;
     }
+    bool by_snapshot = false;
+    if (err == OMS_ENOTFOUND && cmd->kind == OMS_CMD_SNAPSHOT && cmd->u.snapshot.id) {
+        /* A snapshot's id is its idempotency key: an ERP re-sending its nightly file gets the
+         * first report, not a second application. */
+        err = oms_store_snapshot_get(w->store, cmd->u.snapshot.id, fingerprint, &body, &len);
+        if (err != OMS_ENOTFOUND) oms__must(err, "read a snapshot");
+        by_snapshot = true;
+    }
     if (err == OMS_ENOTFOUND) return false;
     if (strcmp(fingerprint, cmd->fingerprint) != 0 || !fingerprint[0]) {
         free(body);
@@ -154,6 +163,7 @@ static bool replay_if_known(struct oms_writer *w, struct oms_command *cmd)
                         "%s was used before with a different body",
                         cmd->idem_key                        ? "this Idempotency-Key"
                         : cmd->kind == OMS_CMD_HOLD_CREATE ? "this hold id"
+                        : by_snapshot                      ? "this snapshot id"
                                                              : "this order id");
         return true;
     }
@@ -186,13 +196,18 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
         }
         OMS_ASSERT((size_t)cmd->kind < OMS_ARRAY_LEN(handlers) && handlers[cmd->kind]);
         w->changes_count = 0;
-        struct oms_dry_snapshot *snapshot = NULL;
-        if (cmd->dry_run) {
+        struct oms_dry_snapshot *snapshot = NULL, **snapshots = NULL;
+        uint32_t snapshots_count = 0;
+        if (cmd->dry_run && cmd->kind == OMS_CMD_SNAPSHOT) {
+            snapshots_count = oms__dry_begin_items(w, cmd, &snapshots);
+        } else if (cmd->dry_run) {
             uint32_t item = dry_run_item(&w->state, cmd);
             if (item != OMS_NONE) snapshot = oms__dry_begin(w, item);
         }
         enum oms_err err = handlers[cmd->kind](w, cmd);
         if (snapshot) oms__dry_end(w, snapshot);
+        while (snapshots_count > 0) oms__dry_end(w, snapshots[--snapshots_count]);
+        free(snapshots);
         if (err != OMS_OK) {
             OMS_ASSERT(w->touched_count == 0); /* A failed command changed nothing. */
             oms__notices_after_command(w);     /* But its instant may have started a day. */
@@ -222,6 +237,7 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
                                             cmd->answer, cmd->answer_len),
                   "save a hold's first answer");
     }
+    if (cmd->kind == OMS_CMD_SNAPSHOT && !cmd->dry_run) oms__save_snapshot(w, cmd);
     if (cmd->idem_key && cmd->kind != OMS_CMD_READ && !cmd->dry_run) {
         oms__must(oms_store_idem_put(w->store, cmd->idem_key, cmd->fingerprint, cmd->status,
                                      cmd->answer ? cmd->answer : "", cmd->answer_len,
@@ -516,6 +532,17 @@ void oms_command_release(struct oms_command *cmd)
         free(cmd->u.receive.fills);
         cmd->u.receive.fills = NULL;
     }
+    if (cmd->kind == OMS_CMD_SNAPSHOT) {
+        struct oms_cmd_snapshot *c = &cmd->u.snapshot;
+        free(c->results);
+        free(c->warnings);
+        free(c->lines);
+        c->results = NULL;
+        c->warnings = NULL;
+        c->lines = NULL;
+        c->warnings_count = c->lines_count = 0;
+        c->unchanged = c->changed = c->superseded = 0;
+    }
 }
 
 enum oms_err oms_engine_availability(struct oms_engine *engine, const char *channel,
@@ -550,6 +577,16 @@ enum oms_err oms_engine_subject_events(struct oms_engine *engine, const char *su
     pthread_mutex_lock(&engine->reader_lock);
     enum oms_err err =
         oms_store_list_subject_events(engine->reader, subject, after, limit, visit, ctx);
+    pthread_mutex_unlock(&engine->reader_lock);
+    return err;
+}
+
+enum oms_err oms_engine_snapshot_report(struct oms_engine *engine, const char *id, char **body,
+                                        size_t *len)
+{
+    char fingerprint[65];
+    pthread_mutex_lock(&engine->reader_lock);
+    enum oms_err err = oms_store_snapshot_get(engine->reader, id, fingerprint, body, len);
     pthread_mutex_unlock(&engine->reader_lock);
     return err;
 }

@@ -23,6 +23,7 @@
 #define OMS_BATCH_MAX 1024        /* Commands per transaction. */
 #define OMS_QUEUE_MAX 65536       /* Commands waiting for the writer; beyond: OMS_EBUSY. */
 #define OMS_AVAILABILITY_SKUS_MAX 1000
+#define OMS_SNAPSHOT_OUT_ID_BYTES 160 /* Room for any snapshot id (OMS_ID_BYTES_MAX + NUL). */
 
 enum oms_cmd_kind {
     OMS_CMD_READ,        /* No change: the encoder reads the state (GET of items, orders, ...). */
@@ -50,6 +51,7 @@ enum oms_cmd_kind {
     OMS_CMD_HOLD_RELEASE,    /* Release a hold now (DELETE /v1/holds/{id}). */
     OMS_CMD_PUT_CHANNEL_ITEM, /* A channel's rules for one item (buffer, cap, floor). */
     OMS_CMD_PUT_REGION,      /* A region of the distance table and its distances. */
+    OMS_CMD_SNAPSHOT,        /* An ERP/POS stock snapshot: many counts, one commit. */
 };
 
 /* Which optional fields a PUT carries: a field left out keeps its value (rule 9). */
@@ -154,6 +156,89 @@ struct oms_cmd_adjust {
     bool has_safety, has_unavailable;
     oms_qty safety, unavailable;
     bool superseded; /* Out: a newer count was applied already; on_hand kept its value. */
+};
+
+/* ERP and POS snapshots (rule 6 for many levels at once; apply_snapshot.c). Every row is a
+ * count of one level taken at as_of, applied by the same code as a single count; the whole
+ * snapshot is checked first and applied in one command (one commit), or refused whole. */
+#define OMS_SNAPSHOT_ROWS_MAX 100000
+#define OMS_SNAPSHOT_SOURCE_BYTES_MAX 128
+/* Default thresholds of the report's warnings (decisions.md). */
+#define OMS_SNAPSHOT_CHANGE_UNITS_DEFAULT 10
+#define OMS_SNAPSHOT_CHANGE_PERCENT_DEFAULT 50
+#define OMS_SNAPSHOT_STALE_HOURS_DEFAULT 24
+#define OMS_SNAPSHOT_ID_PREFIX "snap_" /* Ids the engine gives snapshots sent without one. */
+
+struct oms_snapshot_row {
+    const char *sku, *location;
+    oms_qty on_hand; /* Counted at as_of; >= 0. */
+    bool has_unavailable;
+    oms_qty unavailable;
+};
+
+enum oms_snapshot_outcome {
+    OMS_SNAPSHOT_UNCHANGED,  /* The count agreed with the engine (after re-applied moves). */
+    OMS_SNAPSHOT_CHANGED,
+    OMS_SNAPSHOT_SUPERSEDED, /* A newer count of the level was applied already. */
+};
+
+/* Out: what the snapshot did to one row. */
+struct oms_snapshot_result {
+    enum oms_snapshot_outcome outcome;
+    oms_qty movements_after;  /* Net on_hand moves recorded after as_of (re-applied). */
+    oms_qty receipts_after;   /* Of which receipts (the ERP may count them already). */
+    oms_qty on_hand_before, on_hand_after;
+    oms_qty unavailable_before, unavailable_after;
+    oms_qty allocated_before; /* At the location, before the count. */
+    int64_t last_count_ms;    /* SUPERSEDED: when the newer count was taken. */
+};
+
+/* Stable codes of what looked wrong (the report's "warnings"); names in oms_snapshot_warning_name. */
+enum oms_snapshot_warning_code {
+    OMS_SNAPSHOT_W_STALE,            /* as_of is older than stale_hours (whole snapshot). */
+    OMS_SNAPSHOT_W_LARGE_CHANGE,     /* |delta| above both thresholds. */
+    OMS_SNAPSHOT_W_BELOW_ALLOCATED,  /* The count is below the units allocated there. */
+    OMS_SNAPSHOT_W_SHORT,            /* The count left the location short: rule 3b ran. */
+    OMS_SNAPSHOT_W_RECEIPTS_AFTER,   /* Receipts recorded after as_of were re-applied. */
+    OMS_SNAPSHOT_W_MOVES_EXCEED,     /* Moves since as_of take more than was counted: 0. */
+};
+const char *oms_snapshot_warning_name(enum oms_snapshot_warning_code code);
+
+/* A line a shortage took units from (rule 3b), and where it stands after the re-run. */
+struct oms_snapshot_line {
+    uint32_t line;          /* Index of the line in the model. */
+    oms_qty taken;          /* Units moved from allocated to backordered. */
+    oms_qty allocated, backordered; /* After the queue re-run. */
+    oms_day promise_day;
+};
+
+struct oms_snapshot_warning {
+    enum oms_snapshot_warning_code code;
+    uint32_t row;      /* Index in rows; OMS_SNAPSHOT_NO_ROW for the whole snapshot. */
+    oms_qty value;     /* STALE: age in hours; LARGE_CHANGE: delta; BELOW_ALLOCATED: on_hand;
+                        * SHORT: units short; RECEIPTS_AFTER: units; MOVES_EXCEED: count + moves. */
+    oms_qty limit;     /* STALE: stale_hours; LARGE_CHANGE: units threshold; BELOW_ALLOCATED:
+                        * allocated; SHORT: units taken from safety; others 0. */
+    uint32_t lines_first, lines_count; /* SHORT: its lines in the command's lines array. */
+};
+#define OMS_SNAPSHOT_NO_ROW UINT32_MAX
+
+struct oms_cmd_snapshot {
+    const char *id;     /* NULL: the engine names it "snap_<n>". A repeated id replays. */
+    const char *source; /* Free text ("SAP nightly"), may be NULL. */
+    int64_t as_of_ms;   /* When the counts were taken; > 0. */
+    const struct oms_snapshot_row *rows;
+    uint32_t rows_count;
+    oms_qty change_units, change_percent; /* LARGE_CHANGE thresholds. */
+    int64_t stale_hours;
+    /* Out, malloc'd by the engine and freed by oms_command_release. */
+    char out_id[OMS_SNAPSHOT_OUT_ID_BYTES];
+    struct oms_snapshot_result *results; /* One per row. */
+    struct oms_snapshot_warning *warnings;
+    uint32_t warnings_count;
+    struct oms_snapshot_line *lines;
+    uint32_t lines_count;
+    uint32_t unchanged, changed, superseded;
 };
 
 struct oms_cmd_supply {
@@ -331,6 +416,7 @@ struct oms_command {
         struct oms_cmd_deliveries deliveries;
         struct oms_cmd_hold hold;
         struct oms_cmd_region region;
+        struct oms_cmd_snapshot snapshot;
     } u;
     oms_encode_fn encode;       /* Builds the answer on the writer thread; may be NULL. */
     oms_done_fn done;           /* Called once, on the writer thread, after commit. */
@@ -419,6 +505,11 @@ OMS_MUST_CHECK enum oms_err oms_engine_events(struct oms_engine *engine, int64_t
 OMS_MUST_CHECK enum oms_err oms_engine_subject_events(
     struct oms_engine *engine, const char *subject, int64_t after, uint32_t limit,
     void (*visit)(void *ctx, const struct oms_event_row *row), void *ctx);
+
+/* The stored report of snapshot `id` (the first answer to it), read from the store's read
+ * connection: *body is malloc'd; OMS_ENOTFOUND when no such snapshot was applied. */
+OMS_MUST_CHECK enum oms_err oms_engine_snapshot_report(struct oms_engine *engine, const char *id,
+                                                       char **body, size_t *len);
 
 /* Instant of the engine clock (for answers). */
 int64_t oms_engine_clock_ms(struct oms_engine *engine);

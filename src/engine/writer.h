@@ -126,6 +126,34 @@ void oms__cap_count(struct oms_writer *w, uint32_t line, oms_qty units);
 /* Counts again what every cap has sold in its current period, from the orders (at start, and
  * when a channel's first location or its zone, or a cap's period, changes). */
 void oms__cap_recount(struct oms_writer *w);
+/* A change of one level's on_hand (and unavailable, safety) by a count or a delta: the one
+ * path that adjustments, counts (rule 6) and the rows of a snapshot share. */
+struct oms__level_change {
+    uint32_t item, location;
+    bool is_count;
+    int64_t as_of_ms;  /* A count: when it was taken. */
+    oms_qty counted;   /* A count: on_hand found at as_of. */
+    oms_qty delta;     /* Not a count: the change of on_hand. */
+    bool has_unavailable, has_safety;
+    oms_qty unavailable, safety;
+    const char *on_hand_field, *unavailable_field; /* Named in errors ("set", "rows[3].on_hand"). */
+    /* Out of oms__level_plan. */
+    bool superseded;       /* A newer count was applied already: on_hand keeps its value. */
+    int64_t last_count_ms; /* The latest count applied before (0: none). */
+    oms_qty since;         /* Net on_hand moves recorded after as_of, re-applied. */
+    oms_qty receipts_since; /* Of which receipts. */
+    bool clamped;          /* counted + since was negative: on_hand 0. */
+    oms_qty on_hand, unavailable_after; /* The level's new counters. */
+};
+/* Decides the level's new counters and checks them (on_hand within limits, unavailable not
+ * above on_hand); reads the ledger, changes nothing. Fails the command naming the field. */
+enum oms_err oms__level_plan(struct oms_writer *w, struct oms_command *cmd,
+                             struct oms__level_change *change);
+/* Moves the counters as planned (a count is recorded at its as_of) and, when the level is
+ * left short, reports it (stock.short) and resolves it by rule 3b. Does not re-run the
+ * queue: the caller does, once per item. Returns true when the level was short. */
+bool oms__level_apply(struct oms_writer *w, const struct oms__level_change *change,
+                      const char *reason, const char *ref);
 
 /* Command handlers. */
 enum oms_err oms__apply_put_item(struct oms_writer *w, struct oms_command *cmd);
@@ -163,6 +191,12 @@ oms_qty oms__allocated_at(const struct oms_state *state, const struct oms_line *
 enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_accept_delay(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_subscribe(struct oms_writer *w, struct oms_command *cmd);
+enum oms_err oms__apply_snapshot(struct oms_writer *w, struct oms_command *cmd);
+/* Stores an applied snapshot with its report (cmd->answer), in the batch's transaction. */
+void oms__save_snapshot(struct oms_writer *w, const struct oms_command *cmd);
+/* Dry runs of a snapshot: one dry snapshot per item its rows name; *out is malloc'd. */
+uint32_t oms__dry_begin_items(struct oms_writer *w, const struct oms_command *cmd,
+                              struct oms_dry_snapshot ***out);
 /* Takes a supply line out of its item's open list (received, cancelled or closed). */
 void oms__close_supply(struct oms_state *state, uint32_t supply);
 

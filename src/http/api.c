@@ -30,6 +30,8 @@ static const struct oms_http_route routes[] = {
     {"GET", "/v1/regions/{code}", oms_route_get_region},
     {"GET", "/v1/stock/{sku}", oms_route_get_stock},
     {"POST", "/v1/stock/adjustments", oms_route_post_adjustment},
+    {"POST", "/v1/stock/snapshots", oms_route_post_snapshot},
+    {"GET", "/v1/stock/snapshots/{id}", oms_route_get_snapshot},
     {"POST", "/v1/supply", oms_route_post_supply},
     {"GET", "/v1/supply/{id}", oms_route_get_supply},
     {"PATCH", "/v1/supply/{id}", oms_route_patch_supply},

@@ -332,3 +332,9 @@ char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, s
     (void)cmd;
     return oms_json_answer(json_pack("{s:o}", "clock", oms_json_instant(state->clock_ms)), len);
 }
+
+void oms__add_promise_changes(json_t *answer, const struct oms_command *cmd,
+                              const struct oms_state *state)
+{
+    add_changes(answer, cmd, state);
+}

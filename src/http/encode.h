@@ -36,6 +36,12 @@ char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, 
 char *oms_encode_repeg(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 
+/* The reconciliation report of a stock snapshot (encode_snapshot.c). */
+char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+/* Adds "promise_changes" (the lines whose promise the command moved) and "dry_run". */
+void oms__add_promise_changes(json_t *answer, const struct oms_command *cmd,
+                              const struct oms_state *state);
+
 /* Serialises and frees: the answer text of a command. */
 char *oms_json_answer(json_t *json, size_t *len);
 

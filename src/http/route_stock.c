@@ -26,8 +26,8 @@ static void fail_or_submit(struct oms_http_request *req, struct oms_call *call,
     oms_call_submit(req, call, encode, resource);
 }
 
-/* ?dry_run=true|false on the supply endpoints; false when absent. */
-static bool dry_run_of(struct oms_http_request *req, struct oms_decoder *d)
+/* ?dry_run=true|false on the supply and snapshot endpoints; false when absent. */
+bool oms_query_dry_run(struct oms_http_request *req, struct oms_decoder *d)
 {
     const char *value = oms_http_query_first(req, "dry_run");
     if (!value || strcmp(value, "false") == 0) return false;
@@ -91,7 +91,7 @@ void oms_route_post_supply(struct oms_http_request *req)
     oms_get_date(&d, b, "", "expected_date", true, &c->expected_day);
     oms_get_id(&d, b, "", "from", false, OMS_CODE_BYTES_MAX, &c->from);
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
-    call->cmd.dry_run = dry_run_of(req, &d);
+    call->cmd.dry_run = oms_query_dry_run(req, &d);
     fail_or_submit(req, call, &d, oms_encode_supply, "supply");
 }
 
@@ -107,7 +107,7 @@ void oms_route_post_receipt(struct oms_http_request *req)
     c->id = oms_call_strdup(call, id);
     oms_get_int(&d, call->body, "", "qty", true, 1, OMS_QTY_MAX, &c->qty);
     oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
-    call->cmd.dry_run = dry_run_of(req, &d);
+    call->cmd.dry_run = oms_query_dry_run(req, &d);
     char resource[OMS_ID_BYTES_MAX + 16];
     snprintf(resource, sizeof resource, "supply/%s/receipts", id);
     fail_or_submit(req, call, &d, oms_encode_receipt, resource);
@@ -143,7 +143,7 @@ void oms_route_patch_supply(struct oms_http_request *req)
                          "give expected_date, qty or status");
     }
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
-    call->cmd.dry_run = dry_run_of(req, &d);
+    call->cmd.dry_run = oms_query_dry_run(req, &d);
     char resource[OMS_ID_BYTES_MAX + 16];
     snprintf(resource, sizeof resource, "supply/%s", id);
     fail_or_submit(req, call, &d, oms_encode_supply, resource);
@@ -158,7 +158,7 @@ void oms_route_post_repeg(struct oms_http_request *req)
     struct oms_call *call = oms_call_new(req, OMS_CMD_REPEG, false);
     if (!call) return;
     call->cmd.u.sku = oms_call_strdup(call, sku);
-    call->cmd.dry_run = dry_run_of(req, &d);
+    call->cmd.dry_run = oms_query_dry_run(req, &d);
     char resource[OMS_ID_BYTES_MAX + 16];
     snprintf(resource, sizeof resource, "items/%s/repeg", sku);
     fail_or_submit(req, call, &d, oms_encode_repeg, resource);

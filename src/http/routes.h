@@ -17,6 +17,7 @@ oms_http_handler oms_route_post_order, oms_route_get_order, oms_route_post_cance
     oms_route_post_accept_delay;
 oms_http_handler oms_route_patch_supply, oms_route_post_repeg;
 oms_http_handler oms_route_put_region, oms_route_get_region, oms_route_get_regions;
+oms_http_handler oms_route_post_snapshot, oms_route_get_snapshot;
 oms_http_handler oms_route_post_subscription, oms_route_get_subscription;
 oms_http_handler oms_route_post_webhook, oms_route_get_webhook, oms_route_delete_webhook,
     oms_route_get_deliveries, oms_route_post_redeliver;
@@ -24,6 +25,10 @@ oms_http_handler oms_route_post_hold, oms_route_get_hold, oms_route_delete_hold;
 oms_http_handler oms_route_get_availability, oms_route_get_events, oms_route_post_clock,
     oms_route_get_healthz, oms_route_get_metrics, oms_route_get_openapi;
 
+
+/* ?dry_run=true|false (false when absent); fails d on anything else. */
+struct oms_decoder;
+bool oms_query_dry_run(struct oms_http_request *req, struct oms_decoder *d);
 
 /* A READ of one record by the path parameter `name`: the encoder answers 404 when the key
  * (in the command's u.item.sku) is unknown. */

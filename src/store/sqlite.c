@@ -48,6 +48,7 @@ enum stmt_id {
     ST_LAST_COUNT,
     ST_RULE,
     ST_RULE_DELETE,
+    ST_RECEIPTS_AFTER,
     ST_COUNT_
 };
 
@@ -100,6 +101,9 @@ static const char *const stmt_sql[ST_COUNT_] = {
                           " 'item.status_changed') ORDER BY seq LIMIT ?",
     [ST_LAST_COUNT] = "SELECT coalesce(max(at_ms), 0) FROM ledger WHERE sku = ? AND location = ?"
                       " AND reason = 'count'",
+    [ST_RECEIPTS_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
+                          " AND location = ? AND counter = 'on_hand' AND reason = 'receipt'"
+                          " AND at_ms > ?",
     [ST_MOVES_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
                        " AND location = ? AND counter = 'on_hand' AND at_ms > ?",
 };
@@ -679,6 +683,16 @@ enum oms_err oms_store_on_hand_moves_after(struct oms_store *store, const char *
     bind_text(stmt, 2, location);
     sqlite3_bind_int64(stmt, 3, after_ms);
     return single_int(store, stmt, net);
+}
+
+enum oms_err oms_store_receipts_after(struct oms_store *store, const char *sku,
+                                      const char *location, int64_t after_ms, oms_qty *units)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_RECEIPTS_AFTER];
+    bind_text(stmt, 1, sku);
+    bind_text(stmt, 2, location);
+    sqlite3_bind_int64(stmt, 3, after_ms);
+    return single_int(store, stmt, units);
 }
 
 enum oms_err oms_store_last_count_ms(struct oms_store *store, const char *sku,

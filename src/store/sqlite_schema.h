@@ -142,6 +142,13 @@ static const char *const oms_sqlite_migrations[] = {
     "  PRIMARY KEY(a, b), CHECK(a < b)) WITHOUT ROWID;"
     "ALTER TABLE orders ADD COLUMN collect INTEGER;"
     "UPDATE lines SET allocs = replace(allocs, ',', ':0,') || ':0' WHERE allocs <> '';",
+    /* 9: ERP/POS stock snapshots with their reconciliation reports (the first answer), found
+     * by id for GET /v1/stock/snapshots/{id} and for replays of the same id. */
+    "CREATE TABLE snapshots(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  id TEXT NOT NULL UNIQUE, fingerprint TEXT NOT NULL, source TEXT,"
+    "  as_of_ms INTEGER NOT NULL, recorded_ms INTEGER NOT NULL,"
+    "  rows INTEGER NOT NULL CHECK(rows >= 0), changed INTEGER NOT NULL CHECK(changed >= 0),"
+    "  report BLOB);",
 };
 
 #endif

@@ -18,7 +18,7 @@
 #include "base/platform.h"
 #include "store/model.h"
 
-#define OMS_SCHEMA_VERSION 8
+#define OMS_SCHEMA_VERSION 9
 
 struct oms_store;
 
@@ -141,6 +141,29 @@ OMS_MUST_CHECK enum oms_err oms_store_meta_put(struct oms_store *store, const ch
 OMS_MUST_CHECK enum oms_err oms_store_on_hand_moves_after(struct oms_store *store,
                                                           const char *sku, const char *location,
                                                           int64_t after_ms, oms_qty *net);
+
+/* Of those, the units received (ledger reason "receipt") after `after_ms`. */
+OMS_MUST_CHECK enum oms_err oms_store_receipts_after(struct oms_store *store, const char *sku,
+                                                     const char *location, int64_t after_ms,
+                                                     oms_qty *units);
+
+/* Stock snapshots (ERP counts) and their reports, kept for GET /v1/stock/snapshots/{id} and
+ * for replays of the same id (sqlite_snapshots.c). */
+struct oms_snapshot_record {
+    const char *id, *fingerprint, *source; /* source may be NULL. */
+    int64_t as_of_ms, recorded_ms;
+    int64_t rows, changed;
+    const char *report; /* The first answer's body (JSON), report_len bytes; may be NULL. */
+    size_t report_len;
+};
+OMS_MUST_CHECK enum oms_err oms_store_snapshot_save(struct oms_store *store,
+                                                    const struct oms_snapshot_record *record);
+/* OMS_ENOTFOUND when no snapshot has that id. *report is malloc'd (NULL when none). */
+OMS_MUST_CHECK enum oms_err oms_store_snapshot_get(struct oms_store *store, const char *id,
+                                                   char fingerprint[65], char **report,
+                                                   size_t *report_len);
+/* How many snapshots are stored. */
+OMS_MUST_CHECK enum oms_err oms_store_snapshot_count(struct oms_store *store, int64_t *count);
 
 /* The instant of the latest count (ledger reason "count") of a level; 0 when none. */
 OMS_MUST_CHECK enum oms_err oms_store_last_count_ms(struct oms_store *store, const char *sku,
