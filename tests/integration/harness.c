@@ -83,6 +83,8 @@ static int64_t clock_ms; /* harness_set_clock(); 0: commands carry no instant. *
 
 void harness_set_clock(int64_t at_ms) { clock_ms = at_ms; }
 
+int64_t harness_clock(void) { return clock_ms; }
+
 int64_t harness_ms(const char *rfc3339)
 {
     int64_t ms = 0;

@@ -56,6 +56,7 @@ struct oms_stock_level harness_get_level(struct oms_engine *e, const char *sku,
  * default: the engine takes now). Tests that check dates set it so the engine clock is theirs;
  * the clock never runs backwards, so set it before the first command and only move it on. */
 void harness_set_clock(int64_t at_ms);
+int64_t harness_clock(void);              /* The instant harness_set_clock() set (0: none). */
 int64_t harness_ms(const char *rfc3339); /* "2026-07-01T09:00:00Z" -> ms; fails on bad text. */
 oms_day harness_day(const char *date);    /* "2026-07-01" -> day; fails on bad text. */
 
