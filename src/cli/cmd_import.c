@@ -37,6 +37,8 @@
 
 const char cmd_import_usage[] =
     "usage: oms import [--db PATH] KIND FILE.csv\n"
+    "       oms import [--db PATH] snapshot --as-of T [--id ID] [--source TEXT] [--dry-run]\n"
+    "                  [--json] FILE.csv\n"
     "  KIND is items, locations, stock or supply; FILE.csv has a header naming its columns:\n"
     "  items:     sku,name,price,currency,policy,backorder_limit,lead_time_days,\n"
     "             low_stock_threshold,min_order_qty,release_date,allow_split\n"
@@ -48,11 +50,20 @@ const char cmd_import_usage[] =
     "  \"none\" clears backorder_limit, lead_time_days, low_stock_threshold, release_date.\n"
     "  working_days lists days like \"mon tue wed thu fri\". Nothing is imported unless\n"
     "  every row is valid.\n"
+    "  snapshot:  sku,location,on_hand[,unavailable]   an ERP/POS count taken at --as-of (RFC\n"
+    "             3339): movements recorded after it are re-applied, a newer count wins; the\n"
+    "             whole file in one commit, then its reconciliation report (see the API's\n"
+    "             POST /v1/stock/snapshots). --id makes a repeat of the file a no-op.\n"
     "  --db PATH  database (default oms.db)\n";
 
 static const struct option long_options[] = {
     {"db", required_argument, NULL, 'd'},
     {"help", no_argument, NULL, 'h'},
+    {"as-of", required_argument, NULL, 'a'},
+    {"id", required_argument, NULL, 'i'},
+    {"source", required_argument, NULL, 's'},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"json", no_argument, NULL, 'j'},
     {NULL, 0, NULL, 0},
 };
 
@@ -260,11 +271,20 @@ static int import_file(const char *db, const struct import_kind *kind, const cha
 int cmd_import(int argc, char **argv)
 {
     const char *db = "oms.db";
+    struct cli_snapshot_options snapshot = {0};
+    const char *as_of = NULL;
+    bool snapshot_option = false;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
+        snapshot_option |= c == 'a' || c == 'i' || c == 's' || c == 'n' || c == 'j';
         switch (c) {
         case 'd': db = optarg; break;
+        case 'a': as_of = optarg; break;
+        case 'i': snapshot.id = optarg; break;
+        case 's': snapshot.source = optarg; break;
+        case 'n': snapshot.dry_run = true; break;
+        case 'j': snapshot.json = true; break;
         case 'h': fputs(cmd_import_usage, stdout); return CLI_EXIT_OK;
         default:
             fprintf(stderr, "oms import: bad option '%s'\n%s", argv[optind - 1], cmd_import_usage);
@@ -275,9 +295,25 @@ int cmd_import(int argc, char **argv)
         fprintf(stderr, "oms import: expected KIND and FILE.csv\n%s", cmd_import_usage);
         return CLI_EXIT_USAGE;
     }
+    if (strcmp(argv[optind], "snapshot") == 0) {
+        if (!as_of) {
+            fprintf(stderr, "oms import: a snapshot needs --as-of T, when it was counted\n%s",
+                    cmd_import_usage);
+            return CLI_EXIT_USAGE;
+        }
+        if (!import_snapshot_as_of(as_of, &snapshot.as_of_ms)) return CLI_EXIT_USAGE;
+        return import_snapshot(db, &snapshot, argv[optind + 1]);
+    }
+    if (snapshot_option) {
+        fprintf(stderr, "oms import: --as-of, --id, --source, --dry-run and --json are for "
+                        "snapshot\n%s",
+                cmd_import_usage);
+        return CLI_EXIT_USAGE;
+    }
     const struct import_kind *kind = import_kind_find(argv[optind]);
     if (!kind) {
-        fprintf(stderr, "oms import: KIND must be items, locations, stock or supply, not '%s'\n",
+        fprintf(stderr,
+                "oms import: KIND must be items, locations, stock, supply or snapshot, not '%s'\n",
                 argv[optind]);
         return CLI_EXIT_USAGE;
     }

@@ -53,4 +53,17 @@ OMS_MUST_CHECK bool import_check_state(struct oms_engine *engine, const struct i
                                        struct import_row *rows, size_t count,
                                        struct cli_errors *errors);
 
+/* `oms import snapshot` (import_snapshot.c): one ERP/POS snapshot command for the whole file. */
+struct cli_snapshot_options {
+    int64_t as_of_ms;   /* --as-of: when the counts were taken (required). */
+    const char *id;     /* --id: the snapshot's id (a repeat replays); NULL: the engine's. */
+    const char *source; /* --source; NULL: the file's path. */
+    bool dry_run;       /* --dry-run: print the report, change nothing. */
+    bool json;          /* --json: print the whole report as JSON. */
+};
+int import_snapshot(const char *db, const struct cli_snapshot_options *options,
+                    const char *path);
+/* Parses --as-of (RFC 3339, not in the future); prints why and returns false otherwise. */
+OMS_MUST_CHECK bool import_snapshot_as_of(const char *text, int64_t *as_of_ms);
+
 #endif
