@@ -194,6 +194,7 @@ static void apply_row(struct oms_writer *w, struct oms_cmd_snapshot *c, uint32_t
     free(held);
     warn(c, warnings_cap, OMS_SNAPSHOT_W_SHORT, row, oms_stock_short(&planned),
          before.safety - after->safety);
+    c->warnings[c->warnings_count - 1].from_holds = before.reserved - after->reserved;
     c->warnings[c->warnings_count - 1].lines_first = first;
     c->warnings[c->warnings_count - 1].lines_count = c->lines_count - first;
 }

@@ -20,6 +20,12 @@ struct saved_line {
     struct oms_line_peg *pegs;
 };
 
+struct saved_hold_line { /* Rule 3b may take units from holds (a count left a level short). */
+    uint32_t index;
+    struct oms_hold_alloc *allocs;
+    uint32_t allocs_count;
+};
+
 struct oms_dry_snapshot {
     uint32_t item;
     oms_qty backordered;
@@ -31,6 +37,8 @@ struct oms_dry_snapshot {
     struct oms_supply *supplies; /* Every supply line of the item, by model index. */
     uint32_t *supply_index, supplies_saved;
     uint32_t supplies_total; /* state->supplies_count at the start. */
+    struct saved_hold_line *hold_lines; /* The item's lines of active holds. */
+    uint32_t hold_lines_count, hold_lines_cap;
 };
 
 static void *copy(const void *src, size_t bytes)
@@ -39,6 +47,45 @@ static void *copy(const void *src, size_t bytes)
     OMS_ASSERT(dst != NULL);
     if (bytes) memcpy(dst, src, bytes);
     return dst;
+}
+
+/* Only an item something holds can lose held units: the walk over holds is skipped otherwise. */
+static void save_hold_lines(const struct oms_state *state, uint32_t item_index,
+                            struct oms_dry_snapshot *s)
+{
+    const struct oms_item *item = &state->items[item_index];
+    oms_qty reserved = 0;
+    for (uint32_t l = 0; l < item->levels_count; l++) reserved += item->levels[l].reserved;
+    if (reserved == 0) return;
+    for (uint32_t k = 0; k < state->active_holds_count; k++) {
+        const struct oms_hold *hold = &state->holds[state->active_holds[k]];
+        for (uint32_t i = 0; i < hold->lines_count; i++) {
+            const struct oms_hold_line *line = &state->hold_lines[hold->first_line + i];
+            if (line->item != item_index) continue;
+            oms_grow((void **)&s->hold_lines, &s->hold_lines_cap, s->hold_lines_count + 1,
+                     sizeof *s->hold_lines);
+            s->hold_lines[s->hold_lines_count++] = (struct saved_hold_line){
+                hold->first_line + i,
+                copy(line->allocs, line->allocs_count * sizeof *line->allocs),
+                line->allocs_count};
+        }
+    }
+}
+
+static void restore_hold_lines(struct oms_state *state, const struct oms_dry_snapshot *s)
+{
+    for (uint32_t i = 0; i < s->hold_lines_count; i++) {
+        const struct saved_hold_line *saved = &s->hold_lines[i];
+        struct oms_hold_line *line = &state->hold_lines[saved->index];
+        oms_grow((void **)&line->allocs, &line->allocs_cap, saved->allocs_count,
+                 sizeof *line->allocs);
+        if (saved->allocs_count > 0) {
+            memcpy(line->allocs, saved->allocs, saved->allocs_count * sizeof *line->allocs);
+        }
+        line->allocs_count = saved->allocs_count;
+        free(saved->allocs);
+    }
+    free(s->hold_lines);
 }
 
 struct oms_dry_snapshot *oms__dry_begin(struct oms_writer *w, uint32_t item_index)
@@ -73,6 +120,7 @@ struct oms_dry_snapshot *oms__dry_begin(struct oms_writer *w, uint32_t item_inde
         s->supplies[s->supplies_saved] = state->supplies[i];
         s->supply_index[s->supplies_saved++] = i;
     }
+    save_hold_lines(state, item_index, s);
     w->dry_run = true;
     return s;
 }
@@ -124,6 +172,7 @@ void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *s)
     for (uint32_t i = 0; i < s->supplies_saved; i++) {
         state->supplies[s->supply_index[i]] = s->supplies[i];
     }
+    restore_hold_lines(state, s);
     for (uint32_t i = 0; i < s->lines_count; i++) {
         free(s->lines[i].allocs);
         free(s->lines[i].pegs);

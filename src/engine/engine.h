@@ -219,6 +219,7 @@ struct oms_snapshot_warning {
                         * SHORT: units short; RECEIPTS_AFTER: units; MOVES_EXCEED: count + moves. */
     oms_qty limit;     /* STALE: stale_hours; LARGE_CHANGE: units threshold; BELOW_ALLOCATED:
                         * allocated; SHORT: units taken from safety; others 0. */
+    oms_qty from_holds; /* SHORT: units taken from holds (carts and checkouts). */
     uint32_t lines_first, lines_count; /* SHORT: its lines in the command's lines array. */
 };
 #define OMS_SNAPSHOT_NO_ROW UINT32_MAX

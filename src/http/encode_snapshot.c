@@ -89,10 +89,12 @@ static json_t *warning_json(const struct oms_cmd_snapshot *c, const struct oms_s
     case OMS_SNAPSHOT_W_SHORT:
         snprintf(message, sizeof message,
                  "the count left the location %lld units short: %lld taken from safety stock, "
-                 "the rest from allocations, latest first (rule 3b)",
-                 value, limit);
+                 "%lld from holds (newest first), the rest from allocations (latest first; "
+                 "rule 3b)",
+                 value, limit, (long long)w->from_holds);
         json_object_set_new(out, "short", json_integer(w->value));
         json_object_set_new(out, "from_safety", json_integer(w->limit));
+        json_object_set_new(out, "from_holds", json_integer(w->from_holds));
         json_object_set_new(out, "lines", lines_json(c, w, state));
         break;
     case OMS_SNAPSHOT_W_RECEIPTS_AFTER:

@@ -618,6 +618,76 @@ static void test_snapshots__one_stock_event_per_changed_level(void **state)
     finish(e, path);
 }
 
+static void units_held(const struct oms_state *state, void *ctx)
+{
+    oms_qty *held = ctx;
+    *held = 0;
+    for (uint32_t i = 0; i < state->hold_lines_count; i++) {
+        *held += oms_hold_line_held(&state->hold_lines[i]);
+    }
+}
+
+/* Rule 3b after a count: safety first, then holds (newest first), then allocations. A dry run
+ * reports what the holds would give and gives nothing. */
+static void test_snapshots__a_shortage_takes_from_holds_and_a_dry_run_gives_them_back(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "snap-holds", "2026-07-01T09:00:00Z",
+                                 OMS_POLICY_BACKORDER, 7);
+    harness_set_stock(e, "A", "WH1", 10);
+    assert_int_equal(order1(e, "O1", "A", 4), OMS_OK);
+    const struct oms_cmd_hold_line hold_line = {"A", 3};
+    struct oms_command hold = {.kind = OMS_CMD_HOLD_CREATE};
+    snprintf(hold.fingerprint, sizeof hold.fingerprint, "H1");
+    hold.u.hold = (struct oms_cmd_hold){.id = "H1", .channel = "web", .lines = &hold_line,
+                                        .lines_count = 1,
+                                        .expires_ms = harness_ms("2026-07-01T10:00:00Z")};
+    assert_int_equal(harness_run(e, &hold), OMS_OK);
+    assert_int_equal(harness_get_level(e, "A", "WH1").reserved, 3);
+    uint64_t digest = harness_digest(e);
+    int64_t seq = last_event_seq(e);
+
+    const struct oms_snapshot_row five[] = {{"A", "WH1", 5, false, 0}};
+    struct oms_command cmd;
+    assert_int_equal(snapshot(e, &cmd, NULL, NULL, "2026-07-01T09:00:00Z", five, 1, true),
+                     OMS_OK);
+    json_t *report = report_of(&cmd);
+    json_t *w = warning(report, "short");
+    assert_non_null(w);
+    assert_int_equal(int_of(w, "short"), 2);
+    assert_int_equal(int_of(w, "from_holds"), 2);
+    assert_int_equal(json_array_size(json_object_get(w, "lines")), 0);
+    json_decref(report);
+    oms_command_release(&cmd);
+    oms_qty held = 0;
+    harness_inspect(e, units_held, &held);
+    assert_int_equal(held, 3);
+    assert_int_equal(harness_digest(e), digest);
+    assert_int_equal(last_event_seq(e), seq);
+    harness_assert_consistent(e);
+
+    const struct oms_snapshot_row two[] = {{"A", "WH1", 2, false, 0}};
+    assert_int_equal(snapshot(e, &cmd, NULL, NULL, "2026-07-01T09:00:00Z", two, 1, false),
+                     OMS_OK);
+    report = report_of(&cmd);
+    w = warning(report, "short");
+    assert_int_equal(int_of(w, "short"), 5);
+    assert_int_equal(int_of(w, "from_holds"), 3);
+    json_t *line = json_array_get(json_object_get(w, "lines"), 0);
+    assert_string_equal(json_string_value(json_object_get(line, "order")), "O1");
+    assert_int_equal(int_of(line, "backordered_by_shortage"), 2);
+    json_decref(report);
+    oms_command_release(&cmd);
+    harness_inspect(e, units_held, &held);
+    assert_int_equal(held, 0);
+    struct oms_stock_level level = harness_get_level(e, "A", "WH1");
+    assert_int_equal(level.reserved, 0);
+    assert_int_equal(level.allocated, 2);
+    assert_int_equal(harness_count_events(e, "hold.reduced", "H1"), 1);
+    finish(e, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +703,7 @@ int main(void)
         cmocka_unit_test(test_snapshots__b46_second_count_backorders_and_reports_the_shortage),
         cmocka_unit_test(test_snapshots__warnings_for_stale_large_and_impossible_figures),
         cmocka_unit_test(test_snapshots__one_stock_event_per_changed_level),
+        cmocka_unit_test(test_snapshots__a_shortage_takes_from_holds_and_a_dry_run_gives_them_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
