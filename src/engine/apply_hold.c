@@ -213,7 +213,7 @@ static void place_line(struct oms_writer *w, uint32_t hold_index, uint32_t line_
 enum oms_err oms__apply_hold_create(struct oms_writer *w, struct oms_command *cmd)
 {
     const struct oms_cmd_hold *c = &cmd->u.hold;
-    uint32_t channel;
+    uint32_t channel = OMS_NONE; /* Set by check_create; -O2 cannot see it (-Werror). */
     enum oms_err err = check_create(w, cmd, &channel);
     if (err) return err;
     uint32_t index = add_hold(w, cmd, channel);
