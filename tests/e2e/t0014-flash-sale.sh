@@ -18,6 +18,7 @@ POS_FLOOR=100
 
 start_server "$DB"
 echo "$BASE" >"$WORK/base"
+call PUT /v1/items/HOT '{"policy":"deny","allow_split":true}'; expect_status 201 item
 call PUT /v1/locations/WH1 '{"kind":"warehouse","region":"UK","priority":1}'; expect_status 201 WH1
 call PUT /v1/locations/WH2 '{"kind":"warehouse","region":"UK","priority":2}'; expect_status 201 WH2
 call PUT /v1/locations/ST1 '{"kind":"store","region":"UK","priority":3}'; expect_status 201 ST1
@@ -32,7 +33,6 @@ call PUT /v1/channels/pos '{"locations":["ST1","WH1"],"allow_backorder":false,"p
 expect_status 201 pos
 call PUT /v1/channels/pos/items/HOT "{\"floor\":$POS_FLOOR}"
 expect_status 200 "pos floor on HOT"
-call PUT /v1/items/HOT '{"policy":"deny","allow_split":true}'; expect_status 201 item
 for loc in WH1:400 WH2:200 ST1:100; do
     call POST /v1/stock/adjustments "{\"sku\":\"HOT\",\"location\":\"${loc%%:*}\",\"set\":${loc##*:}}"
     expect_status 200 "stock at ${loc%%:*}"
