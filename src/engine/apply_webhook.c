@@ -25,7 +25,8 @@ const char *const oms_webhook_event_types[] = {
     "line.rejected",     "line.cancelled",     "line.shipped",     "line.returned",
     "line.delay_exceeded", "item.status_changed", "item.back_in_stock", "stock.changed",
     "stock.low",         "stock.short",        "hold.expired",     "supply.received",
-    "supply.delayed",    NULL,
+    "supply.delayed",    "hold.created",       "hold.released",    "hold.consumed",
+    "hold.reduced",      NULL,
 };
 
 static bool type_known(const char *name)

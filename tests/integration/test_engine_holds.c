@@ -3,7 +3,7 @@
  * file: a hold lowers availability on every channel that sees its location; it expires on the
  * engine clock exactly once (and after a restart); an order consumes its own hold and a retry
  * does not consume it twice; rule 3b takes a shortage from holds newest first; what a hold
- * frees goes to waiting backorders first. Field scenarios B02, B04 and B53 are here. Every
+ * frees goes to waiting backorders first. Field scenarios B02, B04, B13, B27 and B53 are here. Every
  * test checks the invariants (reserved == what active holds hold) and reopens the file.
  */
 #include "base/platform.h"
@@ -475,6 +475,49 @@ static void test_holds__b53_double_paid_commits_once(void **state)
     finish(e, path);
 }
 
+/* B13: a cart that never checked out holds nothing when nothing is free, and a receipt later
+ * goes to the earliest placed backorder, never to the cart. Only orders wait in the queue. */
+static void test_holds__b13_an_abandoned_cart_never_receives_a_receipt(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "holds_b13", OMS_POLICY_BACKORDER, -1, 7, 0);
+    harness_set_clock(harness_ms("2026-03-02T10:00:00Z"));
+    assert_int_equal(hold1(e, "C", "web", 1, "2026-03-03T09:00:00Z"), OMS_OK);
+    assert_int_equal(get_hold(e, "C").held, 0);
+    harness_set_clock(harness_ms("2026-03-02T10:05:00Z"));
+    assert_int_equal(order_with_hold(e, "OA", "web", 1, NULL, NULL), OMS_OK);
+    harness_set_clock(harness_ms("2026-03-02T11:00:00Z"));
+    assert_int_equal(order_with_hold(e, "OB", "web", 1, NULL, NULL), OMS_OK);
+    harness_set_clock(harness_ms("2026-03-02T12:00:00Z"));
+    harness_receipt(e, "R1", "A", "WH1", 1);
+    assert_int_equal(harness_get_line(e, "OA", 1).allocated, 1);
+    assert_int_equal(harness_get_line(e, "OB", 1).backordered, 1);
+    assert_int_equal(get_hold(e, "C").held, 0);
+    assert_reserved(e, "WH1", 0);
+    finish(e, path);
+}
+
+/* B27: a checkout holds 2 of 3, then payment fails: the storefront releases the hold and the 3
+ * units are sellable again; the next attempt reserves again. Hold ids are unique (rule 8: the
+ * same id again answers the first answer), so the new attempt has its own id. */
+static void test_holds__b27_a_failed_checkout_releases_its_hold(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "holds_b27", OMS_POLICY_DENY, -1, -1, 3);
+    assert_int_equal(hold1(e, "K1", "web", 2, "2026-03-02T10:15:00Z"), OMS_OK);
+    assert_int_equal(available(e, "web"), 1);
+    assert_int_equal(release(e, "K1", NULL), OMS_OK);
+    assert_reserved(e, "WH1", 0);
+    assert_int_equal(available(e, "web"), 3);
+    assert_int_equal(harness_orders_count(e), 0);
+    assert_int_equal(hold1(e, "K1-2", "web", 2, "2026-03-02T10:20:00Z"), OMS_OK);
+    assert_int_equal(get_hold(e, "K1-2").held, 2);
+    assert_int_equal(available(e, "web"), 1);
+    finish(e, path);
+}
+
 static void test_holds__refuse_bad_expiry_channel_and_a_reused_id(void **state)
 {
     (void)state;
@@ -516,6 +559,8 @@ int main(void)
         cmocka_unit_test(test_holds__a_shortage_takes_safety_then_the_newest_hold_then_allocations),
         cmocka_unit_test(test_holds__b02_units_damaged_after_the_hold_backorder_at_payment),
         cmocka_unit_test(test_holds__b53_double_paid_commits_once),
+        cmocka_unit_test(test_holds__b13_an_abandoned_cart_never_receives_a_receipt),
+        cmocka_unit_test(test_holds__b27_a_failed_checkout_releases_its_hold),
         cmocka_unit_test(test_holds__refuse_bad_expiry_channel_and_a_reused_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * test_engine_property.c - random operation sequences through the whole engine on a real
  * SQLite file: orders (with unknown SKUs, ship-complete lines, retries), cancellations,
  * shipments, supply and receipts, adjustments and counts, settings changes and clock ticks,
+ * holds (placed, released, expired, consumed by orders),
  * drawn from fixed seeds (xorshift64), so a failure names the seed and operation that
  * reproduce it. Every operation's answer is checked against what the model said before it (a
  * refused command changes nothing), and after every operation the model must keep its
@@ -39,6 +40,7 @@
 #define SIM_ORDERS_MAX 1024
 #define SIM_SUPPLIES_MAX 256
 #define SIM_LINES_MAX 4
+#define SIM_HOLDS_MAX 256
 #define MINUTE_MS 60000
 #define HOUR_MS 3600000
 #define DAY_MS 86400000
@@ -90,6 +92,9 @@ struct sim {
     uint32_t orders_count;
     char supplies[SIM_SUPPLIES_MAX][16];
     uint32_t supplies_count;
+    char holds[SIM_HOLDS_MAX][16];
+    char hold_skus[SIM_HOLDS_MAX][16];
+    uint32_t holds_count;
     bool lowered; /* The last operation was a count or adjustment that lowered free stock. */
 };
 
@@ -343,6 +348,28 @@ static void check_fairness(const struct oms_state *state, struct world_check *c)
     }
 }
 
+/* Holds: none active past its expiry on the engine clock (expired before any command sees the
+ * stock), none holding more than asked, an ended one names its order only when consumed. */
+static void check_holds(const struct oms_state *state, struct world_check *c)
+{
+    for (uint32_t i = 0; i < state->holds_count; i++) {
+        const struct oms_hold *hold = &state->holds[i];
+        if (hold->status == OMS_HOLD_ACTIVE && hold->expires_ms <= state->clock_ms) {
+            WHY("hold '%s' is active past its expiry", hold->id);
+        }
+        if ((hold->order_id != NULL) != (hold->status == OMS_HOLD_CONSUMED)) {
+            WHY("hold '%s' is %s with order %s", hold->id, oms_hold_status_name(hold->status),
+                hold->order_id ? hold->order_id : "none");
+        }
+        for (uint32_t k = 0; k < hold->lines_count; k++) {
+            const struct oms_hold_line *line = &state->hold_lines[hold->first_line + k];
+            if (oms_hold_line_held(line) + line->consumed > line->qty) {
+                WHY("hold '%s' line %u holds more than asked", hold->id, line->line_no);
+            }
+        }
+    }
+}
+
 static void check_world(const struct oms_state *state, void *ctx)
 {
     struct world_check *c = ctx;
@@ -352,6 +379,7 @@ static void check_world(const struct oms_state *state, void *ctx)
     if (!c->why[0]) check_orders(state, c);
     if (!c->why[0]) check_lines(state, c);
     if (!c->why[0]) check_fairness(state, c);
+    if (!c->why[0]) check_holds(state, c);
 }
 
 static void check_all(struct sim *s)
@@ -710,6 +738,124 @@ static void op_adjust(struct sim *s)
     s->lowered = !err && oms_stock_free(&after) < free_before;
 }
 
+struct hold_info {
+    const char *id, *sku;
+    bool active, consumed;
+    uint32_t channel;
+    oms_qty held;          /* Of sku. */
+    bool split;            /* The sku's item may split. */
+    oms_qty min_order_qty; /* Of the sku's item (0: unknown sku). */
+    enum oms_policy policy;
+};
+
+static void get_hold_info(const struct oms_state *state, void *ctx)
+{
+    struct hold_info *v = ctx;
+    uint32_t item = oms_state_item(state, v->sku);
+    v->min_order_qty = item == OMS_NONE ? 0 : state->items[item].min_order_qty;
+    v->split = item != OMS_NONE && state->items[item].allow_split;
+    v->policy = item == OMS_NONE ? OMS_POLICY_DENY : state->items[item].policy;
+    uint32_t index = oms_state_hold(state, v->id);
+    if (index == OMS_NONE) return;
+    const struct oms_hold *hold = &state->holds[index];
+    v->active = hold->status == OMS_HOLD_ACTIVE;
+    v->consumed = hold->status == OMS_HOLD_CONSUMED;
+    v->channel = hold->channel;
+    v->held = 0;
+    for (uint32_t k = 0; k < hold->lines_count; k++) {
+        const struct oms_hold_line *line = &state->hold_lines[hold->first_line + k];
+        if (strcmp(line->sku, v->sku) == 0) v->held += oms_hold_line_held(line);
+    }
+}
+
+static struct hold_info hold_info(struct sim *s, uint32_t index)
+{
+    struct hold_info v = {.id = s->holds[index], .sku = s->hold_skus[index]};
+    harness_inspect(s->e, get_hold_info, &v);
+    return v;
+}
+
+/* A hold is placed, released, or consumed by an order naming it. */
+static void op_hold(struct sim *s)
+{
+    if (s->holds_count > 0 && one_in(&s->rng, 3)) {
+        s->what = "release hold";
+        uint32_t h = pick(&s->rng, s->holds_count);
+        struct hold_info before = hold_info(s, h);
+        struct oms_command cmd = {.kind = OMS_CMD_HOLD_RELEASE};
+        cmd.u.hold.id = s->holds[h];
+        uint64_t digest = before.active ? 0 : settle(s);
+        SIM_EXPECT(s, harness_run(s->e, &cmd), OMS_OK);
+        SIM_CHECK(s, cmd.u.hold.already == !before.active);
+        if (!before.active) expect_unchanged(s, digest);
+        SIM_CHECK(s, !hold_info(s, h).active);
+        return;
+    }
+    if (s->holds_count > 0 && s->orders_count < SIM_ORDERS_MAX && one_in(&s->rng, 2)) {
+        s->what = "order with a hold";
+        uint32_t h = pick(&s->rng, s->holds_count);
+        struct hold_info before = hold_info(s, h);
+        struct sim_order *o = &s->orders[s->orders_count];
+        snprintf(o->id, sizeof o->id, "O%u", s->orders_count);
+        o->lines_count = 1;
+        snprintf(o->skus[0], sizeof o->skus[0], "%s", s->hold_skus[h]);
+        o->qtys[0] = random_in(&s->rng, 1, 6);
+        struct oms_cmd_line line = {.sku = o->skus[0], .qty = o->qtys[0], .price_minor = -1};
+        const char *channel = CHANNELS[before.active && !one_in(&s->rng, 5) ? before.channel
+                                                                            : pick(&s->rng, 2)];
+        struct harness_order_spec spec = {.id = o->id,
+                                          .channel = channel,
+                                          .region = REGIONS[pick(&s->rng, 3)],
+                                          .lines = &line,
+                                          .lines_count = 1,
+                                          .hold = s->holds[h]};
+        SIM_EXPECT(s, harness_order_spec(s->e, &spec, NULL), OMS_OK);
+        s->orders_count++;
+        struct hold_info after = hold_info(s, h);
+        bool applied = before.active && strcmp(channel, CHANNELS[before.channel]) == 0;
+        SIM_CHECK(s, after.active == (before.active && !applied));
+        SIM_CHECK(s, after.consumed == (before.consumed || applied));
+        /* The hold's units went to the line first, whatever else was free. */
+        if (applied && before.min_order_qty > 0 && o->qtys[0] >= before.min_order_qty &&
+            (before.split || before.held >= o->qtys[0])) {
+            struct line_view v = line_view(s, o->id, 1);
+            oms_qty allocated = 0;
+            for (uint32_t l = 0; l < SIM_LOCATIONS_MAX; l++) allocated += v.at[l];
+            SIM_CHECK(s, allocated >= (before.held < o->qtys[0] ? before.held : o->qtys[0]));
+        }
+        return;
+    }
+    if (s->holds_count >= SIM_HOLDS_MAX) return;
+    s->what = "hold";
+    uint32_t h = s->holds_count;
+    snprintf(s->holds[h], sizeof s->holds[h], "H%u", h);
+    const char *sku = one_in(&s->rng, 12) ? "UNKNOWN" : random_sku(s);
+    snprintf(s->hold_skus[h], sizeof s->hold_skus[h], "%s", sku);
+    const char *channel = CHANNELS[pick(&s->rng, 2)];
+    struct oms_availability a;
+    SIM_EXPECT(s, oms_engine_availability(s->e, channel, sku, 1, NULL, &a), OMS_OK);
+    struct oms_cmd_hold_line line = {sku, random_in(&s->rng, 1, 6)};
+    bool partial = !one_in(&s->rng, 4);
+    struct oms_command cmd = {.kind = OMS_CMD_HOLD_CREATE};
+    snprintf(cmd.fingerprint, sizeof cmd.fingerprint, "%s", s->holds[h]);
+    cmd.u.hold = (struct oms_cmd_hold){.id = s->holds[h],
+                                       .channel = channel,
+                                       .lines = &line,
+                                       .lines_count = 1,
+                                       .expires_ms = s->now_ms + random_in(&s->rng, 5, 900) * MINUTE_MS,
+                                       .all_or_nothing = !partial};
+    SIM_EXPECT(s, harness_run(s->e, &cmd), OMS_OK);
+    s->holds_count++;
+    struct hold_info v = hold_info(s, h);
+    SIM_CHECK(s, v.active);
+    /* Never more than rule 1 lets the channel allocate; all of it when it may split. */
+    SIM_CHECK(s, v.held <= a.available);
+    if (!partial) SIM_CHECK(s, v.held == 0 || v.held == line.qty);
+    if (partial && v.split && v.policy != OMS_POLICY_PREORDER && line.qty >= v.min_order_qty) {
+        SIM_CHECK(s, v.held == (line.qty < a.available ? line.qty : a.available));
+    }
+}
+
 static void op_tick(struct sim *s)
 {
     s->what = "tick";
@@ -838,8 +984,10 @@ static void run_op(struct sim *s)
     harness_set_clock(s->now_ms);
     s->lowered = false;
     int64_t roll = random_in(&s->rng, 1, 100);
-    if (s->orders_count == 0 || roll <= 32) {
+    if (s->orders_count == 0 || roll <= 27) {
         op_order(s);
+    } else if (roll <= 32) {
+        op_hold(s);
     } else if (roll <= 35) {
         op_retry(s);
     } else if (roll <= 45) {
