@@ -368,6 +368,7 @@ void oms__holds_cover_shortage(struct oms_writer *w, uint32_t item, uint32_t loc
     for (uint32_t k = state->active_holds_count; k > 0 && missing > 0; k--) {
         uint32_t index = state->active_holds[k - 1];
         const struct oms_hold *hold = &state->holds[index];
+        if (hold->status != OMS_HOLD_ACTIVE) continue; /* Ended, not compacted yet. */
         bool reduced = false;
         for (uint32_t i = 0; i < hold->lines_count && missing > 0; i++) {
             uint32_t line_index = hold->first_line + i;

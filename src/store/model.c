@@ -195,6 +195,7 @@ void oms_state_hold_activate(struct oms_state *state, uint32_t hold)
     oms_grow((void **)&state->active_holds, &state->active_holds_cap,
              state->active_holds_count + 1, sizeof *state->active_holds);
     state->active_holds[state->active_holds_count++] = hold;
+    state->active_holds_live++;
     oms_grow((void **)&state->hold_due, &state->hold_due_cap, state->hold_due_count + 1,
              sizeof *state->hold_due);
     struct oms_hold_due *heap = state->hold_due;
@@ -208,16 +209,19 @@ void oms_state_hold_activate(struct oms_state *state, uint32_t hold)
 
 void oms_state_hold_deactivate(struct oms_state *state, uint32_t hold)
 {
-    /* Creation order is kept (rule 3b walks it newest first): a shift, not a swap. Holds end
-     * mostly oldest first (expiry), near the front; the list holds active holds only. */
-    for (uint32_t i = 0; i < state->active_holds_count; i++) {
-        if (state->active_holds[i] != hold) continue;
-        memmove(&state->active_holds[i], &state->active_holds[i + 1],
-                (state->active_holds_count - i - 1) * sizeof *state->active_holds);
-        state->active_holds_count--;
+    OMS_ASSERT(state->holds[hold].status != OMS_HOLD_ACTIVE);
+    OMS_ASSERT(state->active_holds_live > 0);
+    state->active_holds_live--;
+    if (state->active_holds_count < 64 || state->active_holds_live * 2 > state->active_holds_count) {
         return;
     }
-    OMS_ASSERT(false); /* Only an active hold is deactivated. */
+    uint32_t kept = 0; /* Compaction keeps creation order. */
+    for (uint32_t i = 0; i < state->active_holds_count; i++) {
+        uint32_t index = state->active_holds[i];
+        if (state->holds[index].status == OMS_HOLD_ACTIVE) state->active_holds[kept++] = index;
+    }
+    OMS_ASSERT(kept == state->active_holds_live);
+    state->active_holds_count = kept;
 }
 
 static void due_pop(struct oms_state *state)
@@ -437,8 +441,17 @@ bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
     }
     free(reserved);
     if (!ok) goto done;
-    CHECK(active == state->active_holds_count, "%u holds are active, the list holds %u", active,
-          state->active_holds_count);
+    CHECK(active == state->active_holds_live, "%u holds are active, the list says %u", active,
+          state->active_holds_live);
+    uint32_t listed = 0;
+    for (uint32_t i = 0; i < state->active_holds_count; i++) {
+        if (i > 0) {
+            CHECK(state->active_holds[i - 1] < state->active_holds[i],
+                  "the active holds are out of creation order");
+        }
+        listed += state->holds[state->active_holds[i]].status == OMS_HOLD_ACTIVE;
+    }
+    CHECK(listed == active, "%u holds are active, %u are listed", active, listed);
     open_lines = calloc(state->items_count ? state->items_count : 1, sizeof *open_lines);
     OMS_ASSERT(open_lines != NULL);
     for (uint32_t i = 0; i < state->lines_count; i++) {

@@ -257,8 +257,10 @@ struct oms_state {
     struct oms_hold_line *hold_lines;
     uint32_t hold_lines_count, hold_lines_cap;
     struct oms_strmap hold_by_id;
-    uint32_t *active_holds; /* Indexes of active holds, in creation order (rule 3b: newest last). */
+    uint32_t *active_holds; /* Holds in creation order (rule 3b: newest last): every active
+                             * one, and ended ones until the list is compacted (skip them). */
     uint32_t active_holds_count, active_holds_cap;
+    uint32_t active_holds_live; /* How many of the list are active. */
     struct oms_hold_due *hold_due; /* Min-heap by expires_ms, then hold index. */
     uint32_t hold_due_count, hold_due_cap;
 };
@@ -280,7 +282,8 @@ oms_qty oms_hold_line_held(const struct oms_hold_line *line);
 const char *oms_hold_status_name(enum oms_hold_status status);
 /* Adds an active hold to the active list and the expiry heap (after creating or loading it). */
 void oms_state_hold_activate(struct oms_state *state, uint32_t hold);
-/* Takes an ended hold out of the active list (its heap entry goes stale). */
+/* Counts a hold that just ended out of the active list (its list and heap entries go stale;
+ * the list is compacted once most of it is stale, so ending a hold is O(1) amortised). */
 void oms_state_hold_deactivate(struct oms_state *state, uint32_t hold);
 /* The active hold that expires first at or before now_ms, taken off the heap; OMS_NONE when
  * none is due. Stale heap entries are dropped on the way. */

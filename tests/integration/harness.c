@@ -596,8 +596,11 @@ uint64_t harness_state_digest(const struct oms_state *s)
         }
         mix(&h, -3);
     }
-    mix(&h, s->active_holds_count);
-    for (uint32_t i = 0; i < s->active_holds_count; i++) mix(&h, s->active_holds[i]);
+    /* The active holds, in order (the list itself may hold ended ones until compacted). */
+    mix(&h, s->active_holds_live);
+    for (uint32_t i = 0; i < s->active_holds_count; i++) {
+        if (s->holds[s->active_holds[i]].status == OMS_HOLD_ACTIVE) mix(&h, s->active_holds[i]);
+    }
     return h;
 }
 

@@ -419,6 +419,36 @@ static void test_holds__a_shortage_takes_safety_then_the_newest_hold_then_alloca
     finish(e, path);
 }
 
+/* Many holds ending (the active list is compacted on the way): a shortage still takes from
+ * the newest active ones, and a reopen finds the same active holds. */
+static void test_holds__a_shortage_finds_the_newest_among_many_ended_holds(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "holds_many", OMS_POLICY_DENY, -1, -1, 100);
+    char id[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(id, sizeof id, "H%02d", i);
+        assert_int_equal(hold1(e, id, "web", 1, "2026-03-02T12:00:00Z"), OMS_OK);
+    }
+    for (int i = 0; i < 100; i++) {
+        if (i % 5 == 4) continue; /* H04, H09, ... H99 stay. */
+        snprintf(id, sizeof id, "H%02d", i);
+        assert_int_equal(release(e, id, NULL), OMS_OK);
+    }
+    assert_reserved(e, "WH1", 20);
+    harness_reopen(&e, path);
+    /* free = 17 - 20 = -3: the three newest holds still active give one unit each. */
+    assert_int_equal(harness_adjust(e, "A", "WH1", -83), OMS_OK);
+    assert_int_equal(get_hold(e, "H99").held, 0);
+    assert_int_equal(get_hold(e, "H94").held, 0);
+    assert_int_equal(get_hold(e, "H89").held, 0);
+    assert_int_equal(get_hold(e, "H84").held, 1);
+    assert_int_equal(get_hold(e, "H04").held, 1);
+    assert_reserved(e, "WH1", 17);
+    finish(e, path);
+}
+
 /* B02: a cart held 2 units; a count then marks both damaged; the customer pays later. The
  * order is decided again under the writer: the hold lost its units to the shortage (rule 3b),
  * so the line is backordered 2 on the 7-day lead time, and no counter goes negative. */
@@ -557,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_holds__an_order_takes_the_hold_then_free_stock_and_frees_the_rest),
         cmocka_unit_test(test_holds__an_unusable_hold_leaves_the_order_to_free_stock),
         cmocka_unit_test(test_holds__a_shortage_takes_safety_then_the_newest_hold_then_allocations),
+        cmocka_unit_test(test_holds__a_shortage_finds_the_newest_among_many_ended_holds),
         cmocka_unit_test(test_holds__b02_units_damaged_after_the_hold_backorder_at_payment),
         cmocka_unit_test(test_holds__b53_double_paid_commits_once),
         cmocka_unit_test(test_holds__b13_an_abandoned_cart_never_receives_a_receipt),
