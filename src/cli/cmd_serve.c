@@ -20,7 +20,9 @@ const char cmd_serve_usage[] =
     "  --host H          address to listen on (default 127.0.0.1)\n"
     "  --port N          port (default 8080; 0 picks a free one)\n"
     "  --threads N       event loops, one thread each (default: online CPUs)\n"
-    "  --body-max BYTES  largest request body (default 1048576)\n";
+    "  --body-max BYTES  largest request body (default 1048576)\n"
+    "environment: OMS_HOLD_TIMER_MS  how often expired holds are looked for when no request\n"
+    "                                 comes (default 1000; 0: only at the next request)\n";
 
 void cli_serve_defaults(struct oms_serve_options *opts)
 {
