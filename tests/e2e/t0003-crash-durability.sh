@@ -29,7 +29,13 @@ client() {
     done
 }
 for c in 1 2 3 4; do client "$c" & done
-sleep 1.5
+# Kill once more than 10 orders are acknowledged (and others are in flight), however slow the
+# machine: a fixed sleep made this a timed assertion that failed on a loaded machine.
+for _ in $(seq 1 600); do
+    [ "$(cat "$WORK/acked" 2>/dev/null | wc -l)" -gt 10 ] && break
+    sleep 0.1
+done
+sleep 0.2
 kill -9 "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
