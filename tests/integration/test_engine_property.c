@@ -211,9 +211,11 @@ static void get_avail_view(const struct oms_state *state, void *ctx)
     for (uint32_t l = 0; l < state->locations_count; l++) {
         free[l] = oms_stock_free(&state->items[item].levels[l]);
     }
-    v->available = oms_channel_available(free, state->locations_count,
-                                         state->channels[channel].visible,
-                                         state->channels[channel].buffer);
+    /* The channel's rules (buffer, other channels' floors, cap: core/channel.h). */
+    struct oms_floor floors[OMS_CHANNELS_MAX];
+    struct oms_channel_limits limits;
+    oms_state_channel_limits(state, item, channel, floors, &limits);
+    v->available = oms_channel_available_with(free, state->locations_count, &limits);
 }
 
 /* ---- The invariants checked after every operation. ---- */
@@ -883,6 +885,28 @@ static void op_settings(struct sim *s)
                          (int32_t)random_in(&s->rng, 1, 3), (int32_t)random_in(&s->rng, 0, 2));
         return;
     }
+    if (one_in(&s->rng, 2)) {
+        /* A channel's rules for one item: each field set, removed or kept at random. */
+        s->what = "channel rules";
+        struct oms_command cmd = {.kind = OMS_CMD_PUT_CHANNEL_ITEM};
+        struct oms_cmd_channel_item *r = &cmd.u.channel_item;
+        r->channel = CHANNELS[pick(&s->rng, 2)];
+        r->sku = random_sku(s);
+        static const uint32_t bits[] = {OMS_RULE_BUFFER, OMS_RULE_BUFFER_PERCENT, OMS_RULE_CAP,
+                                        OMS_RULE_FLOOR};
+        for (uint32_t b = 0; b < 4; b++) {
+            int64_t how = random_in(&s->rng, 0, 2);
+            if (how == 1) r->fields |= bits[b];
+            if (how == 2) r->cleared |= bits[b];
+        }
+        r->buffer = random_in(&s->rng, 0, 3);
+        r->buffer_percent = (int32_t)random_in(&s->rng, 0, 60);
+        r->cap_qty = random_in(&s->rng, 0, 12);
+        r->cap_period = (enum oms_cap_period)random_in(&s->rng, 0, 2);
+        r->floor = random_in(&s->rng, 0, 8);
+        SIM_EXPECT(s, harness_run(s->e, &cmd), OMS_OK);
+        return;
+    }
     s->what = "channel settings";
     uint32_t c = pick(&s->rng, 2);
     const char *visible[SIM_LOCATIONS_MAX];
@@ -894,8 +918,9 @@ static void op_settings(struct sim *s)
     struct oms_command cmd = {.kind = OMS_CMD_PUT_CHANNEL};
     cmd.u.channel = (struct oms_cmd_channel){
         .code = CHANNELS[c],
-        .fields = OMS_F_BUFFER | OMS_F_ALLOW_BACKORDER,
+        .fields = OMS_F_BUFFER | OMS_F_ALLOW_BACKORDER | OMS_F_BUFFER_PERCENT,
         .buffer = random_in(&s->rng, 0, 3),
+        .buffer_percent = one_in(&s->rng, 2) ? 0 : (int32_t)random_in(&s->rng, 1, 50),
         .allow_backorder = !one_in(&s->rng, 3),
         .locations = visible,
         .locations_count = count,
