@@ -23,6 +23,7 @@ static const struct oms_http_route routes[] = {
     {"GET", "/v1/locations/{code}", oms_route_get_location},
     {"PUT", "/v1/channels/{code}", oms_route_put_channel},
     {"GET", "/v1/channels/{code}", oms_route_get_channel},
+    {"GET", "/v1/channels/{code}/items", oms_route_get_channel_items},
     {"PUT", "/v1/channels/{code}/items/{sku}", oms_route_put_channel_item},
     {"GET", "/v1/channels/{code}/items/{sku}", oms_route_get_channel_item},
     {"GET", "/v1/regions", oms_route_get_regions},

@@ -8,6 +8,7 @@
 #include "base/platform.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -51,19 +52,9 @@ static json_t *availability_json(const struct oms_state *state, uint32_t item, u
                      oms_avail_status_name(statuses[channel].status));
 }
 
-static char *encode_rule(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+/* The rule view of one item on one channel (the ChannelItemRule schema). */
+static json_t *rule_json(const struct oms_state *state, uint32_t item, uint32_t channel)
 {
-    const struct oms_cmd_channel_item *c = &cmd->u.channel_item;
-    uint32_t channel = oms_state_channel(state, c->channel);
-    uint32_t item = oms_state_item(state, c->sku);
-    if (channel == OMS_NONE || item == OMS_NONE) {
-        snprintf(cmd->err_message, sizeof cmd->err_message, "no %s '%s'",
-                 channel == OMS_NONE ? "channel" : "item",
-                 channel == OMS_NONE ? c->channel : c->sku);
-        cmd->err = OMS_ENOTFOUND;
-        *len = 0;
-        return NULL;
-    }
     const struct oms_item *it = &state->items[item];
     const struct oms_channel *ch = &state->channels[channel];
     const struct oms_channel_rule *rule = oms_rule_find(it->rules, it->rules_count, channel);
@@ -84,11 +75,102 @@ static char *encode_rule(struct oms_command *cmd, const struct oms_state *state,
         cap_json(set & OMS_RULE_CAP, rule ? rule->cap_qty : 0, rule ? rule->cap_period : 0),
         "floor", (json_int_t)((set & OMS_RULE_FLOOR) ? rule->floor : 0), "exclude_stores",
         ch->exclude_stores);
-    json_t *answer = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "channel", ch->code, "sku",
-                               it->sku, "rules", rules, "effective", effective, "counters",
-                               counters_json(rule, today), "availability",
-                               availability_json(state, item, channel, &limits));
-    return oms_json_answer(answer, len);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "channel", ch->code, "sku", it->sku,
+                     "rules", rules, "effective", effective, "counters",
+                     counters_json(rule, today), "availability",
+                     availability_json(state, item, channel, &limits));
+}
+
+static char *not_found(struct oms_command *cmd, const char *what, const char *key, size_t *len)
+{
+    snprintf(cmd->err_message, sizeof cmd->err_message, "no %s '%s'", what, key);
+    cmd->err = OMS_ENOTFOUND;
+    *len = 0;
+    return NULL;
+}
+
+static char *encode_rule(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    const struct oms_cmd_channel_item *c = &cmd->u.channel_item;
+    uint32_t channel = oms_state_channel(state, c->channel);
+    if (channel == OMS_NONE) return not_found(cmd, "channel", c->channel, len);
+    uint32_t item = oms_state_item(state, c->sku);
+    if (item == OMS_NONE) return not_found(cmd, "item", c->sku, len);
+    return oms_json_answer(rule_json(state, item, channel), len);
+}
+
+/* GET /v1/channels/{code}/items: the items with a rule of the channel, in item order (the
+ * order they were created), a page at a time; `next` is the cursor of the next page. */
+#define RULES_LIMIT_DEFAULT 100
+#define RULES_LIMIT_MAX 500
+
+struct rules_page {
+    int64_t after, limit;
+};
+
+static char *encode_rules(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    const struct oms_call *call = cmd->user;
+    const struct rules_page *page = call->spec;
+    uint32_t channel = oms_state_channel(state, cmd->u.channel_item.channel);
+    if (channel == OMS_NONE) return not_found(cmd, "channel", cmd->u.channel_item.channel, len);
+    json_t *items = json_array();
+    json_t *next = json_null();
+    int64_t found = 0;
+    for (uint32_t i = (uint32_t)(page->after < state->items_count ? page->after
+                                                                   : state->items_count);
+         i < state->items_count; i++) {
+        const struct oms_item *it = &state->items[i];
+        if (!oms_rule_find(it->rules, it->rules_count, channel)) continue;
+        if (found == page->limit) {
+            next = json_integer(i);
+            break;
+        }
+        json_array_append_new(items, rule_json(state, i, channel));
+        found++;
+    }
+    return oms_json_answer(json_pack("{s:s, s:o, s:o}", "channel", state->channels[channel].code,
+                                     "items", items, "next", next),
+                           len);
+}
+
+static bool query_int(struct oms_http_request *req, struct oms_decoder *d, const char *key,
+                      int64_t min, int64_t max, int64_t *out)
+{
+    const char *text = oms_http_query_first(req, key);
+    if (!text) return false;
+    char *end;
+    long long value = strtoll(text, &end, 10);
+    if (!(text[0] >= '0' && text[0] <= '9') || *end || value < min || value > max) {
+        oms_decoder_fail(d, 422, "invalid_field", key,
+                         "%s must be a whole number from %lld to %lld", key, (long long)min,
+                         (long long)max);
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+void oms_route_get_channel_items(struct oms_http_request *req)
+{
+    const char *code = oms_path_id(req, "code", OMS_CODE_BYTES_MAX);
+    if (!code) return;
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    struct rules_page page = {0, RULES_LIMIT_DEFAULT};
+    query_int(req, &d, "after", 0, UINT32_MAX, &page.after);
+    query_int(req, &d, "limit", 1, RULES_LIMIT_MAX, &page.limit);
+    if (d.failed) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    struct oms_call *call = oms_call_new(req, OMS_CMD_READ, false);
+    if (!call) return;
+    struct rules_page *owned = oms_call_own(call, malloc(sizeof *owned));
+    *owned = page;
+    call->spec = owned;
+    call->cmd.u.channel_item.channel = oms_call_strdup(call, code);
+    oms_call_submit(req, call, encode_rules, "");
 }
 
 static void decode_cap(struct oms_decoder *d, json_t *body, struct oms_cmd_channel_item *c)

@@ -9,7 +9,8 @@
 
 oms_http_handler oms_route_put_item, oms_route_get_item, oms_route_put_location,
     oms_route_get_location, oms_route_put_channel, oms_route_get_channel;
-oms_http_handler oms_route_put_channel_item, oms_route_get_channel_item;
+oms_http_handler oms_route_put_channel_item, oms_route_get_channel_item,
+    oms_route_get_channel_items;
 oms_http_handler oms_route_get_stock, oms_route_post_adjustment, oms_route_post_supply,
     oms_route_get_supply, oms_route_post_receipt;
 oms_http_handler oms_route_post_order, oms_route_get_order, oms_route_post_cancel,

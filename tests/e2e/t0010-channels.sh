@@ -119,6 +119,16 @@ call PUT /v1/channels/mkt/items/B '{"cap":{"qty":10,"period":"week"}}'
 expect '.counters.sold == 1 and .counters.period_start == "2029-12-31" and .counters.period_end == "2030-01-06"' \
     "a weekly cap counts the ISO week's orders: 5 - 2 rejected - 2 cancelled"
 
+# The items with a rule on a channel, a page at a time.
+call GET '/v1/channels/mkt/items?limit=1'; expect_status 200 "list of mkt's rules"
+conforms get /v1/channels/{code}/items "list of mkt's rules"
+expect '([.items[].sku] == ["A"]) and (.next | type == "number")' "first page"
+call GET "/v1/channels/mkt/items?limit=1&after=$(body_of '.next')"
+expect '([.items[].sku] == ["B"]) and .next == null' "last page"
+call GET '/v1/channels/web/items'; expect '.items == []' "web's floor was removed: no rule left"
+call GET '/v1/channels/mkt/items?limit=0'; expect_error 422 invalid_field limit "limit 0"
+call GET '/v1/channels/nope/items'; expect_status 404 "rules of an unknown channel"
+
 # Bad input: 4xx naming the field, nothing changed.
 call GET /v1/channels/mkt/items/A; before=$(jq -c '.rules' "$WORK/body")
 call PUT /v1/channels/mkt/items/A '{"buffer_percent":101}'
