@@ -39,12 +39,16 @@ const char cmd_import_usage[] =
     "usage: oms import [--db PATH] KIND FILE.csv\n"
     "       oms import [--db PATH] snapshot --as-of T [--id ID] [--source TEXT] [--dry-run]\n"
     "                  [--json] FILE.csv\n"
-    "  KIND is items, locations, stock or supply; FILE.csv has a header naming its columns:\n"
+    "  KIND is items, locations, stock, supply or channel_rules; FILE.csv has a header naming\n"
+    "  its columns:\n"
     "  items:     sku,name,price,currency,policy,backorder_limit,lead_time_days,\n"
     "             low_stock_threshold,min_order_qty,release_date,allow_split\n"
     "  locations: code,name,kind,region,priority,timezone,handling_days,working_days\n"
     "  stock:     sku,location,on_hand[,safety,unavailable]   (a count, as of now)\n"
     "  supply:    id,sku,location,qty,expected_date\n"
+    "  channel_rules: channel,sku,buffer,buffer_percent,cap_qty,cap_period,floor\n"
+    "             (a channel's rules for an item; \"none\" removes one; cap_period is day,\n"
+    "             week or month)\n"
     "  Only the key columns (sku, code, id, location, on_hand, qty, expected_date) are\n"
     "  required; an empty cell keeps the current value (or the default for a new record).\n"
     "  \"none\" clears backorder_limit, lead_time_days, low_stock_threshold, release_date.\n"
@@ -313,7 +317,8 @@ int cmd_import(int argc, char **argv)
     const struct import_kind *kind = import_kind_find(argv[optind]);
     if (!kind) {
         fprintf(stderr,
-                "oms import: KIND must be items, locations, stock, supply or snapshot, not '%s'\n",
+                "oms import: KIND must be items, locations, stock, supply, snapshot or "
+                "channel_rules, not '%s'\n",
                 argv[optind]);
         return CLI_EXIT_USAGE;
     }

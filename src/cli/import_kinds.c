@@ -1,6 +1,6 @@
 /*
  * import_kinds.c - the four CSV kinds of `oms import` (items, locations, stock, supply): their
- * columns, one parser per column (syntax and range of a cell, the same bounds the HTTP API
+ * columns (and channel_rules), one parser per column (syntax and range of a cell, the same bounds the HTTP API
  * enforces), the per-row and per-file keys, and the check of every row against the engine's
  * state, run as a READ command on the writer thread.
  */
@@ -419,6 +419,107 @@ static void supply_key(const struct import_row *r, char *out, size_t len)
     snprintf(out, len, "%s", r->cmd.u.supply.id);
 }
 
+/* --- channel rules (PUT /v1/channels/{code}/items/{sku}) --- */
+
+#define RULE(row) (&(row)->cmd.u.channel_item)
+#define PERIOD_GIVEN (1u << 16) /* Row-local: cap_period had a value (cleared by the row check). */
+
+static bool rule_channel(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_CODE_BYTES_MAX, why, n)) return false;
+    RULE(r)->channel = keep(r, t);
+    return true;
+}
+
+static bool rule_sku(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (!check_id(t, OMS_SKU_BYTES_MAX, why, n)) return false;
+    RULE(r)->sku = keep(r, t);
+    return true;
+}
+
+/* "none" removes the field; a whole number in [0, max] sets it. */
+static bool rule_qty(struct import_row *r, const char *t, uint32_t bit, int64_t max,
+                     int64_t *out, char *why, size_t n)
+{
+    if (is_none(t)) {
+        RULE(r)->cleared |= bit;
+        return true;
+    }
+    if (!whole(t, 0, max, out, why, n)) return false;
+    RULE(r)->fields |= bit;
+    return true;
+}
+
+static bool rule_buffer(struct import_row *r, const char *t, char *why, size_t n)
+{
+    return rule_qty(r, t, OMS_RULE_BUFFER, OMS_QTY_MAX, &RULE(r)->buffer, why, n);
+}
+
+static bool rule_percent(struct import_row *r, const char *t, char *why, size_t n)
+{
+    int64_t percent = 0;
+    if (!rule_qty(r, t, OMS_RULE_BUFFER_PERCENT, OMS_PERCENT_MAX, &percent, why, n)) return false;
+    RULE(r)->buffer_percent = (int32_t)percent;
+    return true;
+}
+
+static bool rule_cap_qty(struct import_row *r, const char *t, char *why, size_t n)
+{
+    return rule_qty(r, t, OMS_RULE_CAP, OMS_QTY_MAX, &RULE(r)->cap_qty, why, n);
+}
+
+static bool rule_cap_period(struct import_row *r, const char *t, char *why, size_t n)
+{
+    if (is_none(t)) {
+        RULE(r)->cleared |= OMS_RULE_CAP;
+        return true;
+    }
+    if (!oms_period_parse(t, &RULE(r)->cap_period)) {
+        snprintf(why, n, "'%s' is not day, week or month", t);
+        return false;
+    }
+    RULE(r)->fields |= PERIOD_GIVEN;
+    return true;
+}
+
+static bool rule_floor(struct import_row *r, const char *t, char *why, size_t n)
+{
+    return rule_qty(r, t, OMS_RULE_FLOOR, OMS_QTY_MAX, &RULE(r)->floor, why, n);
+}
+
+static const struct import_column rule_columns[] = {
+    {"channel", true, rule_channel},       {"sku", true, rule_sku},
+    {"buffer", false, rule_buffer},        {"buffer_percent", false, rule_percent},
+    {"cap_qty", false, rule_cap_qty},      {"cap_period", false, rule_cap_period},
+    {"floor", false, rule_floor},
+};
+
+static void rule_key(const struct import_row *r, char *out, size_t len)
+{
+    snprintf(out, len, "%s on %s", r->cmd.u.channel_item.sku, r->cmd.u.channel_item.channel);
+}
+
+/* A cap is a quantity and a period: both given, or removed ("none" in either). */
+static void rule_check(struct import_row *r, struct cli_errors *errors)
+{
+    struct oms_cmd_channel_item *c = RULE(r);
+    bool qty = (c->fields & OMS_RULE_CAP) != 0, period = (c->fields & PERIOD_GIVEN) != 0;
+    c->fields &= ~PERIOD_GIVEN;
+    const char *why = NULL;
+    if (c->cleared & OMS_RULE_CAP) {
+        if (qty || period) why = "\"none\" in one of cap_qty and cap_period and a value in the other";
+        c->fields &= ~(uint32_t)OMS_RULE_CAP;
+    } else if (qty != period) {
+        why = "cap_qty and cap_period go together";
+    }
+    if (why) {
+        cli_error(errors, "row %llu, column %s: %s", (unsigned long long)r->row,
+                  qty ? "cap_period" : "cap_qty", why);
+        r->bad = true;
+    }
+}
+
 /* --- The table --- */
 
 static const struct import_kind kinds[] = {
@@ -429,6 +530,8 @@ static const struct import_kind kinds[] = {
      stock_key, stock_check},
     {"supply", OMS_CMD_SUPPLY_CREATE, supply_columns, OMS_ARRAY_LEN(supply_columns), "id",
      supply_key, NULL},
+    {"channel_rules", OMS_CMD_PUT_CHANNEL_ITEM, rule_columns, OMS_ARRAY_LEN(rule_columns), "sku",
+     rule_key, rule_check},
 };
 
 _Static_assert(OMS_ARRAY_LEN(item_columns) <= IMPORT_COLUMNS_MAX, "room for the item columns");
@@ -515,6 +618,19 @@ static void check_supply(struct state_check *c, const struct oms_state *state,
     }
 }
 
+static void check_rule(struct state_check *c, const struct oms_state *state,
+                       const struct import_row *r)
+{
+    const struct oms_cmd_channel_item *rule = &r->cmd.u.channel_item;
+    unsigned long long n = (unsigned long long)r->row;
+    if (oms_state_channel(state, rule->channel) == OMS_NONE) {
+        cli_error(c->errors, "row %llu, column channel: no channel '%s'", n, rule->channel);
+    }
+    if (oms_state_item(state, rule->sku) == OMS_NONE) {
+        cli_error(c->errors, "row %llu, column sku: no item '%s'", n, rule->sku);
+    }
+}
+
 static void check_state(void *ctx, const struct oms_state *state)
 {
     struct state_check *c = ctx;
@@ -526,6 +642,7 @@ static void check_state(void *ctx, const struct oms_state *state)
         switch (c->kind->cmd_kind) {
         case OMS_CMD_ADJUST: check_stock(c, state, r); break;
         case OMS_CMD_SUPPLY_CREATE: check_supply(c, state, r, open_lines); break;
+        case OMS_CMD_PUT_CHANNEL_ITEM: check_rule(c, state, r); break;
         case OMS_CMD_PUT_LOCATION:
             if (oms_state_location(state, r->cmd.u.location.code) == OMS_NONE &&
                 ++locations == OMS_LOCATIONS_MAX + 1) {

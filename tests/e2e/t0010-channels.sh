@@ -158,9 +158,24 @@ call GET /v1/channels/mkt/items/A
 [ "$(jq -c '.rules' "$WORK/body")" = "$before" ] || fail "bad input changed the rules"
 call GET /v1/channels/mkt; expect '.buffer_percent == 10' "bad input changed the channel"
 
-# Rules and counters survive a restart (counters are counted again from the orders).
+# Rules and counters survive a restart (counters are counted again from the orders); rules
+# come in by CSV too, all rows or none.
 stop_server
+printf 'channel,sku,buffer,buffer_percent,cap_qty,cap_period,floor\nweb,A,,,,,4\nmkt,B,2,none,,,\npos,A,,,7,fortnight,\n' \
+    >"$WORK/bad.csv"
+if "$OMS_BIN" import --db "$WORK/channels.db" channel_rules "$WORK/bad.csv" >"$WORK/import.out" 2>&1; then
+    fail "a CSV with a bad period was imported"
+fi
+grep -q "row 3, column cap_period" "$WORK/import.out" || fail "the bad row is named: $(cat "$WORK/import.out")"
+printf 'channel,sku,buffer,buffer_percent,cap_qty,cap_period,floor\nweb,A,,,,,4\nmkt,B,2,none,,,\n' \
+    >"$WORK/rules.csv"
+"$OMS_BIN" import --db "$WORK/channels.db" channel_rules "$WORK/rules.csv" >"$WORK/import.out" 2>&1 ||
+    fail "channel rules import: $(cat "$WORK/import.out")"
 start_server "$WORK/channels.db"
+call GET /v1/channels/web/items/A; expect '.rules.floor == 4' "floor imported"
+call GET /v1/channels/mkt/items/B
+expect '.rules.buffer == 2 and .rules.buffer_percent == null and .rules.cap.qty == 10' \
+    "buffer imported, the cap kept (empty cells keep their value)"
 call GET /v1/channels/mkt/items/B
 expect '.rules.cap.qty == 10 and .rules.cap.period == "week" and .counters.sold == 1' \
     "rules and counters after a restart"
