@@ -66,6 +66,10 @@ call PUT /v1/channels/web/items/A '{"floor":10}'
 expect_status 200 "web floor"; expect '.rules.floor == 10 and .availability.available == 25' \
     "the protected channel sees all of it"
 avail mkt A; expect '.items[0].available == 12' "mkt: 25 - 3 buffer - 10 protected for web"
+call GET /v1/items/A
+expect '[.channels[] | select(.channel == "mkt") | .available] == [12]' \
+    "the item's per-channel statuses use the same rules"
+expect '[.channels[] | select(.channel == "web") | .available] == [25]' "web's status too"
 call GET /v1/channels/mkt/items/A
 expect '.availability.held_for_other_channels == 10' "held for other channels shown"
 call POST /v1/orders '{"id":"m1","channel":"mkt","lines":[{"sku":"A","qty":20}]}'

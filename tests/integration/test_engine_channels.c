@@ -97,6 +97,15 @@ static void test_channels__b35_a_percent_buffer_is_rounded_down(void **state)
     channel_rules(e, "MKT", 30, false);
     harness_set_stock(e, "A", "WH1", 10);
     assert_int_equal(available(e, "MKT", "A"), 7); /* 30% of 10 = 3 held. */
+    /* A channel-wide change takes effect at once: 100% holds everything back, and MKT's
+     * status flips with its event. */
+    uint32_t events = harness_count_events(e, "item.status_changed", "A");
+    channel_rules(e, "MKT", 100, false);
+    assert_int_equal(available(e, "MKT", "A"), 0);
+    assert_int_equal(status(e, "MKT", "A"), OMS_AVAIL_OUT_OF_STOCK);
+    assert_int_equal(harness_count_events(e, "item.status_changed", "A"), events + 1);
+    channel_rules(e, "MKT", 30, false);
+    assert_int_equal(harness_count_events(e, "item.status_changed", "A"), events + 2);
     assert_int_equal(order1(e, "O1", "WEB", "A", 6), OMS_OK);
     assert_int_equal(available(e, "WEB", "A"), 4);
     assert_int_equal(available(e, "MKT", "A"), 3); /* floor(1.2) = 1 held of 4. */
