@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "harness.h"
+#include "store/store.h"
 
 static void finish(struct oms_engine *e, const char *path)
 {
@@ -376,6 +378,70 @@ static void test_sourcing__distances_name_known_regions_and_refusals_change_noth
     finish(e, path);
 }
 
+/* Strips the last ":field" of every comma-separated group: the allocation text as it was
+ * stored before reasons were kept ("0:3:20635:5,1:2:20635:5" -> "0:3:20635,1:2:20635"). */
+static void strip_reasons(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    const char *group = in;
+    while (*group) {
+        const char *end = strchr(group, ',');
+        size_t len = end ? (size_t)(end - group) : strlen(group);
+        const char *colon = group + len;
+        while (colon > group && *colon != ':') colon--;
+        n += (size_t)snprintf(out + n, cap - n, "%s%.*s", n ? "," : "", (int)(colon - group),
+                              group);
+        group = end ? end + 1 : group + len;
+    }
+    out[n] = '\0';
+}
+
+static void test_sourcing__a_database_from_before_reasons_loads_with_null_reasons(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = start(path, sizeof path, "sourcing_migration");
+    static const char *const both[] = {"WH1", "WH2"};
+    harness_location(e, "WH1", "UK", 1, 0);
+    harness_location(e, "WH2", "UK", 2, 0);
+    harness_channel(e, "web", both, 2, 0, true, 10);
+    harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
+    harness_set_stock(e, "A", "WH1", 3);
+    harness_set_stock(e, "A", "WH2", 2);
+    assert_int_equal(order_to(e, "O1", "UK", NULL, 5), OMS_OK);
+    oms_engine_close(e);
+
+    /* Take the file back to the schema before sourcing: no region tables, no collect column,
+     * allocations without their reason. */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT idx, allocs FROM lines", -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    int64_t idx = sqlite3_column_int64(stmt, 0);
+    char old[256];
+    strip_reasons((const char *)sqlite3_column_text(stmt, 1), old, sizeof old);
+    sqlite3_finalize(stmt);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "DROP TABLE region_distances; DROP TABLE regions;"
+             " ALTER TABLE orders DROP COLUMN collect;"
+             " UPDATE lines SET allocs = '%s' WHERE idx = %lld;"
+             " DELETE FROM schema_version WHERE version = %d;",
+             old, (long long)idx, OMS_SCHEMA_VERSION);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    e = harness_open(path); /* Migrates, loads and checks the invariants. */
+    harness_assert_consistent(e);
+    assert_allocs(e, "O1", "WH1:3:null WH2:2:null");
+    assert_int_equal(harness_cancel_all(e, "O1"), OMS_OK);
+    assert_level(e, "WH1", 3, 0);
+    assert_level(e, "WH2", 2, 0);
+    finish(e, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_sourcing__collect_elsewhere_than_the_channel_is_refused),
         cmocka_unit_test(
             test_sourcing__distances_name_known_regions_and_refusals_change_nothing),
+        cmocka_unit_test(test_sourcing__a_database_from_before_reasons_loads_with_null_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
