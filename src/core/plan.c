@@ -25,6 +25,7 @@ static void ranking_init(struct ranking *r, const struct oms_plan_location *loca
     r->locations = locations;
     r->line = line;
     for (uint32_t i = 0; i < locations_count; i++) {
+        if (!((line->visible >> i) & 1u)) continue; /* Never ranked: never a candidate. */
         r->distance[i] = oms_region_distance(line->regions, line->region, locations[i].region);
     }
 }

@@ -375,6 +375,16 @@ static void test_sourcing__distances_name_known_regions_and_refusals_change_noth
     struct oms_cmd_distance forget = {"AL", OMS_DISTANCE_UNKNOWN};
     assert_int_equal(put_region(e, "FL", &forget, 1), OMS_OK);
     assert_true(harness_digest(e) != before);
+    /* regions_max: the table holds OMS_REGIONS_MAX regions; one more is refused. */
+    for (int i = 2; i < OMS_REGIONS_MAX; i++) {
+        char code[16];
+        snprintf(code, sizeof code, "R%d", i);
+        assert_int_equal(put_region(e, code, &pair, 1), OMS_OK);
+    }
+    before = harness_digest(e);
+    assert_int_equal(put_region(e, "ONE-TOO-MANY", NULL, 0), OMS_ELIMIT);
+    assert_int_equal(put_region(e, "FL", &pair, 0), OMS_OK); /* Updates still work. */
+    assert_true(harness_digest(e) == before);
     finish(e, path);
 }
 
