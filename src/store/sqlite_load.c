@@ -336,7 +336,8 @@ static enum oms_err load_line(struct oms_state *state, sqlite3_stmt *row)
     if (n < 0) return OMS_ECORRUPT;
     for (int64_t i = 0; i < n; i++) {
         if (values[i * 4] < 0 || values[i * 4] >= state->locations_count) return OMS_ECORRUPT;
-        if (values[i * 4 + 3] < 0 || values[i * 4 + 3] > OMS_SOURCE_REASON_LAST) return OMS_ECORRUPT;
+        long long reason = values[i * 4 + 3];
+        if (reason < 0 || reason > OMS_SOURCE_REASON_LAST) return OMS_ECORRUPT;
         oms_grow((void **)&l->allocs, &l->allocs_cap, l->allocs_count + 1, sizeof *l->allocs);
         l->allocs[l->allocs_count++] = (struct oms_line_alloc){
             (uint32_t)values[i * 4], values[i * 4 + 1], (oms_day)values[i * 4 + 2],

@@ -93,7 +93,11 @@ static void random_distances(uint64_t *rng, struct world *w)
         }
     }
     w->table = (struct oms_region_table){
-        .row_of = w->row_of, .ids_count = WORLD_REGIONS, .cells = w->cells, .stride = WORLD_REGIONS};
+        .row_of = w->row_of,
+        .ids_count = WORLD_REGIONS,
+        .cells = w->cells,
+        .stride = WORLD_REGIONS,
+    };
 }
 
 static void random_world(uint64_t *rng, struct world *w, bool uniform_ship_day)
@@ -229,12 +233,17 @@ static enum oms_source_reason reference_single_reason(const struct world *w,
                                                       int next)
 {
     if (line->collect) return OMS_SOURCE_REASON_COLLECT;
-    if (line->prefer && line->preferred_location == (uint32_t)best) return OMS_SOURCE_REASON_RECEIPT;
+    if (line->prefer && line->preferred_location == (uint32_t)best) {
+        return OMS_SOURCE_REASON_RECEIPT;
+    }
     if (next < 0) return OMS_SOURCE_REASON_ONLY_LOCATION;
-    if (reference_distance(w, line, (uint32_t)best) != reference_distance(w, line, (uint32_t)next)) {
+    int64_t best_distance = reference_distance(w, line, (uint32_t)best);
+    if (best_distance != reference_distance(w, line, (uint32_t)next)) {
         return OMS_SOURCE_REASON_NEAREST_REGION;
     }
-    if (w->locations[best].priority != w->locations[next].priority) return OMS_SOURCE_REASON_PRIORITY;
+    if (w->locations[best].priority != w->locations[next].priority) {
+        return OMS_SOURCE_REASON_PRIORITY;
+    }
     return OMS_SOURCE_REASON_CODE_ORDER;
 }
 
