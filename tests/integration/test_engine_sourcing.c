@@ -237,6 +237,52 @@ static void test_sourcing__a_receipt_allocates_where_it_arrived_and_says_so(void
     finish(e, path);
 }
 
+static void test_sourcing__availability_for_a_region_promises_what_an_order_would_get(
+    void **state)
+{
+    (void)state;
+    /* The read index has the distance table too: asked for Florida, the promise is the one of
+     * the nearest location (AL, 3 handling days), as the order placed next gets; without a
+     * region, priority picks CA (same day). */
+    char path[512];
+    struct oms_engine *e = start(path, sizeof path, "sourcing_availability");
+    static const char *const both[] = {"AL", "CA"};
+    harness_location(e, "AL", "AL", 2, 3);
+    harness_location(e, "CA", "CA", 1, 0);
+    harness_channel(e, "web", both, 2, 0, true, 10);
+    harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
+    harness_set_stock(e, "A", "AL", 10);
+    harness_set_stock(e, "A", "CA", 10);
+    florida_table(e);
+    struct oms_availability near, anywhere;
+    assert_int_equal(oms_engine_availability(e, "web", "A", 2, "FL", &near), OMS_OK);
+    assert_int_equal(oms_engine_availability(e, "web", "A", 2, NULL, &anywhere), OMS_OK);
+    assert_true(near.promise_day > anywhere.promise_day);
+    assert_int_equal(order_to(e, "O1", "FL", NULL, 2), OMS_OK);
+    assert_allocs(e, "O1", "AL:2:nearest_region");
+    assert_int_equal(harness_get_line(e, "O1", 1).promise_day, near.promise_day);
+    finish(e, path);
+}
+
+static void test_sourcing__a_cancelled_shipment_comes_back_as_shipment_cancelled(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = start(path, sizeof path, "sourcing_unship");
+    b30_world(e);
+    assert_int_equal(order_to(e, "O1", "FL", NULL, 2), OMS_OK);
+    assert_allocs(e, "O1", "AL:2:priority");
+    assert_int_equal(harness_ship(e, "O1", "AL", 1, 2), OMS_OK);
+    assert_allocs(e, "O1", "");
+    struct oms_cmd_qty_line back = {1, 2};
+    struct oms_command cmd = {.kind = OMS_CMD_ORDER_UNSHIP};
+    cmd.u.ship = (struct oms_cmd_ship){.id = "O1", .location = "AL", .lines = &back,
+                                       .lines_count = 1};
+    assert_int_equal(harness_run(e, &cmd), OMS_OK);
+    assert_allocs(e, "O1", "AL:2:shipment_cancelled");
+    finish(e, path);
+}
+
 /* A warehouse and a Florida store, both listed by the channel "web". */
 static void store_world(struct oms_engine *e)
 {
@@ -470,6 +516,9 @@ int main(void)
         cmocka_unit_test(test_sourcing__the_nearest_location_that_fills_the_line_is_chosen),
         cmocka_unit_test(test_sourcing__b32_cancelling_a_split_releases_both_locations_exactly),
         cmocka_unit_test(test_sourcing__a_receipt_allocates_where_it_arrived_and_says_so),
+        cmocka_unit_test(test_sourcing__a_cancelled_shipment_comes_back_as_shipment_cancelled),
+        cmocka_unit_test(
+            test_sourcing__availability_for_a_region_promises_what_an_order_would_get),
         cmocka_unit_test(test_sourcing__click_and_collect_takes_only_its_location),
         cmocka_unit_test(
             test_sourcing__held_units_say_hold_and_collect_takes_only_those_at_its_location),
