@@ -559,6 +559,13 @@ enum oms_err oms_engine_availability_collect(struct oms_engine *engine, const ch
     return oms_index_query(engine->index, channel, sku, want, region, collect, out);
 }
 
+enum oms_err oms_engine_feed(struct oms_engine *engine, const char *channel, const char *after,
+                             uint32_t limit, oms_feed_visit visit, void *ctx,
+                             struct oms_feed_page *page)
+{
+    return oms_index_feed(engine->index, channel, after, limit, visit, ctx, page);
+}
+
 enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after, uint32_t limit,
                                void (*visit)(void *ctx, const struct oms_event_row *row),
                                void *ctx)

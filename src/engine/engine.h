@@ -494,6 +494,32 @@ OMS_MUST_CHECK enum oms_err oms_engine_availability_collect(struct oms_engine *e
                                                             const char *collect,
                                                             struct oms_availability *out);
 
+/* The channel feed (GET /v1/channels/{code}/feed): the availability of every item whose
+ * answer for one unit on the channel (status, available, promise or release date) changed
+ * since a cursor, or every item (a full snapshot), a page at a time, from the index. Cursors
+ * are opaque text; a cursor this run cannot answer (another run, older than the retained
+ * changes) gets a full snapshot flagged reset. */
+#define OMS_FEED_CHANGES_MAX (1u << 20) /* Changes retained; an older cursor starts over. */
+#define OMS_FEED_SCAN_MAX 65536u        /* Changes one page reads at most (bounds the lock). */
+#define OMS_FEED_LIMIT_MAX 1000
+#define OMS_FEED_LIMIT_DEFAULT 500
+#define OMS_FEED_CURSOR_LEN 51
+struct oms_feed_page {
+    bool full;  /* This page is part of a snapshot of every item. */
+    bool reset; /* The first page of a snapshot sent because the cursor could not be answered:
+                 * the client replaces its copy. */
+    bool more;  /* More is there now: ask again with next at once. */
+    char next[OMS_FEED_CURSOR_LEN + 1];
+    char why[128]; /* Why a cursor was refused (OMS_EINVAL). */
+};
+typedef void (*oms_feed_visit)(void *ctx, const char *sku, const struct oms_availability *a);
+/* after NULL: a full snapshot. OMS_ENOTFOUND: no such channel; OMS_EINVAL: a cursor that this
+ * server never gave for this channel (page->why). visit runs under the index's read lock. */
+OMS_MUST_CHECK enum oms_err oms_engine_feed(struct oms_engine *engine, const char *channel,
+                                            const char *after, uint32_t limit,
+                                            oms_feed_visit visit, void *ctx,
+                                            struct oms_feed_page *page);
+
 /* The event feed, read from the store's read connection (never blocks the writer). */
 struct oms_event_row;
 OMS_MUST_CHECK enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after,

@@ -1,5 +1,6 @@
 /*
- * index.c - snapshots of items and master data for the read path; see index.h.
+ * index.c - snapshots of items and master data for the read path; see index.h, and
+ * index_int.h for the layout and its memory bound.
  * An item snapshot holds free stock per location, the residual of its open supply (what the
  * waiting queue has not pegged) and the lead-time budget left, so a read answers rule 1 with
  * the same pure plan the writer uses, as if a new line of `want` units were placed now.
@@ -18,79 +19,30 @@
 #include "core/plan.h"
 #include "core/stock.h"
 #include "engine/index.h"
+#include "engine/index_int.h"
 
-/* Units of a supply (or of lead time: slot -1) that waiting lines of one channel priority
- * hold. A new order may take what lower-priority lines hold (rule 2), so what is left for it
- * depends on its channel's priority. */
-struct snap_held {
-    int32_t priority;
-    int32_t slot;
-    oms_qty qty;
-};
-
-struct snap_item {
-    char *sku;
-    enum oms_policy policy;
-    bool allow_split;
-    int32_t lead_time_days;
-    oms_qty backorder_limit; /* -1: none. */
-    struct snap_held *held;
-    uint32_t held_count;
-    oms_qty low_stock_threshold, min_order_qty;
-    oms_day release_day;
+/* The writer's scratch copy of one item while it builds a snapshot (or answers statuses). */
+struct snap_build {
     oms_qty free[OMS_LOCATIONS_MAX];
-    uint32_t supplies_count;
     struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
-    struct oms_channel_rule *rules; /* The item's channel rules (a copy); NULL when none. */
-    uint32_t rules_count;
+    uint32_t supplies_count;
+    struct snap_held *held;
+    uint32_t held_count, held_cap;
+    const struct oms_channel_rule *rules; /* The model's, borrowed until pack() copies them. */
 };
 
-struct snap_location {
-    char code[OMS_CODE_BYTES_MAX + 1];
-    struct oms_plan_location plan; /* free unset. */
-    oms_day today;
-    int32_t handling_days;
-    uint32_t working_mask;
-};
-
-struct snap_channel {
-    char code[OMS_CODE_BYTES_MAX + 1];
-    uint64_t visible; /* Where it ships from (stores left out when it excludes them). */
-    uint64_t listed;  /* Every location it lists: click-and-collect may use any of them. */
-    uint32_t first_location;
-    oms_qty buffer;
-    int32_t buffer_percent;
-    bool allow_backorder;
-    int32_t priority;
-};
-
-struct oms_index {
-    pthread_rwlock_t lock;
-    struct snap_location locations[OMS_LOCATIONS_MAX];
-    uint32_t locations_count;
-    struct snap_channel channels[OMS_CHANNELS_MAX];
-    uint32_t channels_count;
-    char **regions;
-    uint32_t regions_count;
-    struct oms_strmap region_by_name;
-    /* The region distance table, compact: table_count rows of table_count cells. */
-    uint32_t *region_rows;
-    uint32_t region_rows_count;
-    int32_t *cells;
-    uint32_t table_count;
-    struct snap_item **items;
-    uint32_t items_count, items_cap;
-    struct oms_strmap item_by_sku;
-    int64_t clock_ms;
-};
-
-static void snap_item_free(struct snap_item *s)
+struct item_ref oms__snap_ref(const struct snap_item *s)
 {
-    if (!s) return;
-    free(s->sku);
-    free(s->held);
-    free(s->rules);
-    free(s);
+    const struct oms_plan_supply *supplies = (const struct oms_plan_supply *)(s->free + s->free_count);
+    const struct snap_held *held = (const struct snap_held *)(supplies + s->supplies_count);
+    return (struct item_ref){s, s->free, supplies, held,
+                             (const struct oms_channel_rule *)(held + s->held_count)};
+}
+
+const char *oms__snap_sku(const struct snap_item *s)
+{
+    struct item_ref ref = oms__snap_ref(s);
+    return (const char *)(ref.rules + s->rules_count);
 }
 
 struct oms_index *oms_index_new(void)
@@ -98,30 +50,30 @@ struct oms_index *oms_index_new(void)
     struct oms_index *index = calloc(1, sizeof *index);
     OMS_ASSERT(index != NULL);
     OMS_ASSERT(pthread_rwlock_init(&index->lock, NULL) == 0);
-    oms_strmap_init(&index->item_by_sku);
     oms_strmap_init(&index->region_by_name);
+    oms__feed_init(index);
     return index;
 }
 
 void oms_index_free(struct oms_index *index)
 {
     if (!index) return;
-    for (uint32_t i = 0; i < index->items_count; i++) {
-        snap_item_free(index->items[i]);
-    }
+    for (uint32_t i = 0; i < index->items_count; i++) free(index->items[i]);
     free(index->items);
+    free(index->skus);
     for (uint32_t i = 0; i < index->regions_count; i++) free(index->regions[i]);
     free(index->regions);
     free(index->region_rows);
     free(index->cells);
-    oms_strmap_release(&index->item_by_sku);
     oms_strmap_release(&index->region_by_name);
+    oms__feed_release(index);
     pthread_rwlock_destroy(&index->lock);
     free(index);
 }
 
 static void fill_location(const struct oms_location *l, struct snap_location *s)
 {
+    memset(s, 0, sizeof *s); /* Padding too: the feed compares copies field by field. */
     snprintf(s->code, sizeof s->code, "%s", l->code);
     s->plan = (struct oms_plan_location){0, l->priority, l->rank, l->region_id, l->ship_day};
     s->today = l->today;
@@ -131,6 +83,7 @@ static void fill_location(const struct oms_location *l, struct snap_location *s)
 
 static void fill_channel(const struct oms_channel *c, struct snap_channel *s)
 {
+    memset(s, 0, sizeof *s);
     snprintf(s->code, sizeof s->code, "%s", c->code);
     s->visible = c->ships;
     s->listed = c->visible;
@@ -141,7 +94,30 @@ static void fill_channel(const struct oms_channel *c, struct snap_channel *s)
     s->priority = c->priority;
 }
 
-/* The distance table, rows and cells, sized to what the merchant configured. */
+/* Master data as the index keeps it, built by the writer outside the lock. */
+struct master_copy {
+    struct snap_location locations[OMS_LOCATIONS_MAX];
+    uint32_t locations_count;
+    struct snap_channel channels[OMS_CHANNELS_MAX];
+    uint32_t channels_count;
+};
+
+static void fill_master(const struct oms_state *state, struct master_copy *m)
+{
+    OMS_ASSERT(state->locations_count <= OMS_LOCATIONS_MAX);
+    OMS_ASSERT(state->channels_count <= OMS_CHANNELS_MAX);
+    m->locations_count = state->locations_count;
+    for (uint32_t i = 0; i < state->locations_count; i++) {
+        fill_location(&state->locations[i], &m->locations[i]);
+    }
+    m->channels_count = state->channels_count;
+    for (uint32_t i = 0; i < state->channels_count; i++) {
+        fill_channel(&state->channels[i], &m->channels[i]);
+    }
+}
+
+/* The distance table, rows and cells, sized to what the merchant configured. Under the write
+ * lock (master data changes rarely). */
 static void copy_table(struct oms_index *index, const struct oms_state *state)
 {
     uint32_t n = state->table_regions_count;
@@ -167,16 +143,14 @@ static void copy_table(struct oms_index *index, const struct oms_state *state)
     }
 }
 
-static void copy_master(struct oms_index *index, const struct oms_state *state)
+/* Under the write lock. */
+static void copy_master(struct oms_index *index, const struct oms_state *state,
+                        const struct master_copy *m)
 {
-    index->locations_count = state->locations_count;
-    for (uint32_t i = 0; i < state->locations_count; i++) {
-        fill_location(&state->locations[i], &index->locations[i]);
-    }
-    index->channels_count = state->channels_count;
-    for (uint32_t i = 0; i < state->channels_count; i++) {
-        fill_channel(&state->channels[i], &index->channels[i]);
-    }
+    index->locations_count = m->locations_count;
+    memcpy(index->locations, m->locations, m->locations_count * sizeof *m->locations);
+    index->channels_count = m->channels_count;
+    memcpy(index->channels, m->channels, m->channels_count * sizeof *m->channels);
     for (uint32_t i = index->regions_count; i < state->regions_count; i++) {
         uint32_t cap = index->regions_count;
         oms_grow((void **)&index->regions, &cap, i + 1, sizeof(char *));
@@ -185,7 +159,14 @@ static void copy_master(struct oms_index *index, const struct oms_state *state)
         index->regions_count = i + 1;
     }
     copy_table(index, state);
-    index->clock_ms = state->clock_ms;
+}
+
+static void finish_counts(struct snap_item *head, const struct snap_build *s)
+{
+    OMS_ASSERT(s->supplies_count <= OMS_SUPPLIES_MAX);
+    OMS_ASSERT(s->held_count <= UINT16_MAX);
+    head->supplies_count = (uint8_t)s->supplies_count;
+    head->held_count = (uint16_t)s->held_count;
 }
 
 static oms_day supply_promise(const struct oms_state *state, const struct oms_supply *supply)
@@ -195,7 +176,6 @@ static oms_day supply_promise(const struct oms_state *state, const struct oms_su
     return oms_day_add_working(from, location->handling_days, location->working_mask);
 }
 
-/* Fills s (zeroed by the caller) from the model; s->sku is left to the caller. */
 static int32_t line_priority_at(const struct oms_state *state, const struct oms_item *item,
                                 uint32_t q)
 {
@@ -203,25 +183,27 @@ static int32_t line_priority_at(const struct oms_state *state, const struct oms_
     return state->channels[state->orders[line->order].channel].priority;
 }
 
-static void fill_item(const struct oms_state *state, uint32_t i, struct snap_item *s)
+/* Fills head and s (both zeroed by the caller) from the model; the SKU is left to pack(). */
+static void fill_item(const struct oms_state *state, uint32_t i, struct snap_item *head,
+                      struct snap_build *s)
 {
     const struct oms_item *item = &state->items[i];
-    s->policy = item->policy;
-    s->allow_split = item->allow_split;
-    s->lead_time_days = item->lead_time_days;
-    s->low_stock_threshold = item->low_stock_threshold;
-    s->min_order_qty = item->min_order_qty;
-    s->release_day = item->release_day;
+    OMS_ASSERT(item->supplies_count <= OMS_SUPPLIES_MAX);
+    OMS_ASSERT(state->locations_count <= OMS_LOCATIONS_MAX);
+    head->policy = (uint8_t)item->policy;
+    head->allow_split = item->allow_split;
+    head->lead_time_days = item->lead_time_days;
+    head->low_stock_threshold = item->low_stock_threshold;
+    head->min_order_qty = item->min_order_qty;
+    head->release_day = item->release_day;
+    head->free_count = (uint8_t)state->locations_count;
     for (uint32_t l = 0; l < state->locations_count; l++) {
         s->free[l] = oms_stock_free(&item->levels[l]);
     }
-    s->backorder_limit = item->backorder_limit;
-    if (item->rules_count > 0) {
-        s->rules = malloc(item->rules_count * sizeof *s->rules);
-        OMS_ASSERT(s->rules != NULL);
-        memcpy(s->rules, item->rules, item->rules_count * sizeof *s->rules);
-        s->rules_count = item->rules_count;
-    }
+    head->backorder_limit = item->backorder_limit;
+    OMS_ASSERT(item->rules_count <= OMS_CHANNELS_MAX);
+    head->rules_count = (uint8_t)item->rules_count;
+    s->rules = item->rules;
     uint32_t model_index[OMS_SUPPLIES_MAX];
     for (uint32_t k = 0; k < item->supplies_count; k++) {
         const struct oms_supply *supply = &state->supplies[item->supplies[k]];
@@ -240,12 +222,11 @@ static void fill_item(const struct oms_state *state, uint32_t i, struct snap_ite
     /* What waiting lines hold, by their channel's priority. When every open line has one
      * priority (one channel, or channels of equal rank: the usual case) the totals kept on
      * the supply lines and the item say it without walking the queue. */
-    uint32_t held_cap = 0;
     if (item->backordered > 0 && line_priority_at(state, item, 0) ==
                                      line_priority_at(state, item, item->queue_count - 1)) {
         int32_t priority = line_priority_at(state, item, 0);
         oms_qty on_supply = 0;
-        oms_grow((void **)&s->held, &held_cap, s->supplies_count + 1, sizeof *s->held);
+        oms_grow((void **)&s->held, &s->held_cap, s->supplies_count + 1, sizeof *s->held);
         for (uint32_t k = 0; k < s->supplies_count; k++) {
             oms_qty pegged = state->supplies[model_index[k]].pegged;
             on_supply += pegged;
@@ -254,6 +235,7 @@ static void fill_item(const struct oms_state *state, uint32_t i, struct snap_ite
         /* Pegs on supply lines not open any more are gone by the invariant (pegged == 0). */
         oms_qty on_lead = item->backordered - on_supply;
         if (on_lead > 0) s->held[s->held_count++] = (struct snap_held){priority, -1, on_lead};
+        finish_counts(head, s);
         return;
     }
     for (uint32_t q = 0; item->backordered > 0 && q < item->queue_count; q++) {
@@ -270,48 +252,184 @@ static void fill_item(const struct oms_state *state, uint32_t i, struct snap_ite
                 h++;
             }
             if (h == s->held_count) {
-                oms_grow((void **)&s->held, &held_cap, s->held_count + 1, sizeof *s->held);
+                oms_grow((void **)&s->held, &s->held_cap, s->held_count + 1, sizeof *s->held);
                 s->held[s->held_count++] = (struct snap_held){priority, slot, 0};
             }
             s->held[h].qty += line->pegs[p].qty;
         }
     }
+    finish_counts(head, s);
+}
+
+static struct item_ref build_ref(const struct snap_item *head, const struct snap_build *s)
+{
+    return (struct item_ref){head, s->free, s->supplies, s->held, s->rules};
+}
+
+/* One allocation holding the header, the arrays and the SKU (index_int.h). */
+static struct snap_item *pack(const struct snap_item *head, const struct snap_build *s,
+                              const char *sku)
+{
+    size_t sku_len = strlen(sku);
+    OMS_ASSERT(sku_len <= OMS_SKU_BYTES_MAX);
+    size_t free_bytes = head->free_count * sizeof(oms_qty);
+    size_t supply_bytes = head->supplies_count * sizeof(struct oms_plan_supply);
+    size_t held_bytes = head->held_count * sizeof(struct snap_held);
+    size_t rule_bytes = head->rules_count * sizeof(struct oms_channel_rule);
+    struct snap_item *p =
+        malloc(sizeof *p + free_bytes + supply_bytes + held_bytes + rule_bytes + sku_len + 1);
+    OMS_ASSERT(p != NULL);
+    *p = *head;
+    p->sku_len = (uint8_t)sku_len;
+    memcpy(p->free, s->free, free_bytes);
+    struct item_ref ref = oms__snap_ref(p);
+    memcpy((void *)ref.supplies, s->supplies, supply_bytes);
+    if (held_bytes > 0) memcpy((void *)ref.held, s->held, held_bytes);
+    if (rule_bytes > 0) memcpy((void *)ref.rules, s->rules, rule_bytes);
+    memcpy((char *)ref.rules + rule_bytes, sku, sku_len + 1);
+    return p;
 }
 
 static struct snap_item *snapshot(const struct oms_state *state, uint32_t i)
 {
-    struct snap_item *s = calloc(1, sizeof *s);
-    OMS_ASSERT(s != NULL);
-    fill_item(state, i, s);
-    s->sku = oms_strdup(state->items[i].sku);
-    return s;
+    struct snap_item head;
+    memset(&head, 0, sizeof head);
+    struct snap_build s; /* The arrays are read up to the counts fill_item() sets. */
+    s.supplies_count = s.held_count = s.held_cap = 0;
+    s.held = NULL;
+    s.rules = NULL;
+    fill_item(state, i, &head, &s);
+    struct snap_item *p = pack(&head, &s, state->items[i].sku);
+    free(s.held);
+    return p;
+}
+
+/* The SKU table (index_int.h). The high half of the string hash is kept to skip most SKU
+ * comparisons; the low half picks the slot. */
+static uint32_t sku_find(const struct oms_index *index, const char *sku)
+{
+    if (index->skus_cap == 0) return OMS_NONE;
+    uint64_t h = oms_hash_string(sku);
+    uint32_t mask = index->skus_cap - 1;
+    for (uint32_t at = (uint32_t)h & mask;; at = (at + 1) & mask) {
+        const struct sku_slot *slot = &index->skus[at];
+        if (slot->item == 0) return OMS_NONE;
+        if (slot->hash == (uint32_t)(h >> 32) &&
+            strcmp(oms__snap_sku(index->items[slot->item - 1]), sku) == 0) {
+            return slot->item - 1;
+        }
+    }
+}
+
+static void sku_insert(struct sku_slot *slots, uint32_t cap, const char *sku, uint32_t item)
+{
+    uint64_t h = oms_hash_string(sku);
+    uint32_t at = (uint32_t)h & (cap - 1);
+    while (slots[at].item != 0) at = (at + 1) & (cap - 1);
+    slots[at] = (struct sku_slot){(uint32_t)(h >> 32), item + 1};
+}
+
+/* Writer side, outside the lock: a bigger table holding every SKU of the index and of the new
+ * snapshots when they would load it past 3/4, else NULL (they go in under the lock). */
+static struct sku_slot *sku_table_for(const struct oms_index *index, uint32_t added,
+                                      struct snap_item *const *fresh, const uint32_t *items,
+                                      uint32_t items_count, uint32_t *cap_out)
+{
+    uint64_t need = (uint64_t)index->skus_count + added;
+    if (need * 4 < (uint64_t)index->skus_cap * 3) return NULL;
+    uint32_t cap = index->skus_cap ? index->skus_cap : 1024;
+    while (need * 4 >= (uint64_t)cap * 3) cap *= 2;
+    struct sku_slot *slots = calloc(cap, sizeof *slots);
+    OMS_ASSERT(slots != NULL);
+    for (uint32_t i = 0; i < index->items_count; i++) {
+        if (index->items[i]) sku_insert(slots, cap, oms__snap_sku(index->items[i]), i);
+    }
+    for (uint32_t k = 0; k < items_count; k++) {
+        bool known = items[k] < index->items_count && index->items[items[k]];
+        if (!known) sku_insert(slots, cap, oms__snap_sku(fresh[k]), items[k]);
+    }
+    *cap_out = cap;
+    return slots;
+}
+
+struct update_plan {
+    struct master_copy *master; /* NULL: master data did not change. */
+    uint64_t reset;             /* Channels whose answers moved for every item. */
+    uint64_t *masks;            /* Per updated item: channels whose answer moved. */
+    struct sku_slot *skus;      /* A grown SKU table, or NULL. */
+    uint32_t skus_cap, added;
+};
+
+/* Writer side, outside the lock: what the swap will change, and the feed's entries. */
+static void plan_update(const struct oms_index *index, const struct oms_state *state,
+                        bool master, struct snap_item *const *fresh, const uint32_t *items,
+                        uint32_t items_count, struct update_plan *plan)
+{
+    /* The feed's answers have no destination region: the distance table does not matter. */
+    struct snap_view view = {index->locations, index->locations_count, index->channels,
+                             index->channels_count, state->clock_ms, NULL};
+    if (master) {
+        plan->master = malloc(sizeof *plan->master);
+        OMS_ASSERT(plan->master != NULL);
+        fill_master(state, plan->master);
+        view.locations = plan->master->locations;
+        view.locations_count = plan->master->locations_count;
+        view.channels = plan->master->channels;
+        view.channels_count = plan->master->channels_count;
+    }
+    plan->masks = calloc(items_count ? items_count : 1, sizeof *plan->masks);
+    OMS_ASSERT(plan->masks != NULL);
+    if (index->loaded) {
+        plan->reset = oms__feed_master_changes(index, view.locations, view.locations_count,
+                                               view.channels, view.channels_count, state->clock_ms);
+    }
+    for (uint32_t k = 0; k < items_count; k++) {
+        const struct snap_item *old = items[k] < index->items_count ? index->items[items[k]] : NULL;
+        if (!old) plan->added++;
+        /* The first update is the state loaded at open: the feed's baseline, not changes. */
+        if (!index->loaded) continue;
+        plan->masks[k] = oms__feed_item_changes(&view, old, fresh[k]) & ~plan->reset;
+    }
+    plan->skus = sku_table_for(index, plan->added, fresh, items, items_count, &plan->skus_cap);
 }
 
 void oms_index_update(struct oms_index *index, const struct oms_state *state, bool master,
                       const uint32_t *items, uint32_t items_count)
 {
-    /* Build outside the lock; swap inside it. */
+    /* Build and compare outside the lock; swap inside it. */
     struct snap_item **fresh = calloc(items_count ? items_count : 1, sizeof *fresh);
     OMS_ASSERT(fresh != NULL);
     for (uint32_t k = 0; k < items_count; k++) fresh[k] = snapshot(state, items[k]);
+    struct update_plan plan = {0};
+    plan_update(index, state, master, fresh, items, items_count, &plan);
+    struct sku_slot *old_skus = NULL;
     OMS_ASSERT(pthread_rwlock_wrlock(&index->lock) == 0);
-    if (master) copy_master(index, state);
+    if (plan.master) copy_master(index, state, plan.master);
     index->clock_ms = state->clock_ms;
     oms_grow((void **)&index->items, &index->items_cap, state->items_count, sizeof *index->items);
     for (uint32_t i = index->items_count; i < state->items_count; i++) index->items[i] = NULL;
     if (state->items_count > index->items_count) index->items_count = state->items_count;
+    if (plan.skus) {
+        old_skus = index->skus;
+        index->skus = plan.skus;
+        index->skus_cap = plan.skus_cap;
+    }
+    if (plan.reset) oms__feed_append(index, OMS_NONE, plan.reset);
     for (uint32_t k = 0; k < items_count; k++) {
         struct snap_item *old = index->items[items[k]];
         index->items[items[k]] = fresh[k];
-        /* The map borrows the key: point it at the new snapshot's copy of the SKU. */
-        oms_strmap_put(&index->item_by_sku, fresh[k]->sku, items[k]);
+        if (!old && !plan.skus) sku_insert(index->skus, index->skus_cap, oms__snap_sku(fresh[k]), items[k]);
+        if (plan.masks[k]) oms__feed_append(index, items[k], plan.masks[k]);
         fresh[k] = old; /* Freed below, outside the lock. */
     }
+    index->skus_count += plan.added;
+    index->loaded = true;
     pthread_rwlock_unlock(&index->lock);
-    for (uint32_t k = 0; k < items_count; k++) {
-        snap_item_free(fresh[k]);
-    }
+    for (uint32_t k = 0; k < items_count; k++) free(fresh[k]);
     free(fresh);
+    free(old_skus);
+    free(plan.master);
+    free(plan.masks);
 }
 
 static uint32_t find_channel(const struct oms_index *index, const char *code)
@@ -322,19 +440,9 @@ static uint32_t find_channel(const struct oms_index *index, const char *code)
     return OMS_NONE;
 }
 
-/* What answer() reads of the locations: the index's copy, or one made from the model. */
-struct snap_view {
-    const struct snap_location *locations;
-    uint32_t locations_count;
-    const struct snap_channel *channels; /* Every channel: their floors need where they ship. */
-    uint32_t channels_count;
-    int64_t clock_ms;
-    const struct oms_region_table *regions; /* Distances between regions; NULL: none. */
-};
-
 /* The channel's limits for the item (core/channel.h), as the writer's plan sees them. */
 static void limits_of(const struct snap_view *index, uint32_t channel_index,
-                      const struct snap_item *item, oms_day today, struct oms_floor *floors,
+                      const struct item_ref *ref, oms_day today, struct oms_floor *floors,
                       struct oms_channel_limits *out)
 {
     const struct snap_channel *channel = &index->channels[channel_index];
@@ -342,36 +450,39 @@ static void limits_of(const struct snap_view *index, uint32_t channel_index,
     for (uint32_t c = 0; c < index->channels_count; c++) ships[c] = index->channels[c].visible;
     struct oms_channel_defaults defaults = {channel->visible, channel->buffer,
                                             channel->buffer_percent};
-    oms_channel_limits_of(item->rules, item->rules_count, channel_index, &defaults, ships,
+    oms_channel_limits_of(ref->rules, ref->head->rules_count, channel_index, &defaults, ships,
                           index->channels_count, today, floors, out);
 }
 
-/* Rule 1 for `want` units, as a new line of the channel would be planned now; for
- * click-and-collect (collect != OMS_NONE) at that one location only. */
-static void answer(const struct snap_view *index, uint32_t channel_index,
-                   const struct snap_item *item, oms_qty want, uint32_t region, uint32_t collect,
-                   struct oms_availability *out)
+void oms__index_answer(const struct snap_view *index, uint32_t channel_index,
+                       const struct item_ref *ref, oms_qty want, uint32_t region, uint32_t collect,
+                       struct oms_availability *out)
 {
+    OMS_ASSERT(channel_index < index->channels_count);
     const struct snap_channel *channel = &index->channels[channel_index];
+    const struct snap_item *item = ref->head;
     uint64_t visible = collect != OMS_NONE ? (uint64_t)1 << collect : channel->visible;
     struct oms_plan_location locations[OMS_LOCATIONS_MAX];
     struct oms_plan_supply supplies[OMS_SUPPLIES_MAX];
+    oms_qty free_now[OMS_LOCATIONS_MAX];
     out->locations_count = 0;
     for (uint32_t l = 0; l < index->locations_count; l++) {
+        /* A location newer than the snapshot holds none of the item yet. */
+        free_now[l] = l < item->free_count ? ref->free[l] : 0;
         locations[l] = index->locations[l].plan;
-        locations[l].free = item->free[l];
+        locations[l].free = free_now[l];
         if ((visible >> l) & 1u) {
             uint32_t k = out->locations_count++;
             snprintf(out->locations[k].code, sizeof out->locations[k].code, "%s",
                      index->locations[l].code);
-            out->locations[k].available = item->free[l] > 0 ? item->free[l] : 0;
+            out->locations[k].available = free_now[l] > 0 ? free_now[l] : 0;
         }
     }
-    memcpy(supplies, item->supplies, item->supplies_count * sizeof *supplies);
+    memcpy(supplies, ref->supplies, item->supplies_count * sizeof *supplies);
     /* What lines of equal or higher priority hold is not this channel's to take (rule 2). */
     oms_qty lead_held = 0;
     for (uint32_t h = 0; h < item->held_count; h++) {
-        const struct snap_held *held = &item->held[h];
+        const struct snap_held *held = &ref->held[h];
         if (held->priority > channel->priority) continue;
         if (held->slot < 0) {
             lead_held += held->qty;
@@ -389,15 +500,15 @@ static void answer(const struct snap_view *index, uint32_t channel_index,
                                                           : (oms_day)(index->clock_ms / 86400000);
     struct oms_floor floors[OMS_CHANNELS_MAX];
     struct oms_channel_limits limits;
-    limits_of(index, channel_index, item, today, floors, &limits);
+    limits_of(index, channel_index, ref, today, floors, &limits);
     limits.visible = visible; /* Collecting: that location alone, under the channel's rules. */
-    out->available = oms_channel_available_with(item->free, index->locations_count, &limits);
-    bool unreleased = item->policy == OMS_POLICY_PREORDER && item->release_day != OMS_DAY_NONE &&
+    out->available = oms_channel_available_with(free_now, index->locations_count, &limits);
+    bool unreleased = item->policy == (uint8_t)OMS_POLICY_PREORDER && item->release_day != OMS_DAY_NONE &&
                       today < item->release_day;
     int32_t lead = item->lead_time_days > 0 ? item->lead_time_days : 0;
     struct oms_plan_item plan_item = {
         .allow_split = item->allow_split,
-        .backorderable = item->policy != OMS_POLICY_DENY,
+        .backorderable = item->policy != (uint8_t)OMS_POLICY_DENY,
         .unreleased = unreleased,
         .release_promise_day =
             item->release_day == OMS_DAY_NONE || !first
@@ -462,13 +573,13 @@ enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, 
     OMS_ASSERT(pthread_rwlock_rdlock(&index->lock) == 0);
     enum oms_err err = OMS_OK;
     uint32_t channel = find_channel(index, channel_code);
-    uint32_t item = OMS_NONE;
+    uint32_t item = channel == OMS_NONE ? OMS_NONE : sku_find(index, sku);
     uint32_t at = collect ? find_location(index, collect) : OMS_NONE;
     if (channel == OMS_NONE) {
         err = OMS_ENOTFOUND;
     } else if (collect && (at == OMS_NONE || !((index->channels[channel].listed >> at) & 1u))) {
         err = OMS_EINVAL;
-    } else if (!oms_strmap_get(&index->item_by_sku, sku, &item) || !index->items[item]) {
+    } else if (item == OMS_NONE) {
         out->status = OMS_AVAIL_UNKNOWN_SKU;
     } else {
         uint32_t region_id = OMS_NONE;
@@ -477,7 +588,8 @@ enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, 
                                          index->cells, index->table_count};
         struct snap_view view = {index->locations, index->locations_count, index->channels,
                                  index->channels_count, index->clock_ms, &table};
-        answer(&view, channel, index->items[item], want, region_id, at, out);
+        struct item_ref ref = oms__snap_ref(index->items[item]);
+        oms__index_answer(&view, channel, &ref, want, region_id, at, out);
     }
     pthread_rwlock_unlock(&index->lock);
     return err;
@@ -492,19 +604,24 @@ void oms_index_statuses(const struct oms_state *state, uint32_t item,
     for (uint32_t l = 0; l < state->locations_count; l++) {
         fill_location(&state->locations[l], &locations[l]);
     }
-    struct snap_item snap;
-    memset(&snap, 0, sizeof snap);
-    fill_item(state, item, &snap);
+    struct snap_item head;
+    memset(&head, 0, sizeof head);
+    struct snap_build *snap = calloc(1, sizeof *snap); /* rules NULL until fill_item(). */
+    OMS_ASSERT(snap != NULL);
+    fill_item(state, item, &head, snap);
+    struct item_ref ref = build_ref(&head, snap);
     struct snap_channel channels[OMS_CHANNELS_MAX];
-    for (uint32_t c = 0; c < state->channels_count; c++) fill_channel(&state->channels[c], &channels[c]);
+    for (uint32_t c = 0; c < state->channels_count; c++) {
+        fill_channel(&state->channels[c], &channels[c]);
+    }
     /* No destination region: distances cannot tell locations apart here. */
     struct snap_view view = {locations, state->locations_count, channels, state->channels_count,
                              state->clock_ms, NULL};
     for (uint32_t c = 0; c < state->channels_count; c++) {
         struct oms_availability a;
-        answer(&view, c, &snap, 1, OMS_NONE, OMS_NONE, &a);
+        oms__index_answer(&view, c, &ref, 1, OMS_NONE, OMS_NONE, &a);
         out[c] = (struct oms_channel_status){.status = a.status, .available = a.available};
     }
-    free(snap.held);
-    free(snap.rules);
+    free(snap->held);
+    free(snap);
 }

@@ -2,7 +2,8 @@
  * index.h - the in-memory availability index: what the hot read path (rule 1) needs, copied
  * out of the writer's model after each commit, so readers on any thread never touch the
  * database or the writer's state. One read-write lock guards it; the writer holds it only
- * to swap in the snapshots of the items a batch changed.
+ * to swap in the snapshots of the items a batch changed, and to log for the channel feed which
+ * channels' answers each changed item moved.
  */
 #ifndef OMS_ENGINE_INDEX_H
 #define OMS_ENGINE_INDEX_H
@@ -35,5 +36,9 @@ void oms_index_statuses(const struct oms_state *state, uint32_t item,
 enum oms_err oms_index_query(struct oms_index *index, const char *channel, const char *sku,
                              oms_qty want, const char *region, const char *collect,
                              struct oms_availability *out);
+/* One page of a channel's feed; see oms_engine_feed() (index_feed.c). */
+enum oms_err oms_index_feed(struct oms_index *index, const char *channel, const char *after,
+                            uint32_t limit, oms_feed_visit visit, void *ctx,
+                            struct oms_feed_page *page);
 
 #endif

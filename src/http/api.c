@@ -29,6 +29,7 @@ static const struct oms_http_route routes[] = {
     {"GET", "/v1/regions", oms_route_get_regions},
     {"PUT", "/v1/regions/{code}", oms_route_put_region},
     {"GET", "/v1/regions/{code}", oms_route_get_region},
+    {"GET", "/v1/channels/{code}/feed", oms_route_get_channel_feed},
     {"GET", "/v1/stock/{sku}", oms_route_get_stock},
     {"POST", "/v1/stock/adjustments", oms_route_post_adjustment},
     {"POST", "/v1/stock/snapshots", oms_route_post_snapshot},

@@ -1,7 +1,7 @@
 /*
  * route_read.c - the reads answered on the event loop without the writer: bulk availability
- * from the in-memory index (the hot path), the event feed from the store's read connection,
- * health and metrics.
+ * from the in-memory index (the hot path), a channel's availability feed from the index too,
+ * the event feed from the store's read connection, health and metrics.
  */
 #include "base/platform.h"
 
@@ -35,6 +35,27 @@ static bool query_int(struct oms_http_request *req, struct oms_decoder *d, const
     }
     *out = value;
     return true;
+}
+
+/* One item of an availability answer (and of a channel feed page). */
+static json_t *availability_json(const char *sku, const struct oms_availability *a)
+{
+    json_t *item = json_pack("{s:s, s:s, s:I}", "sku", sku, "status",
+                             oms_avail_status_name(a->status), "available",
+                             (json_int_t)a->available);
+    if (a->status == OMS_AVAIL_UNKNOWN_SKU) return item;
+    json_object_set_new(item, "promise_date", oms_json_date(a->promise_day));
+    if (a->release_day != OMS_DAY_NONE) {
+        json_object_set_new(item, "release_date", oms_json_date(a->release_day));
+    }
+    json_t *locations = json_array();
+    for (uint32_t k = 0; k < a->locations_count; k++) {
+        json_array_append_new(locations, json_pack("{s:s, s:I}", "location", a->locations[k].code,
+                                                   "available",
+                                                   (json_int_t)a->locations[k].available));
+    }
+    json_object_set_new(item, "locations", locations);
+    return item;
 }
 
 void oms_route_get_availability(struct oms_http_request *req)
@@ -76,29 +97,52 @@ void oms_route_get_availability(struct oms_http_request *req)
                                  "collect must be a location of the channel", "collect");
             return;
         }
-        json_t *item = json_pack("{s:s, s:s, s:I}", "sku", skus[i], "status",
-                                 oms_avail_status_name(a.status), "available",
-                                 (json_int_t)a.available);
-        if (a.status != OMS_AVAIL_UNKNOWN_SKU) {
-            json_object_set_new(item, "promise_date", oms_json_date(a.promise_day));
-            if (a.release_day != OMS_DAY_NONE) {
-                json_object_set_new(item, "release_date", oms_json_date(a.release_day));
-            }
-            json_t *locations = json_array();
-            for (uint32_t k = 0; k < a.locations_count; k++) {
-                json_array_append_new(locations,
-                                      json_pack("{s:s, s:I}", "location", a.locations[k].code,
-                                                "available",
-                                                (json_int_t)a.locations[k].available));
-            }
-            json_object_set_new(item, "locations", locations);
-        }
-        json_array_append_new(items, item);
+        json_array_append_new(items, availability_json(skus[i], &a));
     }
     json_t *answer = json_pack("{s:s, s:I, s:o}", "channel", channel, "qty", (json_int_t)want,
                                "items", items);
     if (collect) json_object_set_new(answer, "collect", json_string(collect));
     oms_http_reply_json(req, 200, answer);
+}
+
+static void add_feed_item(void *ctx, const char *sku, const struct oms_availability *a)
+{
+    json_array_append_new((json_t *)ctx, availability_json(sku, a));
+}
+
+/* GET /v1/channels/{code}/feed?after=&limit=: a page of the items whose availability on the
+ * channel changed since the cursor (all of them without one), from the index. */
+void oms_route_get_channel_feed(struct oms_http_request *req)
+{
+    struct oms_engine *engine = oms_http_app(req);
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    const char *code = oms_http_param(req, "code");
+    const char *after = oms_http_query_first(req, "after");
+    int64_t limit = OMS_FEED_LIMIT_DEFAULT;
+    if (code) oms_check_id(&d, "code", code, OMS_CODE_BYTES_MAX);
+    query_int(req, &d, "limit", 1, OMS_FEED_LIMIT_MAX, &limit);
+    if (!code || d.failed) {
+        oms_reply_decoder(req, &d);
+        return;
+    }
+    json_t *items = json_array();
+    struct oms_feed_page page;
+    enum oms_err err = oms_engine_feed(engine, code, after, (uint32_t)limit, add_feed_item, items,
+                                       &page);
+    if (err) {
+        json_decref(items);
+        if (err == OMS_ENOTFOUND) {
+            oms_http_reply_error(req, 404, "not_found", "no such channel", "code");
+        } else {
+            oms_http_reply_error(req, 400, "invalid_cursor", page.why, "after");
+        }
+        return;
+    }
+    oms_http_reply_json(req, 200,
+                        json_pack("{s:s, s:o, s:s, s:b, s:b, s:b}", "channel", code, "items",
+                                  items, "next", page.next, "more", page.more, "full", page.full,
+                                  "reset", page.reset));
 }
 
 struct events_page {

@@ -23,7 +23,8 @@ oms_http_handler oms_route_post_subscription, oms_route_get_subscription;
 oms_http_handler oms_route_post_webhook, oms_route_get_webhook, oms_route_delete_webhook,
     oms_route_get_deliveries, oms_route_post_redeliver;
 oms_http_handler oms_route_post_hold, oms_route_get_hold, oms_route_delete_hold;
-oms_http_handler oms_route_get_availability, oms_route_get_events, oms_route_post_clock,
+oms_http_handler oms_route_get_availability, oms_route_get_channel_feed, oms_route_get_events,
+    oms_route_post_clock,
     oms_route_get_healthz, oms_route_get_metrics, oms_route_get_openapi;
 
 
