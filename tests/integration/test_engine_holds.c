@@ -13,10 +13,12 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
 #include "core/calendar.h"
+#include "engine/clock.h"
 #include "harness.h"
 
 #define ALL_DAYS 0x7Fu
@@ -548,6 +550,41 @@ static void test_holds__b27_a_failed_checkout_releases_its_hold(void **state)
     finish(e, path);
 }
 
+/* With no command at all, the engine's hold timer (oms serve starts it) ticks the clock to now
+ * once a hold's expiry has passed in wall time: the hold expires, once, and a close with the
+ * timer running stops cleanly. */
+static void test_holds__the_timer_expires_a_hold_with_no_traffic(void **state)
+{
+    (void)state;
+    char path[512];
+    harness_set_clock(0); /* Commands take the wall clock, as live traffic does. */
+    harness_db_path(path, sizeof path, "holds_timer");
+    struct oms_engine *e = harness_open(path);
+    harness_location(e, "WH1", "UK", 1, 0);
+    harness_channel(e, "web", WH1, 1, 0, true, 10);
+    harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
+    harness_set_stock(e, "A", "WH1", 5);
+    oms_engine_start_hold_timer(e, 20);
+    struct oms_cmd_hold_line line = {"A", 5};
+    struct oms_command cmd = {.kind = OMS_CMD_HOLD_CREATE};
+    snprintf(cmd.fingerprint, sizeof cmd.fingerprint, "T");
+    cmd.u.hold = (struct oms_cmd_hold){
+        .id = "T", .channel = "web", .lines = &line, .lines_count = 1,
+        .expires_ms = oms_now_ms() + 300};
+    assert_int_equal(harness_run(e, &cmd), OMS_OK);
+    assert_int_equal(get_hold(e, "T").status, OMS_HOLD_ACTIVE);
+    /* Reads never move the clock: only the timer can end it. Up to 30 s on a loaded machine. */
+    for (int i = 0; i < 3000 && get_hold(e, "T").status == OMS_HOLD_ACTIVE; i++) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    assert_int_equal(get_hold(e, "T").status, OMS_HOLD_EXPIRED);
+    assert_reserved(e, "WH1", 0);
+    assert_int_equal(harness_count_events(e, "hold.expired", "T"), 1);
+    harness_assert_consistent(e);
+    oms_engine_close(e);
+}
+
 static void test_holds__refuse_bad_expiry_channel_and_a_reused_id(void **state)
 {
     (void)state;
@@ -592,6 +629,7 @@ int main(void)
         cmocka_unit_test(test_holds__b53_double_paid_commits_once),
         cmocka_unit_test(test_holds__b13_an_abandoned_cart_never_receives_a_receipt),
         cmocka_unit_test(test_holds__b27_a_failed_checkout_releases_its_hold),
+        cmocka_unit_test(test_holds__the_timer_expires_a_hold_with_no_traffic),
         cmocka_unit_test(test_holds__refuse_bad_expiry_channel_and_a_reused_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
