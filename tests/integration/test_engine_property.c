@@ -800,7 +800,8 @@ static void op_hold(struct sim *s)
         struct sim_order *o = &s->orders[s->orders_count];
         snprintf(o->id, sizeof o->id, "O%u", s->orders_count);
         o->lines_count = 1;
-        snprintf(o->skus[0], sizeof o->skus[0], "%s", s->hold_skus[h]);
+        _Static_assert(sizeof o->skus[0] == sizeof s->hold_skus[0], "one sku size");
+        memcpy(o->skus[0], s->hold_skus[h], sizeof o->skus[0]);
         o->qtys[0] = random_in(&s->rng, 1, 6);
         struct oms_cmd_line line = {.sku = o->skus[0], .qty = o->qtys[0], .price_minor = -1};
         const char *channel = CHANNELS[before.active && !one_in(&s->rng, 5) ? before.channel
