@@ -255,6 +255,7 @@ static void run_batch(struct oms_engine *engine, struct oms_command **batch, uin
     for (uint32_t i = 0; i < count; i++) process(w, batch[i]);
     if (writes) {
         oms__must(oms_store_meta_put(w->store, "clock_ms", w->state.clock_ms), "save the clock");
+        oms__save_levels(w, false);
         oms__must(oms_store_commit(w->store), "commit");
         oms__webhooks_wake(engine->webhooks); /* New events or registrations to deliver. */
     }
@@ -359,6 +360,8 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     struct oms_writer *w = &engine->writer;
     oms_state_init(&w->state);
     w->fills_location = OMS_NONE;
+    const char *stale = getenv("OMS_LEVELS_STALE_MAX"); /* Tests checkpoint often. */
+    w->levels_stale_max = stale && atoi(stale) > 0 ? (uint32_t)atoi(stale) : OMS_LEVELS_STALE_MAX;
     enum oms_err err = oms_store_open(options->db_path, options->exclusive, false, &w->store);
     if (!err) err = oms_store_load(w->store, &w->state);
     if (!err) err = oms_store_last_event_seq(w->store, &w->event_seq);
@@ -426,11 +429,18 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_join(engine->thread, NULL);
     oms__webhooks_free(engine->webhooks);
     struct oms_writer *w = &engine->writer;
+    if (w->dirty_levels_count > 0) { /* Every row current again: readers of the file agree. */
+        oms__must(oms_store_begin(w->store), "begin a transaction");
+        oms__save_levels(w, true);
+        oms__must(oms_store_commit(w->store), "commit");
+    }
     for (uint32_t i = 0; i < OMS_LOCATIONS_MAX; i++) oms_tz_close(w->tz[i]);
     free(w->tz);
     free(w->item_dirty);
     free(w->dirty_items);
     free(w->touched);
+    free(w->level_dirty);
+    free(w->dirty_levels);
     free(w->fills);
     oms__notices_free(w->notices);
     free(w->changes);

@@ -41,6 +41,40 @@ void oms__mark_dirty(struct oms_writer *w, uint32_t item)
     w->dirty_items[w->dirty_count++] = item;
 }
 
+static void mark_level_stale(struct oms_writer *w, uint32_t item, uint32_t location)
+{
+    if (item >= w->level_dirty_cap) {
+        uint32_t old = w->level_dirty_cap;
+        oms_grow((void **)&w->level_dirty, &w->level_dirty_cap, item + 1, sizeof(uint64_t));
+        memset(w->level_dirty + old, 0, (w->level_dirty_cap - old) * sizeof(uint64_t));
+    }
+    uint64_t bit = UINT64_C(1) << location;
+    if (w->level_dirty[item] & bit) return;
+    w->level_dirty[item] |= bit;
+    oms_grow((void **)&w->dirty_levels, &w->dirty_levels_cap, w->dirty_levels_count + 1,
+             sizeof *w->dirty_levels);
+    w->dirty_levels[w->dirty_levels_count].item = item;
+    w->dirty_levels[w->dirty_levels_count].location = location;
+    w->dirty_levels_count++;
+}
+
+void oms__save_levels(struct oms_writer *w, bool now)
+{
+    if (!now && w->dirty_levels_count < w->levels_stale_max &&
+        oms_store_levels_tail(w->store) < OMS_LEVELS_TAIL_MAX) {
+        return;
+    }
+    if (w->dirty_levels_count == 0 && oms_store_levels_tail(w->store) == 0) return;
+    for (uint32_t i = 0; i < w->dirty_levels_count; i++) {
+        uint32_t item = w->dirty_levels[i].item, location = w->dirty_levels[i].location;
+        oms__must(oms_store_save_level(w->store, &w->state, item, location),
+                  "save a stock level");
+        w->level_dirty[item] = 0;
+    }
+    w->dirty_levels_count = 0;
+    oms__must(oms_store_levels_checkpoint(w->store), "save the levels checkpoint");
+}
+
 static const char *const counter_names[] = {"on_hand", "allocated", "reserved", "safety",
                                             "unavailable"};
 
@@ -86,7 +120,7 @@ void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_
         .ref = ref,
     };
     oms__must(oms_store_append_ledger(w->store, &entry), "append to the ledger");
-    oms__must(oms_store_save_level(w->store, &w->state, item, location), "save a stock level");
+    mark_level_stale(w, item, location);
     for (uint32_t i = 0; i < w->touched_count; i++) {
         if (w->touched[i].item == item && w->touched[i].location == location) return;
     }

@@ -45,7 +45,21 @@ struct oms_writer {
         uint32_t item, location;
     } *touched; /* Levels the current command changed: one stock.changed each at its end. */
     uint32_t touched_count, touched_cap;
+    uint64_t *level_dirty; /* Per item, bit l: the level at location l changed since the
+                            * last levels checkpoint (its row in the store is stale). */
+    uint32_t level_dirty_cap;
+    struct {
+        uint32_t item, location;
+    } *dirty_levels; /* The same levels, in first-change order. */
+    uint32_t dirty_levels_count, dirty_levels_cap;
+    uint32_t levels_stale_max; /* OMS_LEVELS_STALE_MAX, or env OMS_LEVELS_STALE_MAX (tests). */
 };
+
+/* Stock level rows are a checkpoint, not written with every move (issue 4): a load replays
+ * the ledger rows after it. A checkpoint is written in the batch's transaction once this
+ * many levels are stale, or once a load would replay this many ledger rows, and at close. */
+#define OMS_LEVELS_STALE_MAX 4096
+#define OMS_LEVELS_TAIL_MAX 200000
 
 /* Fatal on a store error: the model and the store would disagree. */
 void oms__must(enum oms_err err, const char *what);
@@ -67,6 +81,9 @@ void oms__emit_promise_changed(struct oms_writer *w, uint32_t line, oms_day old_
 struct oms_jsonw;
 void oms__line_event_begin(struct oms_jsonw *json, const struct oms_writer *w, uint32_t line);
 void oms__save_line(struct oms_writer *w, uint32_t line);
+/* Writes the stale level rows and the levels checkpoint when a limit above is reached, or
+ * always when `now`. Inside a transaction. */
+void oms__save_levels(struct oms_writer *w, bool now);
 void oms__save_supply(struct oms_writer *w, uint32_t supply);
 
 /* Sets the command's error and returns it. */

@@ -49,6 +49,7 @@ enum stmt_id {
     ST_RULE,
     ST_RULE_DELETE,
     ST_RECEIPTS_AFTER,
+    ST_LAST_LEDGER,
     ST_COUNT_
 };
 
@@ -104,6 +105,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_RECEIPTS_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
                           " AND location = ? AND counter = 'on_hand' AND reason = 'receipt'"
                           " AND at_ms > ?",
+    [ST_LAST_LEDGER] = "SELECT coalesce(max(seq), 0) FROM ledger",
     [ST_MOVES_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
                        " AND location = ? AND counter = 'on_hand' AND at_ms > ?",
 };
@@ -112,7 +114,13 @@ struct oms_store {
     sqlite3 *db;
     sqlite3_stmt *stmts[ST_COUNT_];
     int lock_fd; /* The lock file held while a writer has the database open; -1 when none. */
+    int64_t ledger_seq; /* The last ledger row (writer connections). */
+    int64_t levels_seq; /* The ledger row the level rows reflect (meta levels_ledger_seq). */
 };
+
+static const char *const LEVELS_SEQ_KEY = "levels_ledger_seq";
+
+static enum oms_err single_int(struct oms_store *store, sqlite3_stmt *stmt, int64_t *value);
 
 static enum oms_err map_rc(int rc)
 {
@@ -242,6 +250,13 @@ enum oms_err oms_store_open(const char *path, bool exclusive, bool readonly,
         rc = sqlite3_prepare_v3(store->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
                                 &store->stmts[i], NULL);
         if (rc != SQLITE_OK) err = fail(store, rc, "prepare a statement");
+    }
+    if (!err && !readonly) {
+        err = single_int(store, store->stmts[ST_LAST_LEDGER], &store->ledger_seq);
+    }
+    if (!err && !readonly) {
+        err = oms_store_meta_get(store, LEVELS_SEQ_KEY, &store->levels_seq);
+        if (err == OMS_ENOTFOUND) err = OMS_OK; /* A new database: no ledger yet. */
     }
     if (err) {
         oms_store_close(store);
@@ -518,7 +533,21 @@ enum oms_err oms_store_append_ledger(struct oms_store *store, const struct oms_l
     sqlite3_bind_int64(stmt, 7, e->after);
     bind_text(stmt, 8, e->reason);
     bind_text(stmt, 9, e->ref);
-    return step_done(store, ST_LEDGER);
+    enum oms_err err = step_done(store, ST_LEDGER);
+    if (!err) store->ledger_seq = sqlite3_last_insert_rowid(store->db);
+    return err;
+}
+
+enum oms_err oms_store_levels_checkpoint(struct oms_store *store)
+{
+    enum oms_err err = oms_store_meta_put(store, LEVELS_SEQ_KEY, store->ledger_seq);
+    if (!err) store->levels_seq = store->ledger_seq;
+    return err;
+}
+
+int64_t oms_store_levels_tail(const struct oms_store *store)
+{
+    return store->ledger_seq - store->levels_seq;
 }
 
 enum oms_err oms_store_append_event(struct oms_store *store, int64_t seq, const char *type,

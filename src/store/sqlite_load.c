@@ -377,6 +377,46 @@ static enum oms_err load_subscription(struct oms_state *state, sqlite3_stmt *row
     return OMS_OK;
 }
 
+/* Level rows are a checkpoint: each ledger row after it sets one counter to its `after`. */
+static enum oms_err replay_level(struct oms_state *state, sqlite3_stmt *row)
+{
+    uint32_t item = oms_state_item(state, col_text(row, 0));
+    uint32_t location = oms_state_location(state, col_text(row, 1));
+    const char *counter = col_text(row, 2);
+    oms_qty after = sqlite3_column_int64(row, 3);
+    if (item == OMS_NONE || location == OMS_NONE || after < 0 || after > OMS_QTY_MAX) {
+        return OMS_ECORRUPT;
+    }
+    struct oms_stock_level *level = &state->items[item].levels[location];
+    if (strcmp(counter, "on_hand") == 0) {
+        level->on_hand = after;
+    } else if (strcmp(counter, "allocated") == 0) {
+        level->allocated = after;
+    } else if (strcmp(counter, "reserved") == 0) {
+        level->reserved = after;
+    } else if (strcmp(counter, "safety") == 0) {
+        level->safety = after;
+    } else if (strcmp(counter, "unavailable") == 0) {
+        level->unavailable = after;
+    } else {
+        return OMS_ECORRUPT;
+    }
+    return OMS_OK; /* Levels are checked once every row is replayed (oms_state_check). */
+}
+
+/* The ledger rows after the levels checkpoint (migration 6), in commit order. */
+static enum oms_err replay_ledger_tail(struct oms_store *store, struct oms_state *state)
+{
+    int64_t after = 0;
+    enum oms_err err = oms_store_meta_get(store, "levels_ledger_seq", &after);
+    if (err && err != OMS_ENOTFOUND) return err;
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT sku, location, counter, after FROM ledger WHERE seq > %lld ORDER BY seq",
+             (long long)after);
+    return each_row(oms__store_db(store), sql, state, replay_level);
+}
+
 enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
 {
     sqlite3 *db = oms__store_db(store);
@@ -420,6 +460,8 @@ enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
         enum oms_err err = each_row(db, steps[i].sql, state, steps[i].fn);
         if (err) return err;
     }
+    enum oms_err err = replay_ledger_tail(store, state);
+    if (err) return err;
     oms_state_refresh_ranks(state);
     for (uint32_t i = 0; i < state->lines_count; i++) {
         const struct oms_line *line = &state->lines[i];
@@ -427,7 +469,7 @@ enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state)
             oms_state_queue_insert(state, i);
         }
     }
-    enum oms_err err = oms__store_load_holds(store, state);
+    err = oms__store_load_holds(store, state);
     if (err) return err;
     int64_t clock = 0;
     err = oms_store_meta_get(store, "clock_ms", &clock);

@@ -149,6 +149,11 @@ static const char *const oms_sqlite_migrations[] = {
     "  as_of_ms INTEGER NOT NULL, recorded_ms INTEGER NOT NULL,"
     "  rows INTEGER NOT NULL CHECK(rows >= 0), changed INTEGER NOT NULL CHECK(changed >= 0),"
     "  report BLOB);",
+    /* 10: stock level rows become a checkpoint the writer saves now and then (issue 4: each
+     * order on another SKU rewrote a random page of stock_levels); the ledger rows after
+     * levels_ledger_seq are replayed onto them at load. Until now every row was current. */
+    "INSERT OR REPLACE INTO meta(key, value)"
+    "  SELECT 'levels_ledger_seq', coalesce(max(seq), 0) FROM ledger;",
 };
 
 #endif

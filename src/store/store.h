@@ -29,7 +29,9 @@ OMS_MUST_CHECK enum oms_err oms_store_open(const char *path, bool exclusive, boo
 void oms_store_close(struct oms_store *store); /* NULL is a no-op. */
 
 /* Loads every record into an initialised, empty state and derives what is not stored
- * (levels for every location, queues, supply pegged counts). */
+ * (levels for every location, queues, supply pegged counts). Stock level rows are a
+ * checkpoint (oms_store_save_levels_checkpoint): the ledger rows after it are replayed onto
+ * them, so the levels are exactly those of the last commit. */
 OMS_MUST_CHECK enum oms_err oms_store_load(struct oms_store *store, struct oms_state *state);
 
 OMS_MUST_CHECK enum oms_err oms_store_begin(struct oms_store *store);
@@ -45,6 +47,11 @@ OMS_MUST_CHECK enum oms_err oms_store_save_channel(struct oms_store *store,
 OMS_MUST_CHECK enum oms_err oms_store_save_level(struct oms_store *store,
                                                  const struct oms_state *state, uint32_t item,
                                                  uint32_t location);
+/* Records that every level row now reflects the ledger up to its last row (call after
+ * saving every level changed since the previous checkpoint, in the same transaction). */
+OMS_MUST_CHECK enum oms_err oms_store_levels_checkpoint(struct oms_store *store);
+/* Ledger rows appended since the last levels checkpoint (what a load would replay). */
+int64_t oms_store_levels_tail(const struct oms_store *store);
 OMS_MUST_CHECK enum oms_err oms_store_save_supply(struct oms_store *store,
                                                   const struct oms_state *state, uint32_t supply);
 /* The order row; `answer` (the first answer's body, may be NULL) is written only on insert. */

@@ -1,0 +1,164 @@
+/*
+ * test_engine_levels.c - stock level rows are a checkpoint (issue 4): the writer saves them
+ * now and then, and a load replays the ledger rows after the checkpoint. What a kill -9
+ * leaves (the files as of the last commit) must load to exactly the levels acknowledged.
+ */
+#include "base/platform.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "harness.h"
+
+static const char *const WH1[] = {"WH1"};
+static const char *const SKUS[] = {"A", "B", "C", "D", "E"};
+#define SKUS_COUNT 5
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    FILE *out = fopen(to, "wb");
+    assert_non_null(out);
+    if (in) { /* No WAL file is a WAL of nothing. */
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(fwrite(buf, 1, n, out), n);
+        fclose(in);
+    }
+    fclose(out);
+}
+
+/* The database and its WAL as a process killed now would leave them (every commit is in
+ * the WAL; the shared-memory index is rebuilt from it). */
+static void crash_copy(const char *path, const char *copy)
+{
+    char from[512], to[512];
+    copy_file(path, copy);
+    snprintf(from, sizeof from, "%s-wal", path);
+    snprintf(to, sizeof to, "%s-wal", copy);
+    copy_file(from, to);
+    snprintf(to, sizeof to, "%s-shm", copy);
+    remove(to);
+}
+
+static int64_t sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    int64_t value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+}
+
+static struct oms_engine *setup(char *path, size_t cap, const char *name)
+{
+    harness_db_path(path, cap, name);
+    struct oms_engine *e = harness_open(path);
+    harness_location(e, "WH1", "UK", 1, 0);
+    harness_channel(e, "web", WH1, 1, 0, true, 10);
+    for (int i = 0; i < SKUS_COUNT; i++) {
+        harness_item(e, SKUS[i], OMS_POLICY_DENY, 0, -1, true);
+        harness_set_stock(e, SKUS[i], "WH1", 100);
+    }
+    return e;
+}
+
+/* Orders on every SKU, i+1 units of SKUS[i % 5] each; returns the units per SKU. */
+static void place(struct oms_engine *e, const char *prefix, int count, oms_qty *units)
+{
+    for (int i = 0; i < count; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "%s-%d", prefix, i);
+        const char *sku[] = {SKUS[i % SKUS_COUNT]};
+        oms_qty qty[] = {1 + i % 3};
+        assert_int_equal(harness_order(e, id, "web", "UK", NULL, sku, qty, 1), OMS_OK);
+        units[i % SKUS_COUNT] += qty[0];
+    }
+}
+
+static void assert_levels(struct oms_engine *e, const oms_qty *units)
+{
+    for (int i = 0; i < SKUS_COUNT; i++) {
+        struct oms_stock_level level = harness_get_level(e, SKUS[i], "WH1");
+        assert_int_equal(level.on_hand, 100);
+        assert_int_equal(level.allocated, units[i]);
+    }
+    harness_assert_consistent(e);
+}
+
+/* No checkpoint since the stock was set: the file's level rows say nothing was allocated,
+ * and the killed copy still loads every acknowledged allocation from the ledger. */
+static void test_engine__levels_after_kill_come_from_the_ledger(void **state)
+{
+    (void)state;
+    char path[256], copy[300];
+    struct oms_engine *e = setup(path, sizeof path, "levels_kill");
+    oms_qty units[SKUS_COUNT] = {0};
+    place(e, "o", 12, units);
+    oms_qty first[SKUS_COUNT];
+    memcpy(first, units, sizeof first);
+    snprintf(copy, sizeof copy, "%s.killed", path);
+    crash_copy(path, copy);
+    /* The replay is what is tested: the copy's level rows are stale. */
+    assert_int_equal(sql_int(copy, "SELECT coalesce(sum(allocated), 0) FROM stock_levels"), 0);
+    struct oms_engine *k = harness_open(copy);
+    assert_levels(k, units);
+    /* And it goes on from there: more orders, another kill. */
+    place(k, "p", 7, units);
+    char copy2[320];
+    snprintf(copy2, sizeof copy2, "%s.2", copy);
+    crash_copy(copy, copy2);
+    struct oms_engine *k2 = harness_open(copy2);
+    assert_levels(k2, units);
+    oms_engine_close(k2);
+    oms_engine_close(k);
+    assert_levels(e, first);
+    oms_engine_close(e);
+    /* A clean close saves every level row: readers of the file see the current levels. */
+    int64_t allocated = 0;
+    for (int i = 0; i < SKUS_COUNT; i++) allocated += units[i];
+    assert_int_equal(sql_int(copy, "SELECT sum(allocated) FROM stock_levels"), allocated);
+}
+
+/* Checkpoints in the middle (every 2 stale levels here): a kill after some of them loads the
+ * checkpointed rows plus the ledger after the last one. */
+static void test_engine__levels_after_kill_between_checkpoints(void **state)
+{
+    (void)state;
+    setenv("OMS_LEVELS_STALE_MAX", "2", 1);
+    char path[256], copy[300];
+    struct oms_engine *e = setup(path, sizeof path, "levels_checkpoints");
+    oms_qty units[SKUS_COUNT] = {0};
+    place(e, "o", 8, units); /* The 8th order's batch leaves one level stale. */
+    snprintf(copy, sizeof copy, "%s.killed", path);
+    crash_copy(path, copy);
+    int64_t saved = sql_int(copy, "SELECT coalesce(sum(allocated), 0) FROM stock_levels");
+    assert_true(saved > 0); /* Some checkpoints were written... */
+    assert_true(sql_int(copy, "SELECT count(*) FROM ledger WHERE seq >"
+                              " (SELECT value FROM meta WHERE key = 'levels_ledger_seq')") > 0);
+    struct oms_engine *k = harness_open(copy); /* ...and the ledger after the last one too. */
+    assert_levels(k, units);
+    oms_engine_close(k);
+    oms_engine_close(e);
+    unsetenv("OMS_LEVELS_STALE_MAX");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_engine__levels_after_kill_come_from_the_ledger),
+        cmocka_unit_test(test_engine__levels_after_kill_between_checkpoints),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
