@@ -11,6 +11,7 @@
 #include "base/assert.h"
 #include "engine/clock.h"
 #include "http/call.h"
+#include "http/dump.h"
 #include "store/model.h"
 
 int oms_http_status_of(enum oms_err err, const char **code)
@@ -142,9 +143,9 @@ static void call_done(struct oms_command *cmd)
                                                       : oms_err_message(cmd->err),
                                   "field",
                                   cmd->err_field[0] ? json_string(cmd->err_field) : json_null());
-        body = json_dumps(error, JSON_COMPACT);
+        body = oms_json_dump(error, false, &len);
         json_decref(error);
-        len = strlen(body);
+        OMS_ASSERT(body != NULL);
     } else {
         status = cmd->status;
         body = cmd->answer;

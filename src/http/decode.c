@@ -12,6 +12,7 @@
 #include "core/calendar.h"
 #include "engine/clock.h"
 #include "http/decode.h"
+#include "http/dump.h"
 
 void oms_decoder_init(struct oms_decoder *d) { memset(d, 0, sizeof *d); }
 
@@ -236,8 +237,7 @@ bool oms_is_null(json_t *obj, const char *key)
 
 void oms_fingerprint(const char *method, const char *path, json_t *body, char out[65])
 {
-    char *canonical = body ? json_dumps(body, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY)
-                           : NULL;
+    char *canonical = oms_json_dump(body, true, NULL); /* json_dumps' text, byte for byte. */
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();

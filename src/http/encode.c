@@ -10,6 +10,7 @@
 #include "core/calendar.h"
 #include "core/line.h"
 #include "engine/clock.h"
+#include "http/dump.h"
 #include "http/encode.h"
 
 static const char *const kind_names[] = {"warehouse", "store", "dc"};
@@ -214,10 +215,9 @@ json_t *oms_json_order(const struct oms_state *state, uint32_t index)
 char *oms_json_answer(json_t *json, size_t *len)
 {
     OMS_ASSERT(json != NULL);
-    char *text = json_dumps(json, JSON_COMPACT);
+    char *text = oms_json_dump(json, false, len);
     json_decref(json);
     OMS_ASSERT(text != NULL);
-    *len = strlen(text);
     return text;
 }
 

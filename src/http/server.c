@@ -22,6 +22,7 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "http/dump.h"
 #include "http/h2o_include.h"
 #include "http/server.h"
 
@@ -193,11 +194,12 @@ static h2o_iovec_t error_json(h2o_mem_pool_t *pool, const char *code, const char
 {
     json_t *body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", message,
                              "field", field);
-    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    size_t len = 0;
+    char *text = oms_json_dump(body, false, &len);
     json_decref(body);
     if (text == NULL) return h2o_iovec_init(NULL, 0);
     pool_link_malloced(pool, text);
-    return h2o_iovec_init(text, strlen(text));
+    return h2o_iovec_init(text, len);
 }
 
 /* --- Answers --- */
@@ -237,7 +239,8 @@ static void send_internal_error(struct oms_http_request *req)
 
 void oms_http_reply_json(struct oms_http_request *req, int status, json_t *body)
 {
-    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    size_t len = 0;
+    char *text = oms_json_dump(body, false, &len);
     json_decref(body);
     if (text == NULL) {
         oms_log(OMS_LOG_ERROR, "cannot encode the answer to '%s %s'", req->match.route->method,
@@ -246,7 +249,7 @@ void oms_http_reply_json(struct oms_http_request *req, int status, json_t *body)
         return;
     }
     pool_link_malloced(&req->h2o->pool, text);
-    send_answer(req, status, MIME_JSON, h2o_iovec_init(text, strlen(text)));
+    send_answer(req, status, MIME_JSON, h2o_iovec_init(text, len));
 }
 
 void oms_http_reply_error(struct oms_http_request *req, int status, const char *code,
