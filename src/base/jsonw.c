@@ -63,10 +63,18 @@ void oms_jsonw_str(struct oms_jsonw *w, const char *name, const char *value)
 
 void oms_jsonw_int(struct oms_jsonw *w, const char *name, int64_t value)
 {
+    /* As "%lld" (every event carries several: snprintf was 700 instructions each). */
     char digits[24];
-    int n = snprintf(digits, sizeof digits, "%lld", (long long)value);
+    size_t n = 0;
+    unsigned long long magnitude =
+        value < 0 ? 0ull - (unsigned long long)value : (unsigned long long)value;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (value < 0) digits[sizeof digits - 1 - n++] = '-';
     key(w, name);
-    put(w, digits, (size_t)n);
+    put(w, digits + sizeof digits - n, n);
 }
 
 void oms_jsonw_bool(struct oms_jsonw *w, const char *name, bool value)

@@ -248,6 +248,10 @@ void oms_fingerprint(const char *method, const char *path, json_t *body, char ou
     EVP_DigestFinal_ex(ctx, digest, &digest_len);
     EVP_MD_CTX_free(ctx);
     free(canonical);
-    for (unsigned int i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", digest[i]);
+    static const char hex[] = "0123456789abcdef"; /* As "%02x", without 32 snprintf calls. */
+    for (unsigned int i = 0; i < 32; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0xF];
+    }
     out[64] = '\0';
 }
