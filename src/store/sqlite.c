@@ -96,7 +96,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_ORDER_ANSWER] = "SELECT answer FROM orders WHERE id = ?",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [ST_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
-    /* The type terms repeat the index's WHERE (migration 9), so SQLite uses it. */
+    /* The type terms repeat the index's WHERE (migration 11), so SQLite uses it. */
     [ST_SUBJECT_EVENTS] = "SELECT seq, type, at_ms, subject, data FROM events WHERE subject = ?"
                           " AND seq > ? AND type <> 'stock.changed' AND type <> 'stock.short'"
                           " AND type <> 'item.status_changed' ORDER BY seq LIMIT ?",

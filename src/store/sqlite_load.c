@@ -404,7 +404,7 @@ static enum oms_err replay_level(struct oms_state *state, sqlite3_stmt *row)
     return OMS_OK; /* Levels are checked once every row is replayed (oms_state_check). */
 }
 
-/* The ledger rows after the levels checkpoint (migration 8), in commit order. */
+/* The ledger rows after the levels checkpoint (migration 10), in commit order. */
 static enum oms_err replay_ledger_tail(struct oms_store *store, struct oms_state *state)
 {
     int64_t after = 0;

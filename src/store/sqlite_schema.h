@@ -154,7 +154,7 @@ static const char *const oms_sqlite_migrations[] = {
      * levels_ledger_seq are replayed onto them at load. Until now every row was current. */
     "INSERT OR REPLACE INTO meta(key, value)"
     "  SELECT 'levels_ledger_seq', coalesce(max(seq), 0) FROM ledger;",
-    /* 9: migration 5's subject index said NOT IN (...): SQLite builds an ephemeral table for
+    /* 11: migration 5's subject index said NOT IN (...): SQLite builds an ephemeral table for
      * an IN list of three on every insert it checks (about 100,000 instructions per event, as
      * much as the rest of the insert ten times over). The same rows, said with <>. */
     "DROP INDEX events_by_subject;"
