@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/jsonw.h"
+#include "engine/tz.h"
 #include "engine/writer.h"
 
 static const char *const warning_names[] = {
@@ -24,6 +26,7 @@ static const char *const warning_names[] = {
     [OMS_SNAPSHOT_W_SHORT] = "short",
     [OMS_SNAPSHOT_W_RECEIPTS_AFTER] = "receipts_after_as_of",
     [OMS_SNAPSHOT_W_MOVES_EXCEED] = "movements_exceed_count",
+    [OMS_SNAPSHOT_W_SUPPLY_DUE] = "open_supply_due",
 };
 
 const char *oms_snapshot_warning_name(enum oms_snapshot_warning_code code)
@@ -124,8 +127,25 @@ static void warn(struct oms_cmd_snapshot *c, uint32_t *cap, enum oms_snapshot_wa
 static oms_qty abs_qty(oms_qty value) { return value < 0 ? -value : value; }
 
 /* What looked wrong in one applied row, besides a shortage (reported where it is resolved). */
-static void warn_row(struct oms_cmd_snapshot *c, uint32_t *cap, uint32_t row,
-                     const struct oms__level_change *change)
+/* Open supply of the level that was due by the day of as_of (at the location): the ERP may
+ * have received it already and counted it, while here it is still to be received. */
+static void open_supply_due(const struct oms_writer *w, const struct oms__level_change *change,
+                            oms_qty *units, oms_qty *lines)
+{
+    const struct oms_item *item = &w->state.items[change->item];
+    oms_day day = oms_tz_day(w->tz[change->location], change->as_of_ms);
+    *units = *lines = 0;
+    for (uint32_t k = 0; k < item->supplies_count; k++) {
+        const struct oms_supply *supply = &w->state.supplies[item->supplies[k]];
+        if (supply->location != change->location || supply->expected_day > day) continue;
+        if (supply->qty - supply->received <= 0) continue;
+        *units += supply->qty - supply->received;
+        (*lines)++;
+    }
+}
+
+static void warn_row(const struct oms_writer *w, struct oms_cmd_snapshot *c, uint32_t *cap,
+                     uint32_t row, const struct oms__level_change *change)
 {
     const struct oms_snapshot_result *r = &c->results[row];
     oms_qty delta = r->on_hand_after - r->on_hand_before;
@@ -142,6 +162,9 @@ static void warn_row(struct oms_cmd_snapshot *c, uint32_t *cap, uint32_t row,
     if (change->clamped) {
         warn(c, cap, OMS_SNAPSHOT_W_MOVES_EXCEED, row, change->counted + change->since, 0);
     }
+    oms_qty due_units, due_lines;
+    open_supply_due(w, change, &due_units, &due_lines);
+    if (due_units > 0) warn(c, cap, OMS_SNAPSHOT_W_SUPPLY_DUE, row, due_units, due_lines);
 }
 
 /* Units each queued line of the item holds at the location, before rule 3b runs. */
@@ -245,38 +268,11 @@ static void rerun_queues(struct oms_writer *w, struct oms_cmd_snapshot *c,
     }
 }
 
-enum oms_err oms__apply_snapshot(struct oms_writer *w, struct oms_command *cmd)
+/* Applies every planned row in order, with its result and warnings. */
+static void apply_rows(struct oms_writer *w, struct oms_cmd_snapshot *c,
+                       const struct oms__level_change *changes, uint32_t *warnings_cap)
 {
-    struct oms_cmd_snapshot *c = &cmd->u.snapshot;
-    if (c->as_of_ms <= 0) return oms__fail(cmd, OMS_EINVAL, "as_of", "as_of is required");
-    if (c->rows_count == 0) {
-        return oms__fail(cmd, OMS_EINVAL, "rows", "a snapshot needs at least one row");
-    }
-    if (c->rows_count > OMS_SNAPSHOT_ROWS_MAX) {
-        return oms__fail(cmd, OMS_ELIMIT, "rows", "at most %d rows per snapshot (rows_max)",
-                         OMS_SNAPSHOT_ROWS_MAX);
-    }
-    struct oms__level_change *changes = malloc(c->rows_count * sizeof *changes);
-    char(*fields)[2][48] = malloc(c->rows_count * sizeof *fields);
-    OMS_ASSERT(changes != NULL && fields != NULL);
-    enum oms_err err = plan_rows(w, cmd, changes, fields);
-    if (err) {
-        free(changes);
-        free(fields);
-        return err;
-    }
-    name_snapshot(w, c, cmd->dry_run);
-    c->results = calloc(c->rows_count, sizeof *c->results);
-    OMS_ASSERT(c->results != NULL);
-    uint32_t warnings_cap = 0, lines_cap = 0;
-    char cause[OMS_SNAPSHOT_OUT_ID_BYTES + 32];
-    snprintf(cause, sizeof cause, "stock snapshot%s%s", c->out_id[0] ? " " : "", c->out_id);
-    w->cause = cause; /* Lines rule 3b and the re-runs move say why. */
-    int64_t age_ms = w->state.clock_ms - c->as_of_ms;
-    if (age_ms > c->stale_hours * 3600000) {
-        warn(c, &warnings_cap, OMS_SNAPSHOT_W_STALE, OMS_SNAPSHOT_NO_ROW, age_ms / 3600000,
-             c->stale_hours);
-    }
+    uint32_t lines_cap = 0;
     for (uint32_t i = 0; i < c->rows_count; i++) {
         const struct oms__level_change *change = &changes[i];
         const struct oms_stock_level *level =
@@ -307,10 +303,62 @@ enum oms_err oms__apply_snapshot(struct oms_writer *w, struct oms_command *cmd)
         else c->unchanged++;
         /* An unchanged row is still a count: applied, it is recorded and supersedes older
          * snapshots of the level (decisions.md). */
-        apply_row(w, c, &warnings_cap, &lines_cap, i, change);
-        warn_row(c, &warnings_cap, i, change);
+        apply_row(w, c, warnings_cap, &lines_cap, i, change);
+        warn_row(w, c, warnings_cap, i, change);
     }
+}
+
+/* One event per applied snapshot, for integrations that act on its outcome (its id is the
+ * subject; the report itself is at GET /v1/stock/snapshots/{id}). */
+static void emit_applied(struct oms_writer *w, const struct oms_cmd_snapshot *c)
+{
+    struct oms_jsonw json;
+    oms_jsonw_begin(&json);
+    oms_jsonw_str(&json, "id", c->out_id);
+    oms_jsonw_str(&json, "source", c->source);
+    oms_jsonw_int(&json, "rows", c->rows_count);
+    oms_jsonw_int(&json, "changed", c->changed);
+    oms_jsonw_int(&json, "unchanged", c->unchanged);
+    oms_jsonw_int(&json, "superseded", c->superseded);
+    oms_jsonw_int(&json, "warnings", c->warnings_count);
+    oms__emit(w, "stock.snapshot_applied", c->out_id, oms_jsonw_end(&json));
+}
+
+enum oms_err oms__apply_snapshot(struct oms_writer *w, struct oms_command *cmd)
+{
+    struct oms_cmd_snapshot *c = &cmd->u.snapshot;
+    if (c->as_of_ms <= 0) return oms__fail(cmd, OMS_EINVAL, "as_of", "as_of is required");
+    if (c->rows_count == 0) {
+        return oms__fail(cmd, OMS_EINVAL, "rows", "a snapshot needs at least one row");
+    }
+    if (c->rows_count > OMS_SNAPSHOT_ROWS_MAX) {
+        return oms__fail(cmd, OMS_ELIMIT, "rows", "at most %d rows per snapshot (rows_max)",
+                         OMS_SNAPSHOT_ROWS_MAX);
+    }
+    struct oms__level_change *changes = malloc(c->rows_count * sizeof *changes);
+    char(*fields)[2][48] = malloc(c->rows_count * sizeof *fields);
+    OMS_ASSERT(changes != NULL && fields != NULL);
+    enum oms_err err = plan_rows(w, cmd, changes, fields);
+    if (err) {
+        free(changes);
+        free(fields);
+        return err;
+    }
+    name_snapshot(w, c, cmd->dry_run);
+    c->results = calloc(c->rows_count, sizeof *c->results);
+    OMS_ASSERT(c->results != NULL);
+    uint32_t warnings_cap = 0;
+    char cause[OMS_SNAPSHOT_OUT_ID_BYTES + 32];
+    snprintf(cause, sizeof cause, "stock snapshot%s%s", c->out_id[0] ? " " : "", c->out_id);
+    w->cause = cause; /* Lines rule 3b and the re-runs move say why. */
+    int64_t age_ms = w->state.clock_ms - c->as_of_ms;
+    if (age_ms > c->stale_hours * 3600000) {
+        warn(c, &warnings_cap, OMS_SNAPSHOT_W_STALE, OMS_SNAPSHOT_NO_ROW, age_ms / 3600000,
+             c->stale_hours);
+    }
+    apply_rows(w, c, changes, &warnings_cap);
     rerun_queues(w, c, changes);
+    if (!cmd->dry_run) emit_applied(w, c);
     free(changes);
     free(fields);
     cmd->status = cmd->dry_run ? 200 : 201; /* A dry run stores no report. */

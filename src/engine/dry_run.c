@@ -34,7 +34,7 @@ struct oms_dry_snapshot {
     uint32_t *supply_list, supply_list_count;
     struct saved_line *lines;
     uint32_t lines_count;
-    struct oms_supply *supplies; /* Every supply line of the item, by model index. */
+    struct oms_supply *supplies; /* The item's open supply lines, by model index. */
     uint32_t *supply_index, supplies_saved;
     uint32_t supplies_total; /* state->supplies_count at the start. */
     struct saved_hold_line *hold_lines; /* The item's lines of active holds. */
@@ -112,11 +112,16 @@ struct oms_dry_snapshot *oms__dry_begin(struct oms_writer *w, uint32_t item_inde
         saved->pegs = copy(line->pegs, line->pegs_count * sizeof *line->pegs);
     }
     s->supplies_total = state->supplies_count;
-    s->supplies = malloc((state->supplies_count + 1) * sizeof *s->supplies);
-    s->supply_index = malloc((state->supplies_count + 1) * sizeof *s->supply_index);
+    /* Only open supply lines can change (a closed or cancelled one is refused by every
+     * command, and pegs point at open ones): the item's open list is all there is to save,
+     * which keeps a dry run of a snapshot over many items from walking every supply line
+     * once per item. */
+    s->supplies = malloc((item->supplies_count + 1) * sizeof *s->supplies);
+    s->supply_index = malloc((item->supplies_count + 1) * sizeof *s->supply_index);
     OMS_ASSERT(s->supplies && s->supply_index);
-    for (uint32_t i = 0; i < state->supplies_count; i++) {
-        if (state->supplies[i].item != item_index) continue;
+    for (uint32_t k = 0; k < item->supplies_count; k++) {
+        uint32_t i = item->supplies[k];
+        OMS_ASSERT(state->supplies[i].item == item_index);
         s->supplies[s->supplies_saved] = state->supplies[i];
         s->supply_index[s->supplies_saved++] = i;
     }

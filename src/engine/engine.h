@@ -201,6 +201,7 @@ enum oms_snapshot_warning_code {
     OMS_SNAPSHOT_W_SHORT,            /* The count left the location short: rule 3b ran. */
     OMS_SNAPSHOT_W_RECEIPTS_AFTER,   /* Receipts recorded after as_of were re-applied. */
     OMS_SNAPSHOT_W_MOVES_EXCEED,     /* Moves since as_of take more than was counted: 0. */
+    OMS_SNAPSHOT_W_SUPPLY_DUE,       /* Open supply there was due by as_of: counted twice? */
 };
 const char *oms_snapshot_warning_name(enum oms_snapshot_warning_code code);
 
@@ -216,9 +217,11 @@ struct oms_snapshot_warning {
     enum oms_snapshot_warning_code code;
     uint32_t row;      /* Index in rows; OMS_SNAPSHOT_NO_ROW for the whole snapshot. */
     oms_qty value;     /* STALE: age in hours; LARGE_CHANGE: delta; BELOW_ALLOCATED: on_hand;
-                        * SHORT: units short; RECEIPTS_AFTER: units; MOVES_EXCEED: count + moves. */
+                        * SHORT: units short; RECEIPTS_AFTER: units; MOVES_EXCEED: count + moves;
+                        * SUPPLY_DUE: open units. */
     oms_qty limit;     /* STALE: stale_hours; LARGE_CHANGE: units threshold; BELOW_ALLOCATED:
-                        * allocated; SHORT: units taken from safety; others 0. */
+                        * allocated; SHORT: units taken from safety; SUPPLY_DUE: supply lines;
+                        * others 0. */
     oms_qty from_holds; /* SHORT: units taken from holds (carts and checkouts). */
     uint32_t lines_first, lines_count; /* SHORT: its lines in the command's lines array. */
 };

@@ -112,6 +112,14 @@ static json_t *warning_json(const struct oms_cmd_snapshot *c, const struct oms_s
         json_object_set_new(out, "erp_on_hand", json_integer(c->rows[w->row].on_hand));
         json_object_set_new(out, "movements_after_as_of", json_integer(r->movements_after));
         break;
+    case OMS_SNAPSHOT_W_SUPPLY_DUE:
+        snprintf(message, sizeof message,
+                 "%lld units of open supply (%lld lines) were due here by as_of: if the ERP "
+                 "received and counted them, receive them here too, or they count twice",
+                 value, limit);
+        json_object_set_new(out, "open_units", json_integer(w->value));
+        json_object_set_new(out, "supply_lines", json_integer(w->limit));
+        break;
     }
     json_object_set_new(out, "message", json_string(message));
     return out;

@@ -557,6 +557,8 @@ static void test_snapshots__warnings_for_stale_large_and_impossible_figures(void
     harness_set_clock(harness_ms("2026-07-03T09:00:00Z"));
     assert_int_equal(order1(e, "O1", "B", 6), OMS_OK);
     assert_int_equal(harness_ship(e, "O1", "WH1", 1, 6), OMS_OK);
+    harness_supply(e, "PO-1", "A", "WH1", 5, "2026-07-01"); /* Due on the day of the count. */
+    harness_supply(e, "PO-2", "A", "WH1", 7, "2026-07-02"); /* Due after it. */
     harness_set_clock(harness_ms("2026-07-03T12:00:00Z"));
     /* As of two days ago: A was counted 40 (a large change: 60 units, 60%); B was counted 2,
      * yet 6 were shipped since: the ERP and the ledger disagree, on_hand goes to 0. */
@@ -579,6 +581,11 @@ static void test_snapshots__warnings_for_stale_large_and_impossible_figures(void
     assert_non_null(w);
     assert_int_equal(int_of(w, "row"), 1);
     assert_int_equal(int_of(w, "movements_after_as_of"), -6);
+    w = warning(report, "open_supply_due");
+    assert_non_null(w);
+    assert_int_equal(int_of(w, "row"), 0);
+    assert_int_equal(int_of(w, "open_units"), 5);
+    assert_int_equal(int_of(w, "supply_lines"), 1);
     /* 0 to 5 is 5 units: under the 10-unit threshold, not large. */
     size_t i;
     json_t *each;
@@ -610,6 +617,7 @@ static void test_snapshots__one_stock_event_per_changed_level(void **state)
                                             {"B", "WH1", 2, true, 1}};
     snapshot_ok(e, "2026-07-01T09:00:00Z", rows, 3, 2);
     assert_int_equal(harness_count_events(e, "stock.changed", NULL) - before, 2);
+    assert_int_equal(harness_count_events(e, "stock.snapshot_applied", "snap_1"), 1);
     struct oms_stock_level b = harness_get_level(e, "B", "WH1");
     assert_int_equal(b.on_hand, 2);
     assert_int_equal(b.unavailable, 1);
