@@ -1,8 +1,9 @@
 /*
  * test_engine_property.c - random operation sequences through the whole engine on a real
  * SQLite file: orders (with unknown SKUs, ship-complete lines, retries), cancellations,
- * shipments, supply and receipts, adjustments and counts, settings changes and clock ticks,
- * holds (placed, released, expired, consumed by orders),
+ * shipments, supply and receipts, adjustments and counts, ERP snapshots (also late, refused
+ * or dry runs), settings changes and clock ticks, holds (placed, released, expired, consumed
+ * by orders),
  * drawn from fixed seeds (xorshift64), so a failure names the seed and operation that
  * reproduce it. Every operation's answer is checked against what the model said before it (a
  * refused command changes nothing), and after every operation the model must keep its
@@ -857,6 +858,63 @@ static void op_hold(struct sim *s)
     if (partial && v.split && v.policy != OMS_POLICY_PREORDER && line.qty >= v.min_order_qty) {
         SIM_CHECK(s, v.held == (line.qty < a.available ? line.qty : a.available));
     }
+
+/* An ERP snapshot of 1 to 4 random levels (a level twice is refused whole), now or late,
+ * sometimes a dry run: a refusal or a dry run changes nothing; an exact one sets every row. */
+static void op_snapshot(struct sim *s)
+{
+    struct oms_snapshot_row rows[4];
+    struct oms_stock_level before[4];
+    uint32_t count = (uint32_t)random_in(&s->rng, 1, 4);
+    bool late = one_in(&s->rng, 4), dry = one_in(&s->rng, 4), twice = false, short_units = false;
+    oms_qty free_before = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        rows[i] = (struct oms_snapshot_row){.sku = random_sku(s),
+                                            .location = s->locations[random_location(s)],
+                                            .on_hand = random_in(&s->rng, 0, 12)};
+        if (one_in(&s->rng, 5)) {
+            rows[i].has_unavailable = true;
+            rows[i].unavailable = random_in(&s->rng, 0, rows[i].on_hand);
+        }
+        before[i] = harness_get_level(s->e, rows[i].sku, rows[i].location);
+        free_before += oms_stock_free(&before[i]);
+        for (uint32_t k = 0; k < i; k++) {
+            twice |= strcmp(rows[k].sku, rows[i].sku) == 0 &&
+                     strcmp(rows[k].location, rows[i].location) == 0;
+        }
+        oms_qty unavailable = rows[i].has_unavailable ? rows[i].unavailable : before[i].unavailable;
+        short_units |= !late && unavailable > rows[i].on_hand;
+    }
+    s->what = dry ? "dry-run snapshot" : late ? "late snapshot" : "snapshot";
+    struct oms_command cmd = {.kind = OMS_CMD_SNAPSHOT, .dry_run = dry};
+    snprintf(cmd.fingerprint, sizeof cmd.fingerprint, "snapshot-%d", s->op);
+    cmd.u.snapshot = (struct oms_cmd_snapshot){
+        .as_of_ms = late ? s->now_ms - random_in(&s->rng, 1, 180) * MINUTE_MS : s->now_ms,
+        .rows = rows,
+        .rows_count = count,
+        .change_units = 10,
+        .change_percent = 50,
+        .stale_hours = 24};
+    uint64_t digest = settle(s);
+    enum oms_err err = harness_run(s->e, &cmd);
+    if (twice || (!late && short_units)) {
+        SIM_EXPECT(s, err, OMS_EINVAL);
+    } else if (late) {
+        SIM_CHECK(s, err == OMS_OK || err == OMS_EINVAL);
+    } else {
+        SIM_EXPECT(s, err, OMS_OK);
+    }
+    if (err || dry) {
+        expect_unchanged(s, digest);
+        return;
+    }
+    oms_qty free_after = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        struct oms_stock_level after = harness_get_level(s->e, rows[i].sku, rows[i].location);
+        if (!late) SIM_CHECK(s, after.on_hand == rows[i].on_hand);
+        free_after += oms_stock_free(&after);
+    }
+    s->lowered = free_after < free_before;
 }
 
 static void op_tick(struct sim *s)
@@ -1024,8 +1082,10 @@ static void run_op(struct sim *s)
         op_supply(s);
     } else if (roll <= 74) {
         op_receive(s);
-    } else if (roll <= 90) {
+    } else if (roll <= 86) {
         op_adjust(s);
+    } else if (roll <= 90) {
+        op_snapshot(s);
     } else if (roll <= 96) {
         op_tick(s);
     } else {
