@@ -538,6 +538,9 @@ static void op_order(struct sim *s)
                                       .region = REGIONS[pick(&s->rng, 3)],
                                       .lines = lines,
                                       .lines_count = o->lines_count};
+    /* The index answers as of the last command; an order whose instant starts a new day is
+     * promised from that day. A tick at the order's instant first puts both on one day. */
+    if (s->now_ms / DAY_MS != (s->now_ms - MINUTE_MS) / DAY_MS) (void)settle(s);
     struct asked asked[SIM_LINES_MAX];
     ask_index(s, &spec, asked);
     bool replayed = true;
@@ -858,6 +861,7 @@ static void op_hold(struct sim *s)
     if (partial && v.split && v.policy != OMS_POLICY_PREORDER && line.qty >= v.min_order_qty) {
         SIM_CHECK(s, v.held == (line.qty < a.available ? line.qty : a.available));
     }
+}
 
 /* An ERP snapshot of 1 to 4 random levels (a level twice is refused whole), now or late,
  * sometimes a dry run: a refusal or a dry run changes nothing; an exact one sets every row. */
