@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/jbuf.h"
+#include "core/calendar.h"
 #include "http/call.h"
 #include "http/encode.h"
 #include "http/routes.h"
@@ -37,7 +39,8 @@ static bool query_int(struct oms_http_request *req, struct oms_decoder *d, const
     return true;
 }
 
-/* One item of an availability answer (and of a channel feed page). */
+/* One item of a channel feed page, as a jansson value; availability_write() below writes
+ * the same shape for GET /v1/availability. */
 static json_t *availability_json(const char *sku, const struct oms_availability *a)
 {
     json_t *item = json_pack("{s:s, s:s, s:I}", "sku", sku, "status",
@@ -56,6 +59,51 @@ static json_t *availability_json(const char *sku, const struct oms_availability 
     }
     json_object_set_new(item, "locations", locations);
     return item;
+}
+
+static void date_write(struct oms_jbuf *b, oms_day day)
+{
+    if (day == OMS_DAY_NONE) {
+        oms_jbuf_lit(b, "null");
+        return;
+    }
+    char text[11];
+    oms_day_format(day, text);
+    oms_jbuf_lit(b, "\"");
+    oms_jbuf_raw(b, text, 10);
+    oms_jbuf_lit(b, "\"");
+}
+
+/* One item of an availability answer: {"sku","status","available"} and, for a known SKU,
+ * "promise_date", "release_date" (preorders only) and "locations", in that order. */
+static void availability_write(struct oms_jbuf *b, const char *sku, const struct oms_availability *a)
+{
+    oms_jbuf_lit(b, "{\"sku\":");
+    oms_jbuf_str(b, sku);
+    oms_jbuf_lit(b, ",\"status\":\"");
+    const char *status = oms_avail_status_name(a->status);
+    oms_jbuf_raw(b, status, strlen(status)); /* Our own names: nothing to escape. */
+    oms_jbuf_lit(b, "\",\"available\":");
+    oms_jbuf_int(b, a->available);
+    if (a->status != OMS_AVAIL_UNKNOWN_SKU) {
+        oms_jbuf_lit(b, ",\"promise_date\":");
+        date_write(b, a->promise_day);
+        if (a->release_day != OMS_DAY_NONE) {
+            oms_jbuf_lit(b, ",\"release_date\":");
+            date_write(b, a->release_day);
+        }
+        oms_jbuf_lit(b, ",\"locations\":[");
+        for (uint32_t k = 0; k < a->locations_count; k++) {
+            if (k > 0) oms_jbuf_lit(b, ",");
+            oms_jbuf_lit(b, "{\"location\":");
+            oms_jbuf_str(b, a->locations[k].code);
+            oms_jbuf_lit(b, ",\"available\":");
+            oms_jbuf_int(b, a->locations[k].available);
+            oms_jbuf_lit(b, "}");
+        }
+        oms_jbuf_lit(b, "]");
+    }
+    oms_jbuf_lit(b, "}");
 }
 
 void oms_route_get_availability(struct oms_http_request *req)
@@ -81,28 +129,42 @@ void oms_route_get_availability(struct oms_http_request *req)
         oms_reply_decoder(req, &d);
         return;
     }
-    json_t *items = json_array();
+    /* Written straight into one buffer (base/jbuf.h), never as a jansson tree: this is the
+     * hot read path, and the bytes are the same as json_dumps would write. */
+    char storage[16384];
+    struct oms_jbuf b;
+    oms_jbuf_init(&b, storage, sizeof storage);
+    oms_jbuf_lit(&b, "{\"channel\":");
+    oms_jbuf_str(&b, channel);
+    oms_jbuf_lit(&b, ",\"qty\":");
+    oms_jbuf_int(&b, want);
+    oms_jbuf_lit(&b, ",\"items\":[");
     for (size_t i = 0; i < count; i++) {
         struct oms_availability a;
         enum oms_err err =
             oms_engine_availability_collect(engine, channel, skus[i], want, region, collect, &a);
         if (err == OMS_ENOTFOUND) {
-            json_decref(items);
+            oms_jbuf_release(&b);
             oms_http_reply_error(req, 404, "not_found", "no such channel", "channel");
             return;
         }
         if (err == OMS_EINVAL) {
-            json_decref(items);
+            oms_jbuf_release(&b);
             oms_http_reply_error(req, 422, "invalid_field",
                                  "collect must be a location of the channel", "collect");
             return;
         }
-        json_array_append_new(items, availability_json(skus[i], &a));
+        if (i > 0) oms_jbuf_lit(&b, ",");
+        availability_write(&b, skus[i], &a);
     }
-    json_t *answer = json_pack("{s:s, s:I, s:o}", "channel", channel, "qty", (json_int_t)want,
-                               "items", items);
-    if (collect) json_object_set_new(answer, "collect", json_string(collect));
-    oms_http_reply_json(req, 200, answer);
+    oms_jbuf_lit(&b, "]");
+    if (collect) {
+        oms_jbuf_lit(&b, ",\"collect\":");
+        oms_jbuf_str(&b, collect);
+    }
+    oms_jbuf_lit(&b, "}");
+    oms_http_reply_text(req, 200, "application/json", b.text, b.len);
+    oms_jbuf_release(&b);
 }
 
 static void add_feed_item(void *ctx, const char *sku, const struct oms_availability *a)

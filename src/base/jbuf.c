@@ -1,0 +1,87 @@
+/*
+ * jbuf.c - growth, string escaping and integers for jbuf.h.
+ */
+#include "base/platform.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/jbuf.h"
+
+void oms_jbuf_init(struct oms_jbuf *b, char *storage, size_t cap)
+{
+    b->text = storage;
+    b->len = 0;
+    b->cap = cap;
+    b->heap = NULL;
+}
+
+void oms_jbuf_release(struct oms_jbuf *b)
+{
+    free(b->heap);
+    b->heap = NULL;
+    b->text = NULL;
+    b->len = b->cap = 0;
+}
+
+void oms_jbuf_grow(struct oms_jbuf *b, size_t more)
+{
+    OMS_ASSERT(more <= SIZE_MAX / 2 - b->len);
+    size_t cap = b->cap > 0 ? b->cap : 256;
+    while (cap - b->len < more) cap *= 2;
+    char *text = realloc(b->heap, cap);
+    OMS_ASSERT(text != NULL);
+    if (b->heap == NULL && b->len > 0) memcpy(text, b->text, b->len);
+    b->text = b->heap = text;
+    b->cap = cap;
+}
+
+void oms_jbuf_str(struct oms_jbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t len = strlen(s);
+    /* Worst case: every byte a \u00XX escape, plus the quotes. */
+    if (6 * len + 2 > b->cap - b->len) oms_jbuf_grow(b, 6 * len + 2);
+    char *out = b->text + b->len;
+    *out++ = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *out++ = (char)c;
+            continue;
+        }
+        *out++ = '\\';
+        switch (c) {
+        case '"': *out++ = '"'; break;
+        case '\\': *out++ = '\\'; break;
+        case '\b': *out++ = 'b'; break;
+        case '\f': *out++ = 'f'; break;
+        case '\n': *out++ = 'n'; break;
+        case '\r': *out++ = 'r'; break;
+        case '\t': *out++ = 't'; break;
+        default: /* jansson writes the other control characters as \u00XX, upper-case hex. */
+            *out++ = 'u';
+            *out++ = '0';
+            *out++ = '0';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 15];
+        }
+    }
+    *out++ = '"';
+    b->len = (size_t)(out - b->text);
+}
+
+void oms_jbuf_int(struct oms_jbuf *b, int64_t value)
+{
+    char digits[24];
+    size_t at = sizeof digits;
+    /* Through unsigned so that INT64_MIN has a magnitude. */
+    uint64_t magnitude = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
+    do {
+        digits[--at] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (value < 0) digits[--at] = '-';
+    oms_jbuf_raw(b, digits + at, sizeof digits - at);
+}

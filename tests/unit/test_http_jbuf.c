@@ -1,0 +1,110 @@
+/*
+ * test_http_jbuf.c - base/jbuf.h, the writer of the hot read path's answers: its strings and
+ * integers are byte-identical to what jansson's json_dumps writes for the rest of the API
+ * (every ASCII byte, UTF-8, the integer extremes), and it grows from any starting storage.
+ */
+#include "base/platform.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "base/jbuf.h"
+
+static char *jansson_text(json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(value);
+    assert_non_null(text);
+    return text;
+}
+
+static void assert_str_like_jansson(const char *s)
+{
+    char storage[8];
+    struct oms_jbuf b;
+    oms_jbuf_init(&b, storage, sizeof storage);
+    oms_jbuf_str(&b, s);
+    char *want = jansson_text(json_string(s));
+    assert_int_equal(b.len, strlen(want));
+    assert_memory_equal(b.text, want, b.len);
+    free(want);
+    oms_jbuf_release(&b);
+}
+
+static void strings_escape_like_jansson(void **state)
+{
+    (void)state;
+    for (int c = 1; c < 128; c++) {
+        char s[4] = {'a', (char)c, 'z', '\0'};
+        assert_str_like_jansson(s);
+    }
+    assert_str_like_jansson("");
+    assert_str_like_jansson("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 / \\ \"");
+    assert_str_like_jansson("\x01\x1f\x7f\n\r\t\b\f");
+}
+
+static void integers_like_jansson(void **state)
+{
+    (void)state;
+    const int64_t values[] = {0, 1, -1, 9, 10, -10, 123456789, 1000000000, INT64_MAX, INT64_MIN,
+                              INT64_MIN + 1};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(values); i++) {
+        struct oms_jbuf b;
+        oms_jbuf_init(&b, NULL, 0);
+        oms_jbuf_int(&b, values[i]);
+        char *want = jansson_text(json_integer((json_int_t)values[i]));
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.text, want, b.len);
+        free(want);
+        oms_jbuf_release(&b);
+    }
+}
+
+/* A document written piece by piece across many growths, from no storage and from a little. */
+static void grows_and_keeps_every_byte(void **state)
+{
+    (void)state;
+    char small[3];
+    char *starts[] = {NULL, small};
+    size_t caps[] = {0, sizeof small};
+    for (int s = 0; s < 2; s++) {
+        struct oms_jbuf b;
+        oms_jbuf_init(&b, starts[s], caps[s]);
+        json_t *array = json_array();
+        oms_jbuf_lit(&b, "[");
+        for (int i = 0; i < 2000; i++) {
+            char sku[32];
+            snprintf(sku, sizeof sku, "S%06d\"%d", i, i % 7);
+            if (i > 0) oms_jbuf_lit(&b, ",");
+            oms_jbuf_lit(&b, "{\"sku\":");
+            oms_jbuf_str(&b, sku);
+            oms_jbuf_lit(&b, ",\"n\":");
+            oms_jbuf_int(&b, (int64_t)i * -37);
+            oms_jbuf_lit(&b, "}");
+            json_array_append_new(array, json_pack("{s:s, s:I}", "sku", sku, "n",
+                                                   (json_int_t)i * -37));
+        }
+        oms_jbuf_lit(&b, "]");
+        char *want = jansson_text(array);
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.text, want, b.len);
+        free(want);
+        oms_jbuf_release(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(strings_escape_like_jansson),
+        cmocka_unit_test(integers_like_jansson),
+        cmocka_unit_test(grows_and_keeps_every_byte),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
