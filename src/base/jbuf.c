@@ -74,14 +74,28 @@ void oms_jbuf_str(struct oms_jbuf *b, const char *s)
 
 void oms_jbuf_int(struct oms_jbuf *b, int64_t value)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                "31323334353637383940414243444546474849505152535455565758596061"
+                                "62636465666768697071727374757677787980818283848586878889909192"
+                                "93949596979899";
     char digits[24];
     size_t at = sizeof digits;
-    /* Through unsigned so that INT64_MIN has a magnitude. */
+    /* Through unsigned so that INT64_MIN has a magnitude; two digits per division. */
     uint64_t magnitude = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
-    do {
-        digits[--at] = (char)('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude > 0);
+    while (magnitude >= 100) {
+        size_t two = (size_t)(magnitude % 100) * 2;
+        magnitude /= 100;
+        at -= 2;
+        digits[at] = pairs[two];
+        digits[at + 1] = pairs[two + 1];
+    }
+    if (magnitude >= 10) {
+        at -= 2;
+        digits[at] = pairs[magnitude * 2];
+        digits[at + 1] = pairs[magnitude * 2 + 1];
+    } else {
+        digits[--at] = (char)('0' + magnitude);
+    }
     if (value < 0) digits[--at] = '-';
     oms_jbuf_raw(b, digits + at, sizeof digits - at);
 }

@@ -49,21 +49,35 @@ static void strings_escape_like_jansson(void **state)
     assert_str_like_jansson("\x01\x1f\x7f\n\r\t\b\f");
 }
 
+static void assert_int_like_jansson(int64_t value)
+{
+    struct oms_jbuf b;
+    oms_jbuf_init(&b, NULL, 0);
+    oms_jbuf_int(&b, value);
+    char *want = jansson_text(json_integer((json_int_t)value));
+    assert_int_equal(b.len, strlen(want));
+    assert_memory_equal(b.text, want, b.len);
+    free(want);
+    oms_jbuf_release(&b);
+}
+
+/* Every number of up to four digits, each power of ten and its neighbours, the extremes. */
 static void integers_like_jansson(void **state)
 {
     (void)state;
-    const int64_t values[] = {0, 1, -1, 9, 10, -10, 123456789, 1000000000, INT64_MAX, INT64_MIN,
-                              INT64_MIN + 1};
-    for (size_t i = 0; i < OMS_ARRAY_LEN(values); i++) {
-        struct oms_jbuf b;
-        oms_jbuf_init(&b, NULL, 0);
-        oms_jbuf_int(&b, values[i]);
-        char *want = jansson_text(json_integer((json_int_t)values[i]));
-        assert_int_equal(b.len, strlen(want));
-        assert_memory_equal(b.text, want, b.len);
-        free(want);
-        oms_jbuf_release(&b);
+    for (int64_t v = -10000; v <= 10000; v++) assert_int_like_jansson(v);
+    int64_t power = 1;
+    for (int i = 0; i < 19; i++, power *= 10) {
+        assert_int_like_jansson(power - 1);
+        assert_int_like_jansson(power);
+        assert_int_like_jansson(power + 1);
+        assert_int_like_jansson(-power);
+        assert_int_like_jansson(-power - 1);
     }
+    assert_int_like_jansson(INT64_MAX);
+    assert_int_like_jansson(INT64_MIN);
+    assert_int_like_jansson(INT64_MIN + 1);
+    assert_int_like_jansson(999999990);
 }
 
 /* A document written piece by piece across many growths, from no storage and from a little. */
