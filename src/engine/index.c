@@ -473,8 +473,10 @@ void oms__index_answer(const struct snap_view *index, uint32_t channel_index,
         locations[l].free = free_now[l];
         if ((visible >> l) & 1u) {
             uint32_t k = out->locations_count++;
-            snprintf(out->locations[k].code, sizeof out->locations[k].code, "%s",
-                     index->locations[l].code);
+            /* Both are NUL-terminated arrays of one size: no formatting on the hot path. */
+            _Static_assert(sizeof out->locations[k].code == sizeof index->locations[l].code,
+                           "location codes have one size");
+            memcpy(out->locations[k].code, index->locations[l].code, sizeof out->locations[k].code);
             out->locations[k].available = free_now[l] > 0 ? free_now[l] : 0;
         }
     }
@@ -567,7 +569,10 @@ enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, 
                              struct oms_availability *out)
 {
     OMS_ASSERT(want > 0 && want <= OMS_QTY_MAX);
-    memset(out, 0, sizeof *out);
+    /* The header only: locations[] (3 KB) is filled up to locations_count by answer(). */
+    out->status = (enum oms_avail_status)0;
+    out->available = 0;
+    out->locations_count = 0;
     out->promise_day = OMS_DAY_NONE;
     out->release_day = OMS_DAY_NONE;
     OMS_ASSERT(pthread_rwlock_rdlock(&index->lock) == 0);
