@@ -45,11 +45,24 @@ const char *oms__snap_sku(const struct snap_item *s)
     return (const char *)(ref.rules + s->rules_count);
 }
 
+static void snap_free(struct snap_item *s)
+{
+    if (!s) return;
+    free(s->answers);
+    free(s);
+}
+
 struct oms_index *oms_index_new(void)
 {
     struct oms_index *index = calloc(1, sizeof *index);
     OMS_ASSERT(index != NULL);
-    OMS_ASSERT(pthread_rwlock_init(&index->lock, NULL) == 0);
+    /* Writers first: readers hold the lock for a whole request, and a steady stream of them
+     * must not keep the writer from publishing (glibc prefers readers by default). */
+    pthread_rwlockattr_t attr;
+    OMS_ASSERT(pthread_rwlockattr_init(&attr) == 0);
+    OMS_ASSERT(pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) == 0);
+    OMS_ASSERT(pthread_rwlock_init(&index->lock, &attr) == 0);
+    pthread_rwlockattr_destroy(&attr);
     oms_strmap_init(&index->region_by_name);
     oms__feed_init(index);
     return index;
@@ -58,7 +71,7 @@ struct oms_index *oms_index_new(void)
 void oms_index_free(struct oms_index *index)
 {
     if (!index) return;
-    for (uint32_t i = 0; i < index->items_count; i++) free(index->items[i]);
+    for (uint32_t i = 0; i < index->items_count; i++) snap_free(index->items[i]);
     free(index->items);
     free(index->skus);
     for (uint32_t i = 0; i < index->regions_count; i++) free(index->regions[i]);
@@ -147,6 +160,7 @@ static void copy_table(struct oms_index *index, const struct oms_state *state)
 static void copy_master(struct oms_index *index, const struct oms_state *state,
                         const struct master_copy *m)
 {
+    index->generation++;
     index->locations_count = m->locations_count;
     memcpy(index->locations, m->locations, m->locations_count * sizeof *m->locations);
     index->channels_count = m->channels_count;
@@ -393,6 +407,8 @@ static void plan_update(const struct oms_index *index, const struct oms_state *s
     plan->skus = sku_table_for(index, plan->added, fresh, items, items_count, &plan->skus_cap);
 }
 
+static void publish_answers(struct oms_index *index, const uint32_t *items, uint32_t items_count);
+
 void oms_index_update(struct oms_index *index, const struct oms_state *state, bool master,
                       const uint32_t *items, uint32_t items_count)
 {
@@ -425,9 +441,12 @@ void oms_index_update(struct oms_index *index, const struct oms_state *state, bo
     index->skus_count += plan.added;
     index->loaded = true;
     pthread_rwlock_unlock(&index->lock);
-    for (uint32_t k = 0; k < items_count; k++) free(fresh[k]);
+    for (uint32_t k = 0; k < items_count; k++) snap_free(fresh[k]);
     free(fresh);
     free(old_skus);
+    /* New master data (a day rolled over, a location, channel or region changed) can move
+     * every item's answer: all of them get fresh common answers. */
+    publish_answers(index, plan.master ? NULL : items, items_count);
     free(plan.master);
     free(plan.masks);
 }
@@ -452,6 +471,15 @@ static void limits_of(const struct snap_view *index, uint32_t channel_index,
                                             channel->buffer_percent};
     oms_channel_limits_of(ref->rules, ref->head->rules_count, channel_index, &defaults, ships,
                           index->channels_count, today, floors, out);
+}
+
+/* The day a read counts from: that of the location its promises start at (the channel's
+ * first, or the collect location), else the engine clock's UTC day. */
+static oms_day today_at(const struct snap_view *index, uint32_t where)
+{
+    const struct snap_location *first = where == OMS_NONE ? NULL : &index->locations[where];
+    return first && first->today != OMS_DAY_NONE ? first->today
+                                                 : (oms_day)(index->clock_ms / 86400000);
 }
 
 void oms__index_answer(const struct snap_view *index, uint32_t channel_index,
@@ -498,8 +526,7 @@ void oms__index_answer(const struct snap_view *index, uint32_t channel_index,
                                                               : 0;
     uint32_t where = collect != OMS_NONE ? collect : channel->first_location;
     const struct snap_location *first = where == OMS_NONE ? NULL : &index->locations[where];
-    oms_day today = first && first->today != OMS_DAY_NONE ? first->today
-                                                          : (oms_day)(index->clock_ms / 86400000);
+    oms_day today = today_at(index, where);
     struct oms_floor floors[OMS_CHANNELS_MAX];
     struct oms_channel_limits limits;
     limits_of(index, channel_index, ref, today, floors, &limits);
@@ -564,40 +591,188 @@ static uint32_t find_location(const struct oms_index *index, const char *code)
     return OMS_NONE;
 }
 
-enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, const char *sku,
-                             oms_qty want, const char *region, const char *collect,
-                             struct oms_availability *out)
+/* The index's master data as reads see it; `table` holds the region distances. */
+static struct snap_view index_view(const struct oms_index *index, struct oms_region_table *table)
 {
-    OMS_ASSERT(want > 0 && want <= OMS_QTY_MAX);
-    /* The header only: locations[] (3 KB) is filled up to locations_count by answer(). */
-    out->status = (enum oms_avail_status)0;
+    *table = (struct oms_region_table){index->region_rows, index->region_rows_count, index->cells,
+                                       index->table_count};
+    return (struct snap_view){index->locations, index->locations_count, index->channels,
+                              index->channels_count, index->clock_ms, table};
+}
+
+static struct snap_answers *common_answers(const struct snap_view *view,
+                                           const struct snap_item *item, uint64_t generation)
+{
+    struct snap_answers *answers =
+        malloc(sizeof *answers + view->channels_count * sizeof answers->of[0]);
+    OMS_ASSERT(answers != NULL);
+    answers->generation = generation;
+    answers->count = view->channels_count;
+    struct item_ref ref = oms__snap_ref(item);
+    for (uint32_t c = 0; c < view->channels_count; c++) {
+        struct oms_availability a;
+        oms__index_answer(view, c, &ref, 1, OMS_NONE, OMS_NONE, &a);
+        answers->of[c] = (struct snap_answer){
+            .available = a.available,
+            .today = today_at(view, view->channels[c].first_location),
+            .promise_day = a.promise_day,
+            .release_day = a.release_day,
+            .status = (uint8_t)a.status,
+        };
+    }
+    return answers;
+}
+
+/* Writer side, after the snapshots of `items` (NULL: every item) were swapped in. Only this
+ * thread changes the index, so it reads it without the lock; it takes the write lock only to
+ * hang the answers on the snapshots. Until then readers compute the answers themselves. */
+static void publish_answers(struct oms_index *index, const uint32_t *items, uint32_t items_count)
+{
+    uint32_t count = items ? items_count : index->items_count;
+    if (count == 0) return;
+    struct oms_region_table table;
+    struct snap_view view = index_view(index, &table);
+    struct snap_answers **fresh = calloc(count, sizeof *fresh);
+    OMS_ASSERT(fresh != NULL);
+    for (uint32_t k = 0; k < count; k++) {
+        const struct snap_item *item = index->items[items ? items[k] : k];
+        if (item) fresh[k] = common_answers(&view, item, index->generation);
+    }
+    OMS_ASSERT(pthread_rwlock_wrlock(&index->lock) == 0);
+    for (uint32_t k = 0; k < count; k++) {
+        struct snap_item *item = index->items[items ? items[k] : k];
+        if (!item) continue;
+        struct snap_answers *old = item->answers;
+        item->answers = fresh[k];
+        fresh[k] = old; /* Freed below, outside the lock. */
+    }
+    pthread_rwlock_unlock(&index->lock);
+    for (uint32_t k = 0; k < count; k++) free(fresh[k]);
+    free(fresh);
+}
+
+/* The answers' locations: each one the channel ships from, with its free stock (0 when
+ * negative; a location newer than the snapshot holds none of the item yet). */
+static void common_locations(const struct snap_view *view, const struct snap_item *item,
+                             uint64_t visible, struct oms_availability *out)
+{
+    out->locations_count = 0;
+    for (uint32_t l = 0; l < view->locations_count; l++) {
+        if (!((visible >> l) & 1u)) continue;
+        oms_qty free_now = l < item->free_count ? item->free[l] : 0;
+        uint32_t k = out->locations_count++;
+        memcpy(out->locations[k].code, view->locations[l].code, sizeof out->locations[k].code);
+        out->locations[k].available = free_now > 0 ? free_now : 0;
+    }
+}
+
+/* The common read from the writer's answers when they are current; false when the caller must
+ * compute it. */
+static bool common_answer(const struct snap_view *view, uint32_t channel,
+                          const struct snap_item *item, uint64_t generation,
+                          struct oms_availability *out)
+{
+    const struct snap_answers *answers = item->answers;
+    if (!answers || answers->generation != generation || channel >= answers->count) return false;
+    const struct snap_answer *a = &answers->of[channel];
+    if (a->today != today_at(view, view->channels[channel].first_location)) return false;
+    out->status = (enum oms_avail_status)a->status;
+    out->available = a->available;
+    out->promise_day = a->promise_day;
+    out->release_day = a->release_day;
+    common_locations(view, item, view->channels[channel].visible, out);
+#ifndef NDEBUG
+    /* Debug builds (the test suite) prove every copied answer equal to a fresh one. */
+    struct oms_availability fresh;
+    struct item_ref ref = oms__snap_ref(item);
+    oms__index_answer(view, channel, &ref, 1, OMS_NONE, OMS_NONE, &fresh);
+    OMS_ASSERT(fresh.status == out->status && fresh.available == out->available &&
+               fresh.promise_day == out->promise_day && fresh.release_day == out->release_day &&
+               fresh.locations_count == out->locations_count);
+    for (uint32_t k = 0; k < out->locations_count; k++) {
+        OMS_ASSERT(fresh.locations[k].available == out->locations[k].available &&
+                   strcmp(fresh.locations[k].code, out->locations[k].code) == 0);
+    }
+#endif
+    return true;
+}
+
+/* One SKU's answer, under the caller's read lock. */
+static void query_one(struct oms_index *index, const struct snap_view *view, uint32_t channel,
+                      const char *sku, oms_qty want, const char *region, uint32_t region_id,
+                      uint32_t at, struct oms_availability *out)
+{
+    /* The header only: locations[] (3 KB) is filled up to locations_count. */
+    out->status = OMS_AVAIL_UNKNOWN_SKU;
     out->available = 0;
     out->locations_count = 0;
     out->promise_day = OMS_DAY_NONE;
     out->release_day = OMS_DAY_NONE;
+    uint32_t item = sku_find(index, sku);
+    if (item == OMS_NONE) return;
+    const struct snap_item *snap = index->items[item];
+    if (region || at != OMS_NONE || want != 1 ||
+        !common_answer(view, channel, snap, index->generation, out)) {
+        struct item_ref ref = oms__snap_ref(snap);
+        oms__index_answer(view, channel, &ref, want, region_id, at, out);
+    }
+}
+
+enum oms_err oms_index_query_many(struct oms_index *index, const char *channel_code,
+                                  const char *const *skus, size_t count, oms_qty want,
+                                  const char *region, const char *collect,
+                                  void (*visit)(void *ctx, size_t i,
+                                                const struct oms_availability *a),
+                                  void *ctx)
+{
+    OMS_ASSERT(want > 0 && want <= OMS_QTY_MAX);
+    /* One read lock for the whole request: two loop threads taking it once per SKU make its
+     * counter's cache line bounce between the cores 40 times per 20-SKU read. */
     OMS_ASSERT(pthread_rwlock_rdlock(&index->lock) == 0);
     enum oms_err err = OMS_OK;
     uint32_t channel = find_channel(index, channel_code);
-    uint32_t item = channel == OMS_NONE ? OMS_NONE : sku_find(index, sku);
     uint32_t at = collect ? find_location(index, collect) : OMS_NONE;
     if (channel == OMS_NONE) {
         err = OMS_ENOTFOUND;
     } else if (collect && (at == OMS_NONE || !((index->channels[channel].listed >> at) & 1u))) {
         err = OMS_EINVAL;
-    } else if (item == OMS_NONE) {
-        out->status = OMS_AVAIL_UNKNOWN_SKU;
     } else {
         uint32_t region_id = OMS_NONE;
         if (region) (void)oms_strmap_get(&index->region_by_name, region, &region_id);
-        struct oms_region_table table = {index->region_rows, index->region_rows_count,
-                                         index->cells, index->table_count};
-        struct snap_view view = {index->locations, index->locations_count, index->channels,
-                                 index->channels_count, index->clock_ms, &table};
-        struct item_ref ref = oms__snap_ref(index->items[item]);
-        oms__index_answer(&view, channel, &ref, want, region_id, at, out);
+        struct oms_region_table table;
+        struct snap_view view = index_view(index, &table);
+        struct oms_availability a;
+        for (size_t i = 0; i < count; i++) {
+            query_one(index, &view, channel, skus[i], want, region, region_id, at, &a);
+            visit(ctx, i, &a);
+        }
     }
     pthread_rwlock_unlock(&index->lock);
     return err;
+}
+
+static void copy_out(void *ctx, size_t i, const struct oms_availability *a)
+{
+    (void)i;
+    struct oms_availability *out = ctx;
+    out->status = a->status;
+    out->available = a->available;
+    out->promise_day = a->promise_day;
+    out->release_day = a->release_day;
+    out->locations_count = a->locations_count;
+    memcpy(out->locations, a->locations, a->locations_count * sizeof a->locations[0]);
+}
+
+enum oms_err oms_index_query(struct oms_index *index, const char *channel_code, const char *sku,
+                             oms_qty want, const char *region, const char *collect,
+                             struct oms_availability *out)
+{
+    out->status = OMS_AVAIL_UNKNOWN_SKU;
+    out->available = 0;
+    out->locations_count = 0;
+    out->promise_day = OMS_DAY_NONE;
+    out->release_day = OMS_DAY_NONE;
+    return oms_index_query_many(index, channel_code, &sku, 1, want, region, collect, copy_out, out);
 }
 
 void oms_index_statuses(const struct oms_state *state, uint32_t item,

@@ -32,7 +32,15 @@ void oms_index_statuses(const struct oms_state *state, uint32_t item,
                         struct oms_channel_status *out);
 
 /* Reader side, any thread. `collect` (may be NULL) asks for click-and-collect at that
- * location: OMS_EINVAL when the channel does not list it. */
+ * location: OMS_EINVAL when the channel does not list it. query_many answers skus[0..count)
+ * under one read lock, calling visit(ctx, i, answer) for each in order; on an error (unknown
+ * channel, collect not listed) it visits none. visit must not call into the index. */
+enum oms_err oms_index_query_many(struct oms_index *index, const char *channel,
+                                  const char *const *skus, size_t count, oms_qty want,
+                                  const char *region, const char *collect,
+                                  void (*visit)(void *ctx, size_t i,
+                                                const struct oms_availability *a),
+                                  void *ctx);
 enum oms_err oms_index_query(struct oms_index *index, const char *channel, const char *sku,
                              oms_qty want, const char *region, const char *collect,
                              struct oms_availability *out);

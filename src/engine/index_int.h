@@ -1,8 +1,9 @@
 /*
  * index_int.h - private to index.c and index_feed.c: the layout of the availability index.
  *
- * Memory: an item costs one allocation (struct snap_item: a 40-byte header, then the item's
- * free stock per location, its open supply, what waiting lines hold and its SKU), one pointer
+ * Memory: an item costs one allocation (struct snap_item: a 48-byte header, then the item's
+ * free stock per location, its open supply, what waiting lines hold and its SKU; plus its
+ * common answers per channel, a second allocation of 16 + 24 bytes per channel), one pointer
  * in `items` and one 8-byte slot of the SKU table, so the bound of 256 bytes per (item,
  * location) holds from one location up (bench/index_memory.c measures it).
  *
@@ -37,8 +38,26 @@ struct snap_held {
  * the snapshot was taken have no stock of it yet: free 0), supplies[supplies_count] (open
  * supply, by promise day), held[held_count], rules[rules_count] (its channel rules, a copy),
  * then the SKU and its NUL. */
+/* The answer to the common read of an item (one unit, no region, no collect) on one channel,
+ * computed by the writer after it swapped the snapshot in, so that the hot read path copies
+ * it instead of running the plan. Valid for reads of master data of `generation` on `today`:
+ * any other read computes afresh with oms__index_answer(), the one place rule 1 is computed
+ * for reads (decisions 32). */
+struct snap_answer {
+    oms_qty available;
+    oms_day today, promise_day, release_day;
+    uint8_t status; /* enum oms_avail_status. */
+};
+
+struct snap_answers {
+    uint64_t generation;
+    uint32_t count; /* Channels. */
+    struct snap_answer of[];
+};
+
 struct snap_item {
-    oms_qty backorder_limit; /* -1: none. */
+    struct snap_answers *answers; /* Its own allocation; NULL until the writer computed them. */
+    oms_qty backorder_limit;      /* -1: none. */
     oms_qty low_stock_threshold, min_order_qty;
     int32_t lead_time_days;
     oms_day release_day;
@@ -122,6 +141,7 @@ struct oms_index {
     struct sku_slot *skus;
     uint32_t skus_cap, skus_count;
     int64_t clock_ms;
+    uint64_t generation; /* Copies of master data so far: answers of another are stale. */
     /* The feed (index_feed.c). */
     uint64_t epoch;  /* Random per process: cursors of another run are not ours to answer. */
     bool loaded;     /* The first update (the state loaded at open) is the log's baseline. */
