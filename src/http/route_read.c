@@ -67,11 +67,16 @@ static void date_write(struct oms_jbuf *b, oms_day day)
         oms_jbuf_lit(b, "null");
         return;
     }
-    char text[11];
-    oms_day_format(day, text);
-    oms_jbuf_lit(b, "\"");
-    oms_jbuf_raw(b, text, 10);
-    oms_jbuf_lit(b, "\"");
+    /* The items of one answer mostly share their dates: each loop thread keeps the last. */
+    static _Thread_local oms_day last_day = OMS_DAY_NONE;
+    static _Thread_local char last_text[13];
+    if (day != last_day) {
+        last_text[0] = '"';
+        oms_day_format(day, last_text + 1);
+        last_text[11] = '"';
+        last_day = day;
+    }
+    oms_jbuf_raw(b, last_text, 12);
 }
 
 /* One item of an availability answer: {"sku","status","available"} and, for a known SKU,

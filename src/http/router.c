@@ -292,8 +292,20 @@ static int hex_value(char c)
 bool oms_http_percent_decode(const char *src, size_t src_len, bool plus_is_space, char *dst,
                              size_t *dst_len)
 {
-    size_t out = 0;
-    for (size_t i = 0; i < src_len; i++) {
+    /* The usual key or value is plain ASCII: copied as it is, valid UTF-8 by construction. */
+    size_t plain = 0;
+    while (plain < src_len) {
+        unsigned char c = (unsigned char)src[plain];
+        if (c == '%' || c == '+' || c == '\0' || c >= 0x80) break;
+        plain++;
+    }
+    memcpy(dst, src, plain);
+    if (plain == src_len) {
+        *dst_len = plain;
+        return true;
+    }
+    size_t out = plain;
+    for (size_t i = plain; i < src_len; i++) {
         char c = src[i];
         if (c == '%') {
             if (src_len - i < 3) return false;
