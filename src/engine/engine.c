@@ -576,6 +576,15 @@ enum oms_err oms_engine_feed(struct oms_engine *engine, const char *channel, con
     return oms_index_feed(engine->index, channel, after, limit, visit, ctx, page);
 }
 
+enum oms_err oms_engine_availability_many(
+    struct oms_engine *engine, const char *channel, const char *const *skus, size_t count,
+    oms_qty want, const char *region, const char *collect,
+    void (*visit)(void *ctx, size_t i, const struct oms_availability *a), void *ctx)
+{
+    return oms_index_query_many(engine->index, channel, skus, count, want, region, collect, visit,
+                                ctx);
+}
+
 enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after, uint32_t limit,
                                void (*visit)(void *ctx, const struct oms_event_row *row),
                                void *ctx)

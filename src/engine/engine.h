@@ -523,6 +523,13 @@ OMS_MUST_CHECK enum oms_err oms_engine_feed(struct oms_engine *engine, const cha
                                             oms_feed_visit visit, void *ctx,
                                             struct oms_feed_page *page);
 
+/* The same for many SKUs at once, under one lock of the index: visit(ctx, i, answer) for each
+ * of skus[0..count) in order, none on an error. The hot read path (GET /v1/availability). */
+OMS_MUST_CHECK enum oms_err oms_engine_availability_many(
+    struct oms_engine *engine, const char *channel, const char *const *skus, size_t count,
+    oms_qty want, const char *region, const char *collect,
+    void (*visit)(void *ctx, size_t i, const struct oms_availability *a), void *ctx);
+
 /* The event feed, read from the store's read connection (never blocks the writer). */
 struct oms_event_row;
 OMS_MUST_CHECK enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after,

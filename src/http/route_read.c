@@ -111,6 +111,18 @@ static void availability_write(struct oms_jbuf *b, const char *sku, const struct
     oms_jbuf_lit(b, "}");
 }
 
+struct items_writer {
+    struct oms_jbuf *b;
+    const char *const *skus;
+};
+
+static void add_item(void *ctx, size_t i, const struct oms_availability *a)
+{
+    const struct items_writer *w = ctx;
+    if (i > 0) oms_jbuf_lit(w->b, ",");
+    availability_write(w->b, w->skus[i], a);
+}
+
 void oms_route_get_availability(struct oms_http_request *req)
 {
     struct oms_engine *engine = oms_http_app(req);
@@ -144,23 +156,19 @@ void oms_route_get_availability(struct oms_http_request *req)
     oms_jbuf_lit(&b, ",\"qty\":");
     oms_jbuf_int(&b, want);
     oms_jbuf_lit(&b, ",\"items\":[");
-    for (size_t i = 0; i < count; i++) {
-        struct oms_availability a;
-        enum oms_err err =
-            oms_engine_availability_collect(engine, channel, skus[i], want, region, collect, &a);
-        if (err == OMS_ENOTFOUND) {
-            oms_jbuf_release(&b);
-            oms_http_reply_error(req, 404, "not_found", "no such channel", "channel");
-            return;
-        }
-        if (err == OMS_EINVAL) {
-            oms_jbuf_release(&b);
-            oms_http_reply_error(req, 422, "invalid_field",
-                                 "collect must be a location of the channel", "collect");
-            return;
-        }
-        if (i > 0) oms_jbuf_lit(&b, ",");
-        availability_write(&b, skus[i], &a);
+    struct items_writer writer = {&b, skus};
+    enum oms_err err = oms_engine_availability_many(engine, channel, skus, count, want, region,
+                                                    collect, add_item, &writer);
+    if (err == OMS_ENOTFOUND) {
+        oms_jbuf_release(&b);
+        oms_http_reply_error(req, 404, "not_found", "no such channel", "channel");
+        return;
+    }
+    if (err == OMS_EINVAL) {
+        oms_jbuf_release(&b);
+        oms_http_reply_error(req, 422, "invalid_field",
+                             "collect must be a location of the channel", "collect");
+        return;
     }
     oms_jbuf_lit(&b, "]");
     if (collect) {
