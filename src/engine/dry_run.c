@@ -190,7 +190,7 @@ void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *s)
     free(s->supply_index);
     free(s);
     w->dry_run = false;
-    w->touched_count = 0;
+    oms__touched_clear(w);
 }
 
 void oms__record_change(struct oms_writer *w, uint32_t line, oms_day old_day, oms_day new_day,

@@ -439,6 +439,7 @@ void oms_engine_close(struct oms_engine *engine)
     free(w->item_dirty);
     free(w->dirty_items);
     free(w->touched);
+    free(w->touched_locations);
     free(w->level_dirty);
     free(w->dirty_levels);
     free(w->fills);

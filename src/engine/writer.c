@@ -121,9 +121,18 @@ void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_
     };
     oms__must(oms_store_append_ledger(w->store, &entry), "append to the ledger");
     mark_level_stale(w, item, location);
-    for (uint32_t i = 0; i < w->touched_count; i++) {
-        if (w->touched[i].item == item && w->touched[i].location == location) return;
+    if (item >= w->touched_locations_cap) {
+        uint32_t old = w->touched_locations_cap;
+        oms_grow((void **)&w->touched_locations, &w->touched_locations_cap, item + 1,
+                 sizeof *w->touched_locations);
+        memset(w->touched_locations + old, 0,
+               (w->touched_locations_cap - old) * sizeof *w->touched_locations);
     }
+    _Static_assert(OMS_LOCATIONS_MAX <= 64, "one bit per location in touched_locations");
+    OMS_ASSERT(location < OMS_LOCATIONS_MAX);
+    uint64_t bit = (uint64_t)1 << location;
+    if (w->touched_locations[item] & bit) return;
+    w->touched_locations[item] |= bit;
     oms_grow((void **)&w->touched, &w->touched_cap, w->touched_count + 1, sizeof *w->touched);
     w->touched[w->touched_count].item = item;
     w->touched[w->touched_count].location = location;
@@ -178,6 +187,14 @@ void oms__flush_stock_events(struct oms_writer *w)
 {
     for (uint32_t i = 0; i < w->touched_count; i++) {
         emit_stock(w, w->touched[i].item, w->touched[i].location);
+    }
+    oms__touched_clear(w);
+}
+
+void oms__touched_clear(struct oms_writer *w)
+{
+    for (uint32_t i = 0; i < w->touched_count; i++) {
+        w->touched_locations[w->touched[i].item] = 0;
     }
     w->touched_count = 0;
 }

@@ -45,6 +45,9 @@ struct oms_writer {
         uint32_t item, location;
     } *touched; /* Levels the current command changed: one stock.changed each at its end. */
     uint32_t touched_count, touched_cap;
+    uint64_t *touched_locations; /* Per item, bit l: (item, l) is in touched (a snapshot may
+                                  * touch 100,000 levels: no scan of the list per move). */
+    uint32_t touched_locations_cap;
     uint64_t *level_dirty; /* Per item, bit l: the level at location l changed since the
                             * last levels checkpoint (its row in the store is stale). */
     uint32_t level_dirty_cap;
@@ -75,6 +78,8 @@ void oms__emit(struct oms_writer *w, const char *type, const char *subject,
                const char *data_json);
 /* One stock.changed (and stock.short when short) per level the command changed. */
 void oms__flush_stock_events(struct oms_writer *w);
+/* Forgets the levels the command changed (after their events, or a dry run). */
+void oms__touched_clear(struct oms_writer *w);
 /* line.promise_changed from old_day to the line's promise now, with w->cause as reason. */
 void oms__emit_promise_changed(struct oms_writer *w, uint32_t line, oms_day old_day);
 /* Starts a line event's payload with what every line event carries: order, line, sku. */
