@@ -370,7 +370,10 @@ size_t oms_http_query_pairs_bound(const char *query, size_t query_len)
 {
     if (query_len == 0) return 0;
     size_t bound = 1;
-    for (size_t i = 0; i < query_len; i++) bound += query[i] == '&';
+    const char *end = query + query_len;
+    for (const char *p = memchr(query, '&', query_len); p; p = memchr(p + 1, '&', (size_t)(end - p - 1))) {
+        bound++;
+    }
     return bound;
 }
 
@@ -391,8 +394,10 @@ bool oms_http_query_parse(const char *query, size_t query_len, char *scratch,
     size_t count = 0;
     size_t used = 0;
     size_t start = 0;
-    for (size_t i = 0; i <= query_len; i++) {
-        if (i < query_len && query[i] != '&') continue;
+    while (start <= query_len) {
+        /* The next '&' (or the end), found by memchr rather than a byte at a time. */
+        const char *amp = start < query_len ? memchr(query + start, '&', query_len - start) : NULL;
+        size_t i = amp ? (size_t)(amp - query) : query_len;
         const char *piece = query + start;
         size_t piece_len = i - start;
         start = i + 1;
