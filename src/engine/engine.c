@@ -38,6 +38,7 @@ struct oms_engine {
     /* The hold timer (options.hold_timer_ms): ticks the clock to now once a hold is due. */
     int64_t hold_timer_ms;
     int64_t next_expiry_ms; /* Earliest expiry of an active hold (guarded by lock). */
+    int64_t next_day_end_ms; /* Earliest end of a location's local day (guarded by lock). */
     bool timer_running, timer_stopping, tick_in_flight; /* Guarded by lock. */
     pthread_t timer;
     pthread_cond_t timer_wake;
@@ -267,9 +268,11 @@ static void run_batch(struct oms_engine *engine, struct oms_command **batch, uin
         w->master_dirty = false;
     }
     int64_t next_expiry = oms_state_hold_next_expiry(&w->state);
+    int64_t day_end = oms__next_day_end_ms(w);
     pthread_mutex_lock(&engine->lock);
     engine->clock_ms = w->state.clock_ms;
     engine->next_expiry_ms = next_expiry;
+    engine->next_day_end_ms = day_end;
     pthread_mutex_unlock(&engine->lock);
     for (uint32_t i = 0; i < count; i++) batch[i]->done(batch[i]);
 }
@@ -311,9 +314,22 @@ static void tick_done(struct oms_command *cmd)
     pthread_mutex_unlock(&engine->lock);
 }
 
+/* A live clock (one that follows wall time: within LIVE_CLOCK_MS of it) also ticks at each
+ * location's local midnight, so the read path never answers with yesterday's dates through a
+ * night without writes. A clock far behind (a replayed history, the demo) is left where it is
+ * until a request moves it: the timer never jumps it to now by itself. */
+#define LIVE_CLOCK_MS (2 * 86400000LL)
+
+static bool tick_due(const struct oms_engine *engine, int64_t now)
+{
+    if (engine->next_expiry_ms <= now) return true;
+    return engine->next_day_end_ms <= now && now - engine->clock_ms <= LIVE_CLOCK_MS;
+}
+
 /* Holds expire at the first command after their expiry; with no traffic, this thread sends
  * that command: a clock tick at now (wall time), as live traffic without "at" would, once the
- * earliest active hold's expiry has passed. One tick in flight at a time, never awaited. */
+ * earliest active hold's expiry has passed, or a live clock's local day has ended. One tick in
+ * flight at a time, never awaited. */
 static void *hold_timer_main(void *arg)
 {
     struct oms_engine *engine = arg;
@@ -326,9 +342,7 @@ static void *hold_timer_main(void *arg)
         deadline.tv_nsec = (long)(ns % 1000000000);
         pthread_cond_timedwait(&engine->timer_wake, &engine->lock, &deadline);
         int64_t now = oms_now_ms();
-        if (engine->timer_stopping || engine->tick_in_flight || engine->next_expiry_ms > now) {
-            continue;
-        }
+        if (engine->timer_stopping || engine->tick_in_flight || !tick_due(engine, now)) continue;
         engine->tick_in_flight = true;
         memset(&engine->tick, 0, sizeof engine->tick);
         engine->tick.kind = OMS_CMD_CLOCK;
@@ -399,6 +413,7 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     pthread_cond_init(&engine->wake, NULL);
     pthread_cond_init(&engine->timer_wake, NULL);
     engine->next_expiry_ms = oms_state_hold_next_expiry(&w->state);
+    engine->next_day_end_ms = oms__next_day_end_ms(w);
     err = oms__webhooks_open(engine, options, &engine->webhooks);
     OMS_ASSERT(pthread_create(&engine->thread, NULL, writer_main, engine) == 0);
 

@@ -66,3 +66,16 @@ oms_day oms_tz_day(struct oms_tz *tz, int64_t ms)
     OMS_ASSERT(era == 1); /* The engine clock is validated to be after year 1. */
     return oms_day_from_ymd(year, month, mday);
 }
+
+int64_t oms_tz_day_start_ms(struct oms_tz *tz, oms_day day)
+{
+    int32_t year, month, mday;
+    oms_day_to_ymd(day, &year, &month, &mday);
+    UErrorCode status = U_ZERO_ERROR;
+    ucal_clear(tz->cal);
+    ucal_setDateTime(tz->cal, year, month - 1, mday, 0, 0, 0, &status);
+    ucal_set(tz->cal, UCAL_MILLISECOND, 0);
+    UDate ms = ucal_getMillis(tz->cal, &status);
+    OMS_ASSERT(U_SUCCESS(status));
+    return (int64_t)ms;
+}

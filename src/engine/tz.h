@@ -17,5 +17,7 @@ struct oms_tz *oms_tz_open(const char *zone);
 void oms_tz_close(struct oms_tz *tz); /* NULL is a no-op. */
 /* The local calendar day at instant ms. */
 oms_day oms_tz_day(struct oms_tz *tz, int64_t ms);
+/* The first instant of local day `day` (its midnight, or the first instant after a gap). */
+int64_t oms_tz_day_start_ms(struct oms_tz *tz, oms_day day);
 
 #endif

@@ -229,6 +229,8 @@ bool oms__refresh_days(struct oms_writer *w)
     for (uint32_t i = 0; i < w->state.locations_count; i++) {
         struct oms_location *location = &w->state.locations[i];
         oms_day today = oms_tz_day(w->tz[i], w->state.clock_ms);
+        if (today == location->today && w->day_end_ms[i] > w->state.clock_ms) continue;
+        w->day_end_ms[i] = oms_tz_day_start_ms(w->tz[i], today + 1);
         if (today == location->today) continue;
         location->today = today;
         location->ship_day =
@@ -237,6 +239,17 @@ bool oms__refresh_days(struct oms_writer *w)
     }
     if (changed) w->master_dirty = true;
     return changed;
+}
+
+int64_t oms__next_day_end_ms(const struct oms_writer *w)
+{
+    int64_t next = INT64_MAX;
+    for (uint32_t i = 0; i < w->state.locations_count; i++) {
+        if (w->state.locations[i].today != OMS_DAY_NONE && w->day_end_ms[i] < next) {
+            next = w->day_end_ms[i];
+        }
+    }
+    return next;
 }
 
 /* Takes up to qty units from a line's pegs, latest promise first; returns units taken. */

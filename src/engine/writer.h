@@ -24,6 +24,7 @@ struct oms_writer {
     struct oms_state state;
     struct oms_store *store;
     struct oms_tz **tz; /* One per location. */
+    int64_t day_end_ms[OMS_LOCATIONS_MAX]; /* Per location: the instant its local today ends. */
     int64_t event_seq;  /* Last event seq written. */
     int64_t at_ms;      /* The current command's instant in the world. */
     uint8_t *item_dirty; /* Items whose availability changed in this batch. */
@@ -128,6 +129,10 @@ void oms__save_hold(struct oms_writer *w, uint32_t hold);
 
 /* Refreshes each location's today and ship day from the clock; true when a day changed. */
 bool oms__refresh_days(struct oms_writer *w);
+/* The earliest instant at which some location's local day ends (INT64_MAX without
+ * locations): the hold timer ticks the clock then, so reads never answer with yesterday's
+ * dates through a night without writes. */
+int64_t oms__next_day_end_ms(const struct oms_writer *w);
 
 /* Releases `qty` open units of a line: backordered first (latest promise first), then
  * allocations. Returns the units released. */

@@ -585,6 +585,55 @@ static void test_holds__the_timer_expires_a_hold_with_no_traffic(void **state)
     oms_engine_close(e);
 }
 
+static oms_day promise_of(struct oms_engine *e)
+{
+    struct oms_availability out;
+    assert_int_equal(oms_engine_availability(e, "web", "A", 1, NULL, &out), OMS_OK);
+    return out.promise_day;
+}
+
+/* The same timer ticks a live clock at each location's local midnight, so reads through a
+ * night without writes never answer with yesterday's dates; a clock far behind wall time (a
+ * replayed history) is left alone. */
+static void test_holds__the_timer_moves_a_live_clock_past_midnight(void **state)
+{
+    (void)state;
+    char path[512];
+    int64_t day_ms = 86400000;
+    int64_t today_start = oms_now_ms() / day_ms * day_ms; /* WH1's zone is UTC. */
+    oms_day today = (oms_day)(today_start / day_ms);
+    harness_set_clock(today_start - 1000); /* One second before midnight. */
+    harness_db_path(path, sizeof path, "holds_midnight");
+    struct oms_engine *e = harness_open(path);
+    harness_location(e, "WH1", "UK", 1, 0);
+    harness_channel(e, "web", WH1, 1, 0, true, 10);
+    harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
+    harness_set_stock(e, "A", "WH1", 5);
+    assert_int_equal(promise_of(e), today - 1);
+    oms_engine_start_hold_timer(e, 20);
+    for (int i = 0; i < 3000 && promise_of(e) != today; i++) { /* Up to 30 s when loaded. */
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    assert_int_equal(promise_of(e), today);
+    harness_assert_consistent(e);
+    oms_engine_close(e);
+
+    harness_set_clock(today_start - 10 * day_ms); /* A history ten days old. */
+    harness_db_path(path, sizeof path, "holds_midnight_old");
+    e = harness_open(path);
+    harness_location(e, "WH1", "UK", 1, 0);
+    harness_channel(e, "web", WH1, 1, 0, true, 10);
+    harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
+    harness_set_stock(e, "A", "WH1", 5);
+    oms_engine_start_hold_timer(e, 20);
+    struct timespec wait = {0, 300 * 1000 * 1000};
+    nanosleep(&wait, NULL);
+    assert_int_equal(promise_of(e), today - 10);
+    oms_engine_close(e);
+    harness_set_clock(0);
+}
+
 static void test_holds__refuse_bad_expiry_channel_and_a_reused_id(void **state)
 {
     (void)state;
@@ -630,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_holds__b13_an_abandoned_cart_never_receives_a_receipt),
         cmocka_unit_test(test_holds__b27_a_failed_checkout_releases_its_hold),
         cmocka_unit_test(test_holds__the_timer_expires_a_hold_with_no_traffic),
+        cmocka_unit_test(test_holds__the_timer_moves_a_live_clock_past_midnight),
         cmocka_unit_test(test_holds__refuse_bad_expiry_channel_and_a_reused_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
