@@ -8,7 +8,6 @@
 
 #include "base/assert.h"
 #include "core/calendar.h"
-#include "core/line.h"
 #include "engine/clock.h"
 #include "http/dump.h"
 #include "http/encode.h"
@@ -112,106 +111,6 @@ json_t *oms_json_stock(const struct oms_state *state, uint32_t index)
                      supply, "backordered", (json_int_t)backordered);
 }
 
-json_t *oms_json_line(const struct oms_state *state, uint32_t index)
-{
-    const struct oms_line *line = &state->lines[index];
-    struct oms_line_counts counts;
-    oms_line_counts_get(line, &counts);
-    json_t *allocated = json_array();
-    for (uint32_t i = 0; i < line->allocs_count; i++) {
-        const char *why = oms_source_reason_name(line->allocs[i].reason);
-        json_array_append_new(allocated,
-                              json_pack("{s:s, s:I, s:o, s:o}", "location",
-                                        state->locations[line->allocs[i].location].code, "qty",
-                                        (json_int_t)line->allocs[i].qty, "ship_date",
-                                        oms_json_date(line->allocs[i].ship_day), "source_reason",
-                                        why ? json_string(why) : json_null()));
-    }
-    json_t *backordered = json_array();
-    for (uint32_t i = 0; i < line->pegs_count; i++) {
-        const struct oms_line_peg *peg = &line->pegs[i];
-        json_t *supply = peg->supply == OMS_NONE ? json_null()
-                                                 : json_string(state->supplies[peg->supply].id);
-        json_array_append_new(backordered,
-                              json_pack("{s:I, s:o, s:s, s:o}", "qty", (json_int_t)peg->qty,
-                                        "supply", supply, "source",
-                                        peg->supply != OMS_NONE        ? "supply"
-                                        : peg->release                ? "release"
-                                        : peg->promise_day == OMS_DAY_NONE ? "unsourced"
-                                                                      : "lead_time",
-                                        "promise_date", oms_json_date(peg->promise_day)));
-    }
-    const char *reason = oms_reject_reason_name(line->reason);
-    json_t *json = json_pack(
-        "{s:i, s:s, s:I, s:s, s:o, s:o, s:I, s:I, s:{s:I, s:o}, s:o}", "line", (int)line->line_no,
-        "sku", line->sku, "qty", (json_int_t)line->qty, "status",
-        oms_line_status_name(oms_line_status_of(&counts)), "allocated", allocated, "backordered",
-        backordered, "shipped", (json_int_t)line->shipped, "cancelled",
-        (json_int_t)line->cancelled, "rejected", "qty", (json_int_t)line->rejected, "reason",
-        reason ? json_string(reason) : json_null(), "promise_date",
-        oms_json_date(line->promise_day));
-    json_object_set_new(json, "first_promise_date", oms_json_date(line->first_promise_day));
-    json_object_set_new(json, "latest_date", oms_json_date(line->latest_day));
-    json_object_set_new(json, "held", json_boolean(line->held));
-    json_object_set_new(json, "returned", json_integer(line->returned));
-    return json;
-}
-
-/* What the order did with the hold it named: applied (its units went to the order first) or
- * why not (the hold had ended, or belongs to another channel). */
-static json_t *order_hold(const struct oms_state *state, const struct oms_order *order)
-{
-    uint32_t hold = oms_state_hold(state, order->hold_id);
-    oms_qty units = 0;
-    const char *reason = NULL;
-    char ended[32];
-    if (order->hold_use == OMS_HOLD_USE_APPLIED && hold != OMS_NONE) {
-        const struct oms_hold *h = &state->holds[hold];
-        for (uint32_t i = 0; i < h->lines_count; i++) {
-            units += state->hold_lines[h->first_line + i].consumed;
-        }
-    } else if (order->hold_use == OMS_HOLD_USE_OTHER_CHANNEL) {
-        reason = "other_channel";
-    } else if (hold != OMS_NONE) {
-        /* Ended before the order came: its status then is its final status. */
-        snprintf(ended, sizeof ended, "hold_%s", oms_hold_status_name(state->holds[hold].status));
-        reason = ended;
-    }
-    return json_pack("{s:s, s:b, s:I, s:o}", "id", order->hold_id, "applied",
-                     order->hold_use == OMS_HOLD_USE_APPLIED, "units", (json_int_t)units,
-                     "reason", reason ? json_string(reason) : json_null());
-}
-
-json_t *oms_json_order(const struct oms_state *state, uint32_t index)
-{
-    const struct oms_order *order = &state->orders[index];
-    json_t *lines = json_array();
-    struct oms_line_counts counts[OMS_LINES_PER_ORDER_MAX];
-    for (uint32_t i = 0; i < order->lines_count; i++) {
-        json_array_append_new(lines, oms_json_line(state, order->first_line + i));
-        oms_line_counts_get(&state->lines[order->first_line + i], &counts[i]);
-    }
-    json_t *customer = order->customer_ref || order->contact
-                           ? json_pack("{s:o, s:o}", "ref",
-                                       order->customer_ref ? json_string(order->customer_ref)
-                                                           : json_null(),
-                                       "contact",
-                                       order->contact ? json_string(order->contact) : json_null())
-                           : json_null();
-    json_t *json = json_pack(
-        "{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", order->id, "channel",
-        state->channels[order->channel].code, "region", order->region, "customer", customer,
-        "status", oms_order_status_name(oms_order_status_of(counts, order->lines_count)), "at",
-        oms_json_instant(order->at_ms), "created_at", oms_json_instant(order->created_ms),
-        "lines", lines);
-    if (order->hold_id) json_object_set_new(json, "hold", order_hold(state, order));
-    json_object_set_new(json, "collect",
-                        order->collect == OMS_NONE
-                            ? json_null()
-                            : json_string(state->locations[order->collect].code));
-    return json;
-}
-
 char *oms_json_answer(json_t *json, size_t *len)
 {
     OMS_ASSERT(json != NULL);
@@ -310,21 +209,6 @@ char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state,
                   oms_json_supply(state, cmd->result_index));
     add_changes(answer, cmd, state);
     return oms_json_answer(answer, len);
-}
-
-char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len)
-{
-    return oms_json_answer(oms_json_order(state, cmd->result_index), len);
-}
-
-char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, size_t *len)
-{
-    json_t *order = oms_json_order(state, cmd->result_index);
-    json_object_set_new(order, "cancelled_now", json_integer(cmd->u.cancel.cancelled));
-    if (cmd->u.cancel.cancelled == 0) {
-        json_object_set_new(order, "note", json_string("nothing was left to cancel"));
-    }
-    return oms_json_answer(order, len);
 }
 
 char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, size_t *len)

@@ -16,8 +16,6 @@ json_t *oms_json_location(const struct oms_state *state, uint32_t location);
 json_t *oms_json_channel(const struct oms_state *state, uint32_t channel);
 json_t *oms_json_stock(const struct oms_state *state, uint32_t item);
 json_t *oms_json_supply(const struct oms_state *state, uint32_t supply);
-json_t *oms_json_order(const struct oms_state *state, uint32_t order);
-json_t *oms_json_line(const struct oms_state *state, uint32_t line);
 json_t *oms_json_hold(const struct oms_state *state, uint32_t hold); /* route_holds.c */
 json_t *oms_json_date(oms_day day); /* "YYYY-MM-DD" or null. */
 json_t *oms_json_instant(int64_t ms);
@@ -31,10 +29,16 @@ char *oms_encode_adjustment(struct oms_command *cmd, const struct oms_state *sta
                             size_t *len);
 char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state, size_t *len);
-char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len);
-char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_repeg(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+
+/* Orders (encode_order.c): written straight into text, no tree (the writer encodes every
+ * order it places). oms_order_text is the order as GET /v1/orders/{id} shows it, malloc'd, with
+ * its length in *len; the encode callbacks answer a placement or change (the order) and a
+ * cancellation (the order with cancelled_now, and a note when nothing was left). */
+char *oms_order_text(const struct oms_state *state, uint32_t order, size_t *len);
+char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 
 /* The reconciliation report of a stock snapshot (encode_snapshot.c). */
 char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state, size_t *len);

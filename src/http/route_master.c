@@ -299,16 +299,18 @@ struct record_reader {
     const char *what;
     uint32_t (*find)(const struct oms_state *state, const char *key);
     json_t *(*json)(const struct oms_state *state, uint32_t index);
+    char *(*text)(const struct oms_state *state, uint32_t index, size_t *len); /* Or text. */
 };
 
 static const struct record_reader location_reader = {"location", oms_state_location,
-                                                     oms_json_location};
+                                                     oms_json_location, NULL};
 static const struct record_reader channel_reader = {"channel", oms_state_channel,
-                                                    oms_json_channel};
-static const struct record_reader stock_reader = {"item", oms_state_item, oms_json_stock};
+                                                    oms_json_channel, NULL};
+static const struct record_reader stock_reader = {"item", oms_state_item, oms_json_stock, NULL};
 static const struct record_reader supply_reader = {"supply line", oms_state_supply,
-                                                   oms_json_supply};
-static const struct record_reader order_reader = {"order", oms_state_order, oms_json_order};
+                                                   oms_json_supply, NULL};
+static const struct record_reader order_reader = {"order", oms_state_order, NULL,
+                                                  oms_order_text};
 
 static char *read_record(struct oms_command *cmd, const struct oms_state *state, size_t *len)
 {
@@ -316,6 +318,7 @@ static char *read_record(struct oms_command *cmd, const struct oms_state *state,
     const struct record_reader *reader = call->spec;
     uint32_t index = reader->find(state, cmd->u.item.sku);
     if (index == OMS_NONE) return not_found(cmd, reader->what, cmd->u.item.sku, len);
+    if (reader->text) return reader->text(state, index, len);
     return oms_json_answer(reader->json(state, index), len);
 }
 

@@ -364,7 +364,10 @@ enum oms_err harness_order_spec(struct oms_engine *e, const struct harness_order
                                          .region = spec->region,
                                          .lines = spec->lines,
                                          .lines_count = spec->lines_count,
-                                         .hold = spec->hold};
+                                         .hold = spec->hold,
+                                         .customer_ref = spec->customer_ref,
+                                         .contact = spec->contact,
+                                         .collect = spec->collect};
     enum oms_err err = run(e, &cmd);
     if (replayed) *replayed = cmd.replayed;
     return err;

@@ -95,6 +95,7 @@ struct harness_order_spec {
     const struct oms_cmd_line *lines;
     uint32_t lines_count;
     const char *hold; /* The hold the order consumes first; NULL: none. */
+    const char *customer_ref, *contact, *collect; /* NULL: none. */
 };
 enum oms_err harness_order_spec(struct oms_engine *e, const struct harness_order_spec *spec,
                                 bool *replayed);
