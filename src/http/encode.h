@@ -1,7 +1,8 @@
 /*
  * encode.h - JSON answers built from the engine's model (API.md shapes). They run on the
  * writer thread, inside a batch, as a command's encode callback: the model is read through a
- * const pointer and nothing is kept. The returned text is malloc'd (json_dumps).
+ * const pointer and nothing is kept. The returned text is malloc'd (oms_json_dump, or written
+ * straight into a buffer for orders: encode_order.c).
  */
 #ifndef OMS_HTTP_ENCODE_H
 #define OMS_HTTP_ENCODE_H
