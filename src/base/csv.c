@@ -104,6 +104,10 @@ static void end_field(struct oms_csv *csv)
 static int finish_record(struct oms_csv *csv)
 {
     csv->record_number++;
+    if (csv->error[0] == '\0' && csv->width != 0 && csv->fields_count != csv->width) {
+        set_error(csv, "%" PRIu32 " fields where the header has %" PRIu32, csv->fields_count,
+                  csv->width);
+    }
     if (csv->error[0] == '\0') return 1;
     csv->fields_count = 0;
     return -1;
@@ -238,6 +242,16 @@ int oms_csv_next(struct oms_csv *csv)
     csv->field_start = 0;
     csv->line_number = csv->next_line;
     return read_record(csv);
+}
+
+int oms_csv_header(struct oms_csv *csv)
+{
+    OMS_ASSERT(csv != NULL);
+
+    csv->width = 0;
+    int rc = oms_csv_next(csv);
+    if (rc == 1) csv->width = csv->fields_count;
+    return rc;
 }
 
 int oms_csv_column(const struct oms_csv *csv, const char *name)

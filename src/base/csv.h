@@ -20,6 +20,11 @@
  * fields, a record needing more than OMS_CSV_ROW_BYTES_MAX bytes, a read error, and no memory.
  * After a malformed record the reader has consumed the whole record (up to its line ending), so
  * the caller may report it and call oms_csv_next() again; read errors and no memory are sticky.
+ *
+ * A file with a header: read it with oms_csv_header(), and every later record must have exactly
+ * as many fields as the header, or it is malformed ("4 fields where the header has 3"). Without
+ * that a row "A,W1,1,100" (a thousands separator) under "sku,location,on_hand" would be read as
+ * on_hand 1 with a field silently left over, and a short row would leave columns out unseen.
  */
 #ifndef OMS_CSV_H
 #define OMS_CSV_H
@@ -55,6 +60,7 @@ struct oms_csv {
     unsigned char pending[3]; /* Bytes read ahead (BOM check, CR check), replayed first. */
     uint8_t pending_count;
     uint8_t pending_index;
+    uint32_t width;         /* Fields every record must have (the header's); 0: any. */
     bool started;           /* The BOM check has been done. */
     bool broken;            /* A read error or no memory: every later call returns -1. */
 };
@@ -70,6 +76,11 @@ void oms_csv_release(struct oms_csv *csv);
  * lines), -1 on a malformed record, with a message in csv->error naming the problem and the
  * line. record_number and line_number describe the record just read, good or bad. */
 OMS_MUST_CHECK int oms_csv_next(struct oms_csv *csv);
+
+/* Reads the next record as the file's header: as oms_csv_next(), and after 1 every later record
+ * must have header's fields_count fields (others return -1, the record consumed, the message
+ * giving both counts). After 0 or -1 no width is fixed. */
+OMS_MUST_CHECK int oms_csv_header(struct oms_csv *csv);
 
 /* Index of the first field of the current record equal to `name` (exact bytes: no trimming, case
  * matters), or -1 if none is. Call it right after reading the header record and keep the

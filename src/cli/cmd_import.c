@@ -52,8 +52,9 @@ const char cmd_import_usage[] =
     "  Only the key columns (sku, code, id, location, on_hand, qty, expected_date) are\n"
     "  required; an empty cell keeps the current value (or the default for a new record).\n"
     "  \"none\" clears backorder_limit, lead_time_days, low_stock_threshold, release_date.\n"
-    "  working_days lists days like \"mon tue wed thu fri\". Nothing is imported unless\n"
-    "  every row is valid.\n"
+    "  working_days lists days like \"mon tue wed thu fri\". Every row has as many fields\n"
+    "  as the header (quote a value with a comma). Nothing is imported unless every row is\n"
+    "  valid.\n"
     "  snapshot:  sku,location,on_hand[,unavailable]   an ERP/POS count taken at --as-of (RFC\n"
     "             3339): movements recorded after it are re-applied, a newer count wins; the\n"
     "             whole file in one commit, then its reconciliation report (see the API's\n"
@@ -128,7 +129,7 @@ static struct import_row *read_rows(const struct import_kind *kind, FILE *file, 
     struct import_row *rows = NULL;
     size_t cap = 0;
     *count = 0;
-    int rc = oms_csv_next(&csv);
+    int rc = oms_csv_header(&csv);
     if (rc != 1) {
         cli_error(errors, "header: %s", rc == 0 ? "the file is empty" : csv.error);
     } else if (map_header(kind, &csv, columns, errors)) {

@@ -143,7 +143,7 @@ static bool read_scms(const char *path, struct scms_table *s)
     struct oms_csv csv;
     oms_csv_init(&csv, file);
     int cols[3] = {-1, -1, -1};
-    int rc = oms_csv_next(&csv);
+    int rc = oms_csv_header(&csv);
     if (rc == 1) {
         cols[0] = oms_csv_column(&csv, "id");
         cols[1] = oms_csv_column(&csv, "planned_lead_days");

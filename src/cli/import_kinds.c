@@ -423,6 +423,10 @@ static void supply_key(const struct import_row *r, char *out, size_t len)
 
 #define RULE(row) (&(row)->cmd.u.channel_item)
 #define PERIOD_GIVEN (1u << 16) /* Row-local: cap_period had a value (cleared by the row check). */
+/* Row-local, set by the row check, cleared by the state check before anything is submitted:
+ * one half of the cap was given, the other is the stored cap's. */
+#define KEEP_PERIOD (1u << 17)
+#define KEEP_QTY (1u << 18)
 
 static bool rule_channel(struct import_row *r, const char *t, char *why, size_t n)
 {
@@ -500,7 +504,9 @@ static void rule_key(const struct import_row *r, char *out, size_t len)
     snprintf(out, len, "%s on %s", r->cmd.u.channel_item.sku, r->cmd.u.channel_item.channel);
 }
 
-/* A cap is a quantity and a period: both given, or removed ("none" in either). */
+/* A cap is a quantity and a period. "none" in either removes it (a value in the other is then a
+ * contradiction). An empty cell keeps its stored value, as everywhere in an import: one half
+ * given alone keeps the other half of the stored cap (filled in by the state check). */
 static void rule_check(struct import_row *r, struct cli_errors *errors)
 {
     struct oms_cmd_channel_item *c = RULE(r);
@@ -511,7 +517,7 @@ static void rule_check(struct import_row *r, struct cli_errors *errors)
         if (qty || period) why = "\"none\" in one of cap_qty and cap_period and a value in the other";
         c->fields &= ~(uint32_t)OMS_RULE_CAP;
     } else if (qty != period) {
-        why = "cap_qty and cap_period go together";
+        c->fields |= OMS_RULE_CAP | (qty ? KEEP_PERIOD : KEEP_QTY);
     }
     if (why) {
         cli_error(errors, "row %llu, column %s: %s", (unsigned long long)r->row,
@@ -618,17 +624,51 @@ static void check_supply(struct state_check *c, const struct oms_state *state,
     }
 }
 
+/* The item's stored cap on the channel, or NULL. */
+static const struct oms_channel_rule *stored_cap(const struct oms_state *state, uint32_t item,
+                                                uint32_t channel)
+{
+    const struct oms_item *it = &state->items[item];
+    for (uint32_t i = 0; i < it->rules_count; i++) {
+        const struct oms_channel_rule *rule = &it->rules[i];
+        if (rule->channel == channel) return (rule->set & OMS_RULE_CAP) ? rule : NULL;
+    }
+    return NULL;
+}
+
+/* A cap half given alone takes the other half from the stored cap; with none stored there is
+ * nothing to keep and the empty cell is a missing value. Clears the row-local bits. */
+static void fill_cap(struct state_check *c, const struct oms_state *state, struct import_row *r,
+                     uint32_t item, uint32_t channel)
+{
+    struct oms_cmd_channel_item *rule = &r->cmd.u.channel_item;
+    uint32_t keep = rule->fields & (KEEP_PERIOD | KEEP_QTY);
+    rule->fields &= ~(KEEP_PERIOD | KEEP_QTY);
+    if (!keep || item == OMS_NONE || channel == OMS_NONE) return;
+    const struct oms_channel_rule *cap = stored_cap(state, item, channel);
+    if (!cap) {
+        cli_error(c->errors, "row %llu, column %s: missing value: '%s' has no cap on channel '%s' "
+                  "to keep the %s of", (unsigned long long)r->row,
+                  keep == KEEP_PERIOD ? "cap_period" : "cap_qty", rule->sku, rule->channel,
+                  keep == KEEP_PERIOD ? "period" : "qty");
+        return;
+    }
+    if (keep == KEEP_PERIOD) rule->cap_period = cap->cap_period;
+    else rule->cap_qty = cap->cap_qty;
+}
+
 static void check_rule(struct state_check *c, const struct oms_state *state,
-                       const struct import_row *r)
+                       struct import_row *r)
 {
     const struct oms_cmd_channel_item *rule = &r->cmd.u.channel_item;
     unsigned long long n = (unsigned long long)r->row;
-    if (oms_state_channel(state, rule->channel) == OMS_NONE) {
+    uint32_t channel = oms_state_channel(state, rule->channel);
+    uint32_t item = oms_state_item(state, rule->sku);
+    if (channel == OMS_NONE) {
         cli_error(c->errors, "row %llu, column channel: no channel '%s'", n, rule->channel);
     }
-    if (oms_state_item(state, rule->sku) == OMS_NONE) {
-        cli_error(c->errors, "row %llu, column sku: no item '%s'", n, rule->sku);
-    }
+    if (item == OMS_NONE) cli_error(c->errors, "row %llu, column sku: no item '%s'", n, rule->sku);
+    fill_cap(c, state, r, item, channel);
 }
 
 static void check_state(void *ctx, const struct oms_state *state)
@@ -637,7 +677,7 @@ static void check_state(void *ctx, const struct oms_state *state)
     uint32_t *open_lines = cli_xcalloc(state->items_count, sizeof *open_lines);
     uint32_t locations = state->locations_count;
     for (size_t i = 0; i < c->count; i++) {
-        const struct import_row *r = &c->rows[i];
+        struct import_row *r = &c->rows[i];
         if (r->bad) continue;
         switch (c->kind->cmd_kind) {
         case OMS_CMD_ADJUST: check_stock(c, state, r); break;

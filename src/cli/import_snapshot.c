@@ -125,7 +125,7 @@ static void read_file(FILE *file, struct snapshot_file *out, struct cli_errors *
     struct oms_csv csv;
     oms_csv_init(&csv, file);
     int columns[COLS_COUNT];
-    int rc = oms_csv_next(&csv);
+    int rc = oms_csv_header(&csv);
     if (rc != 1) {
         cli_error(errors, "header: %s", rc == 0 ? "the file is empty" : csv.error);
     } else if (map_header(&csv, columns, errors)) {

@@ -35,7 +35,7 @@ const char *uci_region(const char *country)
 
 static bool read_header(struct uci_reader *reader)
 {
-    int rc = oms_csv_next(&reader->csv);
+    int rc = oms_csv_header(&reader->csv);
     if (rc != 1) {
         fprintf(stderr, "oms: %s: %s\n", reader->path,
                 rc == 0 ? "empty file, expected a header" : reader->csv.error);

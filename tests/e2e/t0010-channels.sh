@@ -186,4 +186,29 @@ expect '.rules.cap.qty == 10 and .rules.cap.period == "week" and .counters.sold 
 call GET /v1/channels/mkt/items/A; expect '.rules.buffer == 3' "item buffer after a restart"
 call GET /v1/channels/web; expect '.exclude_stores == true' "exclude_stores after a restart"
 
+# An empty cap cell keeps the stored half of the cap (README: an empty cell keeps the value):
+# a new qty keeps the week; with no cap stored there is no period to keep, so that row is an
+# error, as is a row wider than the header. All or nothing: the good row is not applied.
+stop_server
+printf 'channel,sku,buffer,buffer_percent,cap_qty,cap_period,floor\nmkt,B,,,5,,\nweb,A,,,5,,\nweb,A,,,,,4,extra\n' \
+    >"$WORK/bad.csv"
+if "$OMS_BIN" import --db "$WORK/channels.db" channel_rules "$WORK/bad.csv" >"$WORK/import.out" 2>&1; then
+    fail "a cap without a period to keep, and a wide row, were imported"
+fi
+grep -q "row 2, column cap_period: missing value: 'A' has no cap on channel 'web' to keep the period of" \
+    "$WORK/import.out" || fail "the cap without a period is not named: $(cat "$WORK/import.out")"
+grep -q "row 3: line 4: 8 fields where the header has 7" "$WORK/import.out" ||
+    fail "the wide row is not named: $(cat "$WORK/import.out")"
+printf 'channel,sku,buffer,buffer_percent,cap_qty,cap_period,floor\nmkt,B,,,5,,\n' >"$WORK/rules.csv"
+"$OMS_BIN" import --db "$WORK/channels.db" channel_rules "$WORK/rules.csv" >"$WORK/import.out" 2>&1 ||
+    fail "a new cap qty alone: $(cat "$WORK/import.out")"
+printf 'channel,sku,buffer,buffer_percent,cap_qty,cap_period,floor\nmkt,B,,,,day,\n' >"$WORK/rules.csv"
+"$OMS_BIN" import --db "$WORK/channels.db" channel_rules "$WORK/rules.csv" >"$WORK/import.out" 2>&1 ||
+    fail "a new cap period alone: $(cat "$WORK/import.out")"
+start_server "$WORK/channels.db"
+call GET /v1/channels/mkt/items/B
+expect '.rules.cap.qty == 5 and .rules.cap.period == "day" and .rules.buffer == 2' \
+    "cap qty then period imported alone, each keeping the other half"
+call GET /v1/channels/web/items/A; expect '.rules.cap == null and .rules.floor == 4' "web A unchanged"
+
 finish

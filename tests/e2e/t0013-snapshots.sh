@@ -139,6 +139,20 @@ fi
 grep -q 'row 2, column on_hand' "$WORK/err" || fail "bad CSV: no row-numbered error: $(cat "$WORK/err")"
 grep -q "row 3, column sku: no item 'Z'" "$WORK/err" || fail "bad CSV: unknown sku not named: $(cat "$WORK/err")"
 grep -q 'nothing was imported' "$WORK/err" || fail "bad CSV: all or nothing not said"
+# A row with more fields than the header (a thousands separator: 1,100 read as on_hand 1 and
+# an extra field) or fewer is refused, named with both counts, for snapshots and stock alike.
+printf 'sku,location,on_hand\nA,WH2,1,100\nB,WH2\n' >"$WORK/wide.csv"
+for kind in snapshot stock; do
+    args=("$kind"); [ "$kind" = snapshot ] && args+=(--as-of "$T_NOW")
+    if "$OMS_BIN" import --db "$WORK/snap.db" "${args[@]}" "$WORK/wide.csv" >"$WORK/out" 2>"$WORK/err"; then
+        fail "$kind: a row with 4 fields under a 3-field header was imported"
+    fi
+    grep -q 'row 1: line 2: 4 fields where the header has 3' "$WORK/err" ||
+        fail "$kind: the wide row is not named: $(cat "$WORK/err")"
+    grep -q 'row 2: line 3: 2 fields where the header has 3' "$WORK/err" ||
+        fail "$kind: the short row is not named: $(cat "$WORK/err")"
+    grep -q 'nothing was imported' "$WORK/err" || fail "$kind: all or nothing not said"
+done
 printf 'sku,location,on_hand,unavailable\nA,WH2,7,\nB,WH2,3,1\nA,WH1,11,\n' >"$WORK/good.csv"
 "$OMS_BIN" import --db "$WORK/snap.db" snapshot --as-of "$T_NOW" --id CSV1 \
     "$WORK/good.csv" >"$WORK/out" 2>"$WORK/err" || fail "snapshot import: $(cat "$WORK/err")"

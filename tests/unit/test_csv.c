@@ -358,6 +358,51 @@ static void test_csv__finds_columns_by_exact_header_name(void **state)
     fixture_close(&f);
 }
 
+/* After oms_csv_header(), a record with more or fewer fields than the header is malformed,
+ * named with both counts, and the reader goes on with the next record: "A,W1,1,100" under
+ * "sku,location,on_hand" (a thousands separator) must not be read as on_hand 1. */
+static void test_csv__header_fixes_the_width_of_every_later_record(void **state)
+{
+    (void)state;
+    struct csv_fixture f;
+    fixture_open_text(&f, "sku,location,on_hand\nA,W1,1,100\nB,W1\n\"C,1\",W1,7\nD,W1,,\n"
+                          "E,W1,\n");
+
+    assert_int_equal(oms_csv_header(&f.csv), 1);
+    assert_int_equal(f.csv.fields_count, 3);
+    expect_malformed(&f.csv, "line 2: 4 fields where the header has 3");
+    assert_int_equal(f.csv.record_number, 2);
+    expect_malformed(&f.csv, "line 3: 2 fields where the header has 3");
+    expect_record(&f.csv, 3, (const char *const[]){"C,1", "W1", "7"}); /* Quoted: one field. */
+    expect_malformed(&f.csv, "line 5: 4 fields where the header has 3"); /* Empty ones count. */
+    expect_record(&f.csv, 3, (const char *const[]){"E", "W1", ""});
+    assert_int_equal(oms_csv_next(&f.csv), 0);
+    fixture_close(&f);
+}
+
+/* Without a header the reader takes records of any width (the other tests rely on it), and a
+ * header that is itself malformed fixes no width. */
+static void test_csv__header_of_a_bad_or_empty_file_fixes_nothing(void **state)
+{
+    (void)state;
+    struct csv_fixture f;
+    fixture_open_text(&f, "a,\"b\"x\nc\nd,e,f\n");
+    expect_malformed(&f.csv, "after a closing quote");
+    expect_record(&f.csv, 1, (const char *const[]){"c"});
+    expect_record(&f.csv, 3, (const char *const[]){"d", "e", "f"});
+    fixture_close(&f);
+
+    fixture_open_text(&f, "\n\n");
+    assert_int_equal(oms_csv_header(&f.csv), 0);
+    fixture_close(&f);
+
+    fixture_open_text(&f, "a,\"b\"x\nc\nd,e\n");
+    assert_int_equal(oms_csv_header(&f.csv), -1);
+    expect_record(&f.csv, 1, (const char *const[]){"c"});
+    expect_record(&f.csv, 2, (const char *const[]){"d", "e"});
+    fixture_close(&f);
+}
+
 static void test_csv__release_twice_is_harmless(void **state)
 {
     (void)state;
@@ -558,6 +603,8 @@ int main(void)
         cmocka_unit_test(test_csv__reads_fields_max_and_rejects_one_more),
         cmocka_unit_test(test_csv__reads_a_record_at_the_byte_limit_and_rejects_one_more),
         cmocka_unit_test(test_csv__finds_columns_by_exact_header_name),
+        cmocka_unit_test(test_csv__header_fixes_the_width_of_every_later_record),
+        cmocka_unit_test(test_csv__header_of_a_bad_or_empty_file_fixes_nothing),
         cmocka_unit_test(test_csv__release_twice_is_harmless),
         cmocka_unit_test(test_csv__reads_the_uci_week),
         cmocka_unit_test(test_csv__parse_int64_accepts_digits_with_an_optional_sign),
