@@ -1,6 +1,6 @@
 # A small checker of JSON values against the OpenAPI schemas of docs/openapi.json: object
 # required properties and property types, arrays, integers, strings, booleans, enums,
-# nullable, $ref. Prints one line per problem; no output means the value conforms.
+# nullable (null must also be in the enum, if any, as OpenAPI 3.0 validators require), $ref. Prints one line per problem; no output means the value conforms.
 # Usage: jq -r --slurpfile api docs/openapi.json --arg path P --arg method M --arg status S \
 #            -f schema.jq body.json
 
@@ -12,7 +12,11 @@ def deref($root):
 def errors($root; $schema; $at):
   ($schema | deref($root)) as $s
   | if . == null then
-      (if ($s.nullable // false) then empty else "\($at) is null" end)
+      # OpenAPI 3.0: with an enum, null must be listed too (a strict validator checks it).
+      (if ($s.nullable // false) | not then "\($at) is null"
+       elif $s.enum != null and ($s.enum | index([null]) | not)
+       then "\($at) is null, which its enum \($s.enum) does not list"
+       else empty end)
     elif $s.type == "object" then
       if type != "object" then "\($at) is not an object"
       else
