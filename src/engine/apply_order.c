@@ -118,7 +118,12 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
             /* The order's own hold first (its units were kept for this customer), then the
              * rest as any new line. */
             oms__hold_consume_line(w, hold, line_index);
-            oms__repeg(w, line->item, line_index);
+            /* The hold's units count first (decision 24: all the order's accepted units, even
+             * when other orders spent the cap meanwhile), so the rest is planned within the
+             * cap they leave; then what the plan accepted. */
+            oms_qty counted = oms__cap_follow(w, line_index, 0);
+            oms__repeg(w, state->lines[line_index].item, line_index);
+            oms__cap_follow(w, line_index, counted);
         }
         line = &state->lines[line_index];
         line->first_promise_day = line->promise_day;
@@ -215,10 +220,11 @@ enum oms_err oms__apply_order_cancel(struct oms_writer *w, struct oms_command *c
     for (uint32_t k = 0; k < o->lines_count; k++) {
         if (want[k] == 0) continue;
         uint32_t line = o->first_line + k;
+        oms_qty before = oms_line_accepted(&state->lines[line]);
         oms_qty released = oms__release_line(w, line, want[k], "cancel");
         OMS_ASSERT(released == want[k]);
         state->lines[line].cancelled += released;
-        oms__cap_count(w, line, -released);
+        oms__cap_follow(w, line, before);
         c->cancelled += released;
         refresh_promise(w, line);
         emit_line(w, "line.cancelled", line, released);

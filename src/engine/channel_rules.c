@@ -1,9 +1,10 @@
 /*
  * channel_rules.c - a channel's rules for one item (buffer, cap, floor: core/channel.h): the
  * PUT that sets them and the cap counters. A cap counts the units the channel accepted
- * (allocated or backordered) of the item in orders the engine learned of in the current
- * period (local day, ISO week or calendar month at the channel's first location), less what
- * was cancelled of those orders. The counters are derived from the orders, never stored: at
+ * (allocated, backordered or shipped: oms_line_accepted, the units from an order's hold
+ * included) of the item in orders the engine learned of in the current period (local day, ISO
+ * week or calendar month at the channel's first location), less what was cancelled of those
+ * orders. The counters are derived from the orders, never stored: at
  * start and whenever what a period means changes, they are counted again.
  */
 #include "base/platform.h"
@@ -32,21 +33,24 @@ static void roll(struct oms_channel_rule *rule, oms_day today)
     rule->sold = 0;
 }
 
-void oms__cap_count(struct oms_writer *w, uint32_t index, oms_qty units)
+oms_qty oms__cap_follow(struct oms_writer *w, uint32_t index, oms_qty before)
 {
-    if (w->dry_run || units == 0) return; /* A dry run's cancellations are put back. */
     const struct oms_line *line = &w->state.lines[index];
-    if (line->item == OMS_NONE) return;
+    oms_qty now = oms_line_accepted(line);
+    oms_qty units = now - before;
+    /* A dry run's cancellations are put back. */
+    if (w->dry_run || units == 0 || line->item == OMS_NONE) return now;
     const struct oms_order *order = &w->state.orders[line->order];
     struct oms_channel_rule *rule = oms_item_rule(&w->state.items[line->item], order->channel);
-    if (!rule || !(rule->set & OMS_RULE_CAP)) return;
+    if (!rule || !(rule->set & OMS_RULE_CAP)) return now;
     oms_day today = oms_state_channel_today(&w->state, order->channel);
     roll(rule, today);
     oms_day placed = channel_day_of(w, order->channel, order->created_ms);
-    if (oms_period_start(placed, rule->cap_period) != rule->sold_period) return;
+    if (oms_period_start(placed, rule->cap_period) != rule->sold_period) return now;
     rule->sold += units;
     OMS_ASSERT(rule->sold >= 0);
     oms__mark_dirty(w, line->item); /* The cap left moved: the index and statuses follow. */
+    return now;
 }
 
 void oms__cap_recount(struct oms_writer *w)
@@ -79,7 +83,7 @@ void oms__cap_recount(struct oms_writer *w)
             struct oms_channel_rule *rule = oms_item_rule(&state->items[line->item], order->channel);
             if (!rule || !(rule->set & OMS_RULE_CAP)) continue;
             if (oms_period_start(placed, rule->cap_period) != rule->sold_period) continue;
-            rule->sold += line->qty - line->rejected - line->cancelled;
+            rule->sold += oms_line_accepted(line);
         }
     }
 }
@@ -98,7 +102,14 @@ static void apply_fields(struct oms_channel_rule *rule, const struct oms_cmd_cha
     if (c->fields & OMS_RULE_FLOOR) rule->floor = c->floor;
     if (!(rule->set & OMS_RULE_BUFFER)) rule->buffer = 0;
     if (!(rule->set & OMS_RULE_BUFFER_PERCENT)) rule->buffer_percent = 0;
-    if (!(rule->set & OMS_RULE_CAP)) rule->cap_qty = 0;
+    if (!(rule->set & OMS_RULE_CAP)) {
+        /* All of the cap goes, its counter too: a reload knows nothing of a cap removed, and
+         * a cap set again is counted again from the orders. */
+        rule->cap_qty = 0;
+        rule->cap_period = OMS_PERIOD_DAY;
+        rule->sold = 0;
+        rule->sold_period = OMS_DAY_NONE;
+    }
     if (!(rule->set & OMS_RULE_FLOOR)) rule->floor = 0;
 }
 

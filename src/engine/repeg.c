@@ -303,9 +303,8 @@ static oms_qty plan_one(struct oms_writer *w, uint32_t index, bool is_new, oms_q
     if (is_new) {
         line->rejected = result.rejected;
         line->reason = result.reason;
-        /* Every unit accepted counts, those it took from its hold too (the hold was bounded
-         * by the cap left when it was made: oms__plan_hold). */
-        oms__cap_count(w, index, line->qty - result.rejected);
+        /* The order handler counts the new line against its cap (oms__cap_follow): here
+         * would miss a line its hold covered whole, which returns above. */
         check_consent(w, index, old_promise);
     } else {
         oms_qty gained = oms_line_allocated(line) - old_allocated;
@@ -333,10 +332,11 @@ static void cancel_delayed(struct oms_writer *w, uint32_t item_index)
         uint32_t index = w->to_cancel[i];
         struct oms_line *line = &w->state.lines[index];
         oms_qty open = oms_line_allocated(line) + oms_line_backordered(line);
+        oms_qty before = oms_line_accepted(line);
         oms_qty released = oms__release_line(w, index, open, "cancel on delay");
         line = &w->state.lines[index];
         line->cancelled += released;
-        oms__cap_count(w, index, -released);
+        oms__cap_follow(w, index, before);
         line->promise_day = OMS_DAY_NONE;
         line->held = false;
         struct oms_jsonw json;

@@ -146,10 +146,13 @@ void oms__dry_end(struct oms_writer *w, struct oms_dry_snapshot *snapshot);
 void oms__record_change(struct oms_writer *w, uint32_t line, oms_day old_day, oms_day new_day,
                         oms_qty allocated);
 
-/* Channel caps (engine/channel_rules.c): `units` a line of the current period was accepted
- * for (positive) or had cancelled (negative) count against its channel's cap on its item. A
- * cancellation gives units back only when the order was placed in the current period. */
-void oms__cap_count(struct oms_writer *w, uint32_t line, oms_qty units);
+/* Channel caps (engine/channel_rules.c). A line counts oms_line_accepted() against its
+ * channel's cap on its item when its order was placed in the current period. Every path that
+ * changes what a line accepts (placement, the hold's units taken first, cancellation, cancel on
+ * delay) takes `before` = oms_line_accepted() ahead of the change and calls this after it:
+ * the counter moves by the difference, so no path keeps its own idea of the units. Returns
+ * what the line accepts now. */
+oms_qty oms__cap_follow(struct oms_writer *w, uint32_t line, oms_qty before);
 /* Counts again what every cap has sold in its current period, from the orders (at start, and
  * when a channel's first location or its zone, or a cap's period, changes). */
 void oms__cap_recount(struct oms_writer *w);

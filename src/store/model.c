@@ -371,6 +371,11 @@ oms_qty oms_line_backordered(const struct oms_line *line)
     return sum;
 }
 
+oms_qty oms_line_accepted(const struct oms_line *line)
+{
+    return oms_line_allocated(line) + oms_line_backordered(line) + line->shipped;
+}
+
 void oms_line_counts_get(const struct oms_line *line, struct oms_line_counts *counts)
 {
     counts->ordered = line->qty;

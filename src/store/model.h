@@ -311,6 +311,12 @@ oms_day oms_line_promise(const struct oms_line *line);
 /* Derived line counters. */
 oms_qty oms_line_allocated(const struct oms_line *line);
 oms_qty oms_line_backordered(const struct oms_line *line);
+/* The units the line's channel accepted and that still stand: allocated + backordered +
+ * shipped (= qty - rejected - cancelled once the line is decided, and while it is being
+ * placed, what it holds so far: the units from its hold first). The one definition of what a
+ * line counts against its channel's cap (decision 24): placement, cancellation and the
+ * recount at start all use it. */
+oms_qty oms_line_accepted(const struct oms_line *line);
 struct oms_line_counts;
 void oms_line_counts_get(const struct oms_line *line, struct oms_line_counts *counts);
 

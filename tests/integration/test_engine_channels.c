@@ -339,6 +339,83 @@ static void test_channels__a_hold_is_bounded_like_an_allocation(void **state)
     finish(e, path);
 }
 
+/* A hostile tester's report (HIGH): a cap was oversold through holds. An order that takes
+ * every unit of its line from its hold planned nothing else, so the placement counted none of
+ * them, while the cancellation took them back and the recount after a restart counted them
+ * (decision 24: the order that consumes a hold counts all its accepted units). One definition
+ * of the units a line counts (oms_line_accepted) now serves placement, cancellation and the
+ * recount. */
+static void test_channels__an_order_from_a_hold_counts_against_the_cap(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = world(path, sizeof path, "ch_cap_hold");
+    harness_channel(e, "MKT", BOTH, 2, 0, true, 10);
+    harness_set_stock(e, "A", "WH1", 100);
+    assert_int_equal(item_rule(e, "MKT", "A",
+                               (struct oms_cmd_channel_item){.fields = OMS_RULE_CAP,
+                                                             .cap_qty = 2,
+                                                             .cap_period = OMS_PERIOD_DAY}),
+                     OMS_OK);
+    struct oms_cmd_hold_line hold_lines[] = {{"A", 2}};
+    struct oms_command cmd = {.kind = OMS_CMD_HOLD_CREATE};
+    cmd.u.hold = (struct oms_cmd_hold){.id = "capy-h", .channel = "MKT", .region = "UK",
+                                       .lines = hold_lines, .lines_count = 1,
+                                       .expires_ms = harness_ms("2030-01-01T10:00:00Z")};
+    assert_int_equal(harness_run(e, &cmd), OMS_OK);
+    assert_int_equal(harness_get_level(e, "A", "WH1").reserved, 2);
+    struct oms_cmd_line lines[] = {{.sku = "A", .qty = 2}};
+    struct harness_order_spec spec = {.id = "capy-1", .channel = "MKT", .region = "UK",
+                                      .lines = lines, .lines_count = 1, .hold = "capy-h"};
+    assert_int_equal(harness_order_spec(e, &spec, NULL), OMS_OK);
+    assert_int_equal(harness_get_line(e, "capy-1", 1).allocated, 2);
+    /* The cap is spent: nothing is left to sell, and a second order is refused. */
+    assert_int_equal(available(e, "MKT", "A"), 0);
+    assert_int_equal(order1(e, "capy-2", "MKT", "A", 2), OMS_OK);
+    struct harness_line two = harness_get_line(e, "capy-2", 1);
+    assert_int_equal(two.allocated, 0);
+    assert_int_equal(two.rejected, 2);
+    assert_int_equal(two.reason, OMS_REJECT_CHANNEL_CAP);
+    /* The live counter equals the recount (harness_reopen compares digests with the counters). */
+    harness_reopen(&e, path);
+    assert_int_equal(available(e, "MKT", "A"), 0);
+    /* The cancellation gives back exactly what the placement counted: 2, once. */
+    assert_int_equal(harness_cancel_all(e, "capy-1"), OMS_OK);
+    assert_int_equal(available(e, "MKT", "A"), 2);
+    assert_int_equal(order1(e, "capy-3", "MKT", "A", 3), OMS_OK);
+    struct harness_line three = harness_get_line(e, "capy-3", 1);
+    assert_int_equal(three.allocated, 2);
+    assert_int_equal(three.rejected, 1);
+    assert_int_equal(three.reason, OMS_REJECT_CHANNEL_CAP);
+    harness_reopen(&e, path);
+    assert_int_equal(available(e, "MKT", "A"), 0);
+
+    /* Part from the hold, the rest planned: the hold's units count before the rest is planned,
+     * so the rest sees the cap left after them (cap 5: 2 from the hold + 3, not 2 + 5). */
+    assert_int_equal(harness_tick(e, "2030-01-02T09:00:00Z"), OMS_OK);
+    assert_int_equal(item_rule(e, "MKT", "A",
+                               (struct oms_cmd_channel_item){.fields = OMS_RULE_CAP,
+                                                             .cap_qty = 5,
+                                                             .cap_period = OMS_PERIOD_DAY}),
+                     OMS_OK);
+    cmd = (struct oms_command){.kind = OMS_CMD_HOLD_CREATE};
+    cmd.u.hold = (struct oms_cmd_hold){.id = "capy-h2", .channel = "MKT", .region = "UK",
+                                       .lines = hold_lines, .lines_count = 1,
+                                       .expires_ms = harness_ms("2030-01-02T10:00:00Z")};
+    assert_int_equal(harness_run(e, &cmd), OMS_OK);
+    struct oms_cmd_line seven[] = {{.sku = "A", .qty = 7}};
+    spec = (struct harness_order_spec){.id = "capy-4", .channel = "MKT", .region = "UK",
+                                       .lines = seven, .lines_count = 1, .hold = "capy-h2"};
+    assert_int_equal(harness_order_spec(e, &spec, NULL), OMS_OK);
+    struct harness_line four = harness_get_line(e, "capy-4", 1);
+    assert_int_equal(four.allocated, 5);
+    assert_int_equal(four.rejected, 2);
+    assert_int_equal(four.reason, OMS_REJECT_CHANNEL_CAP);
+    assert_int_equal(available(e, "MKT", "A"), 0);
+    harness_assert_consistent(e);
+    finish(e, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_channels__other_channels_never_eat_into_a_floor_and_its_owner_sells_it),
         cmocka_unit_test(test_channels__a_floor_change_re_runs_the_queue_and_tells_the_statuses),
         cmocka_unit_test(test_channels__a_cap_counts_a_period_of_the_engine_clock),
+        cmocka_unit_test(test_channels__an_order_from_a_hold_counts_against_the_cap),
         cmocka_unit_test(test_channels__a_hold_is_bounded_like_an_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,8 @@
  * reproduce it. Every operation's answer is checked against what the model said before it (a
  * refused command changes nothing), and after every operation the model must keep its
  * invariants (oms_state_check), no level may be short unless a count or adjustment just
- * lowered it, no order or line may be lost, the index must answer what the model holds, and
+ * lowered it, every cap counter must equal a recount from the orders, no order or line may be
+ * lost, the index must answer what the model holds, and
  * waiting lines of one channel must be promised in queue order. Every few operations a queue
  * is run again and must change nothing (the model is what the rules make of it), and an order
  * gets what the index said when asked first; every so often the engine is closed and reopened
@@ -31,6 +32,7 @@
 
 #include "core/calendar.h"
 #include "core/stock.h"
+#include "engine/tz.h"
 #include "harness.h"
 #include "order_oracle.h"
 
@@ -376,6 +378,47 @@ static void check_holds(const struct oms_state *state, struct world_check *c)
     }
 }
 
+/* Each capped (channel, item) counter equals a recount from the orders (decision 24): the
+ * units accepted (qty less rejected and cancelled) by the channel's lines of the item in
+ * orders placed in the current period. Written out here, not through the engine's own
+ * definition, so a path that counts differently live (an order served from its hold, a
+ * cancellation) shows up at the step that did it, not only at the next reopen. */
+static void check_caps(const struct oms_state *state, struct world_check *c)
+{
+    for (uint32_t i = 0; i < state->items_count; i++) {
+        const struct oms_item *item = &state->items[i];
+        for (uint32_t r = 0; r < item->rules_count; r++) {
+            const struct oms_channel_rule *rule = &item->rules[r];
+            if (!(rule->set & OMS_RULE_CAP)) continue;
+            const struct oms_channel *channel = &state->channels[rule->channel];
+            /* Periods are local at the channel's first location (UTC without one). */
+            const char *zone = channel->first_location == OMS_NONE
+                                   ? NULL
+                                   : state->locations[channel->first_location].timezone;
+            struct oms_tz *tz = zone ? oms_tz_open(zone) : NULL;
+            if (zone && !tz) WHY("cannot open time zone '%s'", zone);
+            oms_day today = oms_state_channel_today(state, rule->channel);
+            oms_day start = oms_period_start(today, rule->cap_period);
+            oms_qty recount = 0;
+            for (uint32_t l = 0; l < state->lines_count; l++) {
+                const struct oms_line *line = &state->lines[l];
+                const struct oms_order *order = &state->orders[line->order];
+                if (line->item != i || order->channel != rule->channel) continue;
+                oms_day placed = tz ? oms_tz_day(tz, order->created_ms)
+                                    : (oms_day)(order->created_ms / 86400000);
+                if (oms_period_start(placed, rule->cap_period) != start) continue;
+                recount += line->qty - line->rejected - line->cancelled;
+            }
+            oms_tz_close(tz);
+            oms_qty live = oms_rule_sold(rule, today);
+            if (live != recount) {
+                WHY("cap of '%s' on '%s': live counter %lld, recount from the orders %lld",
+                    channel->code, item->sku, (long long)live, (long long)recount);
+            }
+        }
+    }
+}
+
 static void check_world(const struct oms_state *state, void *ctx)
 {
     struct world_check *c = ctx;
@@ -386,6 +429,7 @@ static void check_world(const struct oms_state *state, void *ctx)
     if (!c->why[0]) check_lines(state, c);
     if (!c->why[0]) check_fairness(state, c);
     if (!c->why[0]) check_holds(state, c);
+    if (!c->why[0]) check_caps(state, c);
 }
 
 static void check_all(struct sim *s)
@@ -795,6 +839,47 @@ static struct hold_info hold_info(struct sim *s, uint32_t index)
     return v;
 }
 
+/* An order naming hold h (its checkout, or a late or wrong one): the hold's units go to the
+ * line first when the hold is active and of the order's channel. */
+static void checkout(struct sim *s, uint32_t h)
+{
+    s->what = "order with a hold";
+    struct hold_info before = hold_info(s, h);
+    struct sim_order *o = &s->orders[s->orders_count];
+    snprintf(o->id, sizeof o->id, "O%u", s->orders_count);
+    o->lines_count = 1;
+    _Static_assert(sizeof o->skus[0] == sizeof s->hold_skus[0], "one sku size");
+    memcpy(o->skus[0], s->hold_skus[h], sizeof o->skus[0]);
+    /* Mostly the checkout of what the cart held (every unit from the hold, nothing left
+     * to plan: the path that once counted nothing against the cap), else any quantity. */
+    o->qtys[0] = before.held > 0 && !one_in(&s->rng, 3) ? before.held
+                                                         : random_in(&s->rng, 1, 6);
+    struct oms_cmd_line line = {.sku = o->skus[0], .qty = o->qtys[0], .price_minor = -1};
+    const char *channel = CHANNELS[before.active && !one_in(&s->rng, 5) ? before.channel
+                                                                        : pick(&s->rng, 2)];
+    struct harness_order_spec spec = {.id = o->id,
+                                      .channel = channel,
+                                      .region = REGIONS[pick(&s->rng, 3)],
+                                      .lines = &line,
+                                      .lines_count = 1,
+                                      .hold = s->holds[h]};
+    SIM_EXPECT(s, harness_order_spec(s->e, &spec, NULL), OMS_OK);
+    s->orders_count++;
+    struct hold_info after = hold_info(s, h);
+    bool applied = before.active && strcmp(channel, CHANNELS[before.channel]) == 0;
+    SIM_CHECK(s, after.active == (before.active && !applied));
+    SIM_CHECK(s, after.consumed == (before.consumed || applied));
+    /* The hold's units went to the line first, whatever else was free. */
+    if (applied && before.min_order_qty > 0 && o->qtys[0] >= before.min_order_qty &&
+        (before.split || before.held >= o->qtys[0])) {
+        struct line_view v = line_view(s, o->id, 1);
+        oms_qty allocated = 0;
+        for (uint32_t l = 0; l < SIM_LOCATIONS_MAX; l++) allocated += v.at[l];
+        SIM_CHECK(s, allocated >= (before.held < o->qtys[0] ? before.held : o->qtys[0]));
+    }
+}
+
+
 /* A hold is placed, released, or consumed by an order naming it. */
 static void op_hold(struct sim *s)
 {
@@ -812,38 +897,7 @@ static void op_hold(struct sim *s)
         return;
     }
     if (s->holds_count > 0 && s->orders_count < SIM_ORDERS_MAX && one_in(&s->rng, 2)) {
-        s->what = "order with a hold";
-        uint32_t h = pick(&s->rng, s->holds_count);
-        struct hold_info before = hold_info(s, h);
-        struct sim_order *o = &s->orders[s->orders_count];
-        snprintf(o->id, sizeof o->id, "O%u", s->orders_count);
-        o->lines_count = 1;
-        _Static_assert(sizeof o->skus[0] == sizeof s->hold_skus[0], "one sku size");
-        memcpy(o->skus[0], s->hold_skus[h], sizeof o->skus[0]);
-        o->qtys[0] = random_in(&s->rng, 1, 6);
-        struct oms_cmd_line line = {.sku = o->skus[0], .qty = o->qtys[0], .price_minor = -1};
-        const char *channel = CHANNELS[before.active && !one_in(&s->rng, 5) ? before.channel
-                                                                            : pick(&s->rng, 2)];
-        struct harness_order_spec spec = {.id = o->id,
-                                          .channel = channel,
-                                          .region = REGIONS[pick(&s->rng, 3)],
-                                          .lines = &line,
-                                          .lines_count = 1,
-                                          .hold = s->holds[h]};
-        SIM_EXPECT(s, harness_order_spec(s->e, &spec, NULL), OMS_OK);
-        s->orders_count++;
-        struct hold_info after = hold_info(s, h);
-        bool applied = before.active && strcmp(channel, CHANNELS[before.channel]) == 0;
-        SIM_CHECK(s, after.active == (before.active && !applied));
-        SIM_CHECK(s, after.consumed == (before.consumed || applied));
-        /* The hold's units went to the line first, whatever else was free. */
-        if (applied && before.min_order_qty > 0 && o->qtys[0] >= before.min_order_qty &&
-            (before.split || before.held >= o->qtys[0])) {
-            struct line_view v = line_view(s, o->id, 1);
-            oms_qty allocated = 0;
-            for (uint32_t l = 0; l < SIM_LOCATIONS_MAX; l++) allocated += v.at[l];
-            SIM_CHECK(s, allocated >= (before.held < o->qtys[0] ? before.held : o->qtys[0]));
-        }
+        checkout(s, pick(&s->rng, s->holds_count));
         return;
     }
     if (s->holds_count >= SIM_HOLDS_MAX) return;
@@ -873,7 +927,16 @@ static void op_hold(struct sim *s)
     SIM_CHECK(s, v.held <= a.available);
     if (!partial) SIM_CHECK(s, v.held == 0 || v.held == line.qty);
     if (partial && v.split && v.policy != OMS_POLICY_PREORDER && line.qty >= v.min_order_qty) {
-        SIM_CHECK(s, v.held == (line.qty < a.available ? line.qty : a.available));
+        oms_qty want = line.qty < a.available ? line.qty : a.available;
+        /* Decision 24: when the cap leaves less than the minimum order quantity, the line is
+         * refused whole (the index's answer is bounded by the cap left, not by the minimum). */
+        SIM_CHECK(s, v.held == want || (want < v.min_order_qty && v.held == 0));
+    }
+    /* Half the carts check out at once: their orders take every unit from the hold. */
+    if (s->orders_count < SIM_ORDERS_MAX && one_in(&s->rng, 2)) {
+        s->now_ms += MINUTE_MS; /* A minute later, as every operation. */
+        harness_set_clock(s->now_ms);
+        checkout(s, h);
     }
 }
 
@@ -1165,6 +1228,19 @@ static void build_world(struct sim *s, uint64_t seed, const char *name)
         if (one_in(&s->rng, 5)) harness_item_min_qty(s->e, s->items[i], 2);
         for (uint32_t l = 0; l < s->locations_count; l++) {
             harness_set_stock(s->e, s->items[i], s->locations[l], random_in(&s->rng, 0, 8));
+        }
+        /* Items start capped on each channel half the time, so that caps meet holds, cancellations
+         * and period changes often (the random rule changes alone rarely set one). */
+        for (uint32_t c = 0; c < 2; c++) {
+            if (!one_in(&s->rng, 2)) continue;
+            struct oms_command cmd = {.kind = OMS_CMD_PUT_CHANNEL_ITEM};
+            cmd.u.channel_item = (struct oms_cmd_channel_item){
+                .channel = CHANNELS[c],
+                .sku = s->items[i],
+                .fields = OMS_RULE_CAP,
+                .cap_qty = random_in(&s->rng, 2, 20),
+                .cap_period = (enum oms_cap_period)random_in(&s->rng, 0, 2)};
+            SIM_EXPECT(s, harness_run(s->e, &cmd), OMS_OK);
         }
     }
     check_all(s);
