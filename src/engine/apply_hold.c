@@ -71,7 +71,9 @@ static void end_hold(struct oms_writer *w, uint32_t index, enum oms_hold_status 
         }
     }
     hold->status = status;
-    hold->ended_ms = state->clock_ms;
+    /* An expiry happens at its instant (decision 21), however late a tick notices it: the
+     * ledger and the event say so too (oms__expire_holds). */
+    hold->ended_ms = status == OMS_HOLD_EXPIRED ? hold->expires_ms : state->clock_ms;
     oms_state_hold_deactivate(state, index);
     oms__save_hold(w, index);
     for (uint32_t i = 0; i < hold->lines_count; i++) {

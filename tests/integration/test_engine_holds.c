@@ -93,6 +93,7 @@ struct hold_view {
     oms_qty held, consumed;
     enum oms_hold_use order_use; /* Of view.order, when set. */
     const char *order;
+    int64_t ended_ms;
 };
 
 static void read_hold(const struct oms_state *state, void *ctx)
@@ -107,6 +108,7 @@ static void read_hold(const struct oms_state *state, void *ctx)
     if (!v->found) return;
     const struct oms_hold *hold = &state->holds[index];
     v->status = hold->status;
+    v->ended_ms = hold->ended_ms;
     v->held = v->consumed = 0;
     for (uint32_t i = 0; i < hold->lines_count; i++) {
         v->held += oms_hold_line_held(&state->hold_lines[hold->first_line + i]);
@@ -250,6 +252,14 @@ static void test_holds__expire_once_on_the_engine_clock(void **state)
     assert_reserved(e, "WH1", 0);
     assert_int_equal(harness_count_events(e, "hold.expired", "H2"), 1);
     assert_int_equal(harness_count_events(e, "hold.expired", "H1"), 1);
+    /* A hold noticed late ended at its expiry instant (decision 21), not at the tick that
+     * noticed it (a hostile tester saw ended_at the next day). */
+    assert_int_equal(hold1(e, "H9", "web", 1, "2026-03-02T18:32:47Z"), OMS_OK);
+    assert_int_equal(harness_tick(e, "2026-03-03T00:00:01Z"), OMS_OK);
+    assert_int_equal(get_hold(e, "H9").status, OMS_HOLD_EXPIRED);
+    assert_int_equal(get_hold(e, "H9").ended_ms, harness_ms("2026-03-02T18:32:47Z"));
+    harness_reopen(&e, path); /* The instant is what was stored. */
+    assert_int_equal(get_hold(e, "H9").ended_ms, harness_ms("2026-03-02T18:32:47Z"));
     finish(e, path);
 }
 
