@@ -30,7 +30,7 @@ static oms_qty hold_held(const struct oms_state *state, uint32_t index)
     const struct oms_hold *hold = &state->holds[index];
     oms_qty held = 0;
     for (uint32_t i = 0; i < hold->lines_count; i++) {
-        held += oms_hold_line_held(&state->hold_lines[hold->first_line + i]);
+        held += oms_hold_line_reported(&state->hold_lines[hold->first_line + i]);
     }
     return held;
 }

@@ -27,7 +27,7 @@ static json_t *json_hold_line(const struct oms_state *state, uint32_t index)
     const char *reason = oms_reject_reason_name(line->reason);
     return json_pack("{s:i, s:s, s:I, s:I, s:I, s:o, s:o}", "line", (int)line->line_no, "sku",
                      line->sku, "qty", (json_int_t)line->qty, "held",
-                     (json_int_t)oms_hold_line_held(line), "consumed", (json_int_t)line->consumed,
+                     (json_int_t)oms_hold_line_reported(line), "consumed", (json_int_t)line->consumed,
                      "locations", locations, "reason",
                      reason ? json_string(reason) : json_null());
 }
@@ -39,7 +39,7 @@ json_t *oms_json_hold(const struct oms_state *state, uint32_t index)
     oms_qty held = 0;
     for (uint32_t i = 0; i < hold->lines_count; i++) {
         json_array_append_new(lines, json_hold_line(state, hold->first_line + i));
-        held += oms_hold_line_held(&state->hold_lines[hold->first_line + i]);
+        held += oms_hold_line_reported(&state->hold_lines[hold->first_line + i]);
     }
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "id", hold->id,
                      "channel", state->channels[hold->channel].code, "region", hold->region,

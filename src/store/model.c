@@ -162,6 +162,11 @@ uint32_t oms_state_hold(const struct oms_state *s, const char *id)
     return lookup(&s->hold_by_id, id);
 }
 
+oms_qty oms_hold_line_reported(const struct oms_hold_line *line)
+{
+    return oms_hold_line_held(line) + line->consumed; /* consumed is 0 while active. */
+}
+
 oms_qty oms_hold_line_held(const struct oms_hold_line *line)
 {
     oms_qty sum = 0;

@@ -279,6 +279,9 @@ uint32_t oms_state_hold(const struct oms_state *state, const char *id);
 
 /* Holds: units a hold line holds now (the sum of its allocs). */
 oms_qty oms_hold_line_held(const struct oms_hold_line *line);
+/* What the line reports as `held` (API): what it holds while active, what it held when the
+ * hold ended once it has (the units its order took included): one meaning for every end. */
+oms_qty oms_hold_line_reported(const struct oms_hold_line *line);
 const char *oms_hold_status_name(enum oms_hold_status status);
 /* Adds an active hold to the active list and the expiry heap (after creating or loading it). */
 void oms_state_hold_activate(struct oms_state *state, uint32_t hold);

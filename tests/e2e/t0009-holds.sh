@@ -109,6 +109,9 @@ call POST /v1/orders '{"id":"O1","channel":"web","hold":"C1","lines":[{"sku":"A"
 expect_status 200 "paid again"; [ "$(cat "$WORK/body")" = "$first" ] || fail "the retry answers the first answer"
 call GET /v1/stock/A; expect '.locations[0].on_hand == 10 and .locations[0].allocated == 2 and .locations[0].reserved == 0' "committed once"
 call GET /v1/holds/C1; expect '.status == "consumed" and .order == "O1" and .lines[0].consumed == 2' "hold consumed"
+# `held` is what the hold held when it ended, whether its order took the units or not (it
+# once said 0 here, and 2 for a hold whose order took none).
+expect '.held == 2 and .lines[0].held == 2' "a consumed hold says what it held"
 [ "$(count_events hold.consumed C1)" = 1 ] || fail "C1 consumed once"
 # Another order naming the consumed hold is decided on free stock and says why.
 call POST /v1/orders '{"id":"O2","channel":"web","hold":"C1","lines":[{"sku":"A","qty":1}]}'
