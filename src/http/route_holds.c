@@ -41,8 +41,11 @@ json_t *oms_json_hold(const struct oms_state *state, uint32_t index)
         json_array_append_new(lines, json_hold_line(state, hold->first_line + i));
         held += oms_hold_line_reported(&state->hold_lines[hold->first_line + i]);
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "id", hold->id,
-                     "channel", state->channels[hold->channel].code, "region", hold->region,
+    /* A hold stores "" for "no region" (no region code is empty); the API says null, as an
+     * order does. */
+    json_t *region = hold->region[0] ? json_string(hold->region) : json_null();
+    return json_pack("{s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "id", hold->id,
+                     "channel", state->channels[hold->channel].code, "region", region,
                      "status", oms_hold_status_name(hold->status), "held", (json_int_t)held,
                      "created_at", oms_json_instant(hold->created_ms), "expires_at",
                      oms_json_instant(hold->expires_ms), "ended_at",

@@ -43,6 +43,9 @@ expect_status 201 "subscribe"
 call POST /v1/holds "{\"id\":\"T1\",\"channel\":\"web\",\"lines\":[{\"sku\":\"A\",\"qty\":10}],\"expires_at\":\"$(date -u -d '+4 seconds' +%Y-%m-%dT%H:%M:%SZ)\"}"
 expect_status 201 "hold everything"; conforms post /v1/holds "hold everything"
 expect '.held == 10 and .lines[0].locations == [{"location":"WH1","qty":10}]' "all ten held at WH1"
+# A hold without a region says so with null, as an order does, never an empty string.
+expect '.region == null' "no region: null (POST)"
+call GET /v1/holds/T1; expect '.region == null' "no region: null (GET)"
 expired=""
 for _ in $(seq 1 200); do
     call GET /v1/holds/T1
