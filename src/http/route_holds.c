@@ -127,7 +127,7 @@ static char *read_hold(struct oms_command *cmd, const struct oms_state *state, s
     return oms_json_answer(oms_json_hold(state, index), len);
 }
 
-void oms_route_get_hold(struct oms_http_request *req) { oms_route_read(req, "id", read_hold); }
+void oms_route_get_hold(struct oms_http_request *req) { oms_route_read(req, "id", OMS_ID_BYTES_MAX, read_hold); }
 
 void oms_route_delete_hold(struct oms_http_request *req)
 {

@@ -322,11 +322,13 @@ static char *read_record(struct oms_command *cmd, const struct oms_state *state,
     return oms_json_answer(reader->json(state, index), len);
 }
 
-static void read_by(struct oms_http_request *req, const char *name,
+/* `max`: the key field's own limit (OMS_SKU_BYTES_MAX for a SKU...), so that a read refuses
+ * what no write could have created with the same 422 as the write. */
+static void read_by(struct oms_http_request *req, const char *name, size_t max,
                     const struct record_reader *reader, oms_encode_fn encode)
 {
     const char *key;
-    if (!path_id(req, name, OMS_ID_BYTES_MAX, &key)) return;
+    if (!path_id(req, name, max, &key)) return;
     struct oms_call *call = oms_call_new(req, OMS_CMD_READ, false);
     if (!call) return;
     call->cmd.u.item.sku = oms_call_strdup(call, key);
@@ -334,29 +336,33 @@ static void read_by(struct oms_http_request *req, const char *name,
     oms_call_submit(req, call, encode, "");
 }
 
-void oms_route_read(struct oms_http_request *req, const char *name, oms_encode_fn encode)
+void oms_route_read(struct oms_http_request *req, const char *name, size_t max,
+                    oms_encode_fn encode)
 {
-    read_by(req, name, NULL, encode);
+    read_by(req, name, max, NULL, encode);
 }
 
-void oms_route_get_item(struct oms_http_request *req) { read_by(req, "sku", NULL, read_item); }
+void oms_route_get_item(struct oms_http_request *req)
+{
+    read_by(req, "sku", OMS_SKU_BYTES_MAX, NULL, read_item);
+}
 void oms_route_get_location(struct oms_http_request *req)
 {
-    read_by(req, "code", &location_reader, read_record);
+    read_by(req, "code", OMS_CODE_BYTES_MAX, &location_reader, read_record);
 }
 void oms_route_get_channel(struct oms_http_request *req)
 {
-    read_by(req, "code", &channel_reader, read_record);
+    read_by(req, "code", OMS_CODE_BYTES_MAX, &channel_reader, read_record);
 }
 void oms_route_get_stock(struct oms_http_request *req)
 {
-    read_by(req, "sku", &stock_reader, read_record);
+    read_by(req, "sku", OMS_SKU_BYTES_MAX, &stock_reader, read_record);
 }
 void oms_route_get_supply(struct oms_http_request *req)
 {
-    read_by(req, "id", &supply_reader, read_record);
+    read_by(req, "id", OMS_ID_BYTES_MAX, &supply_reader, read_record);
 }
 void oms_route_get_order(struct oms_http_request *req)
 {
-    read_by(req, "id", &order_reader, read_record);
+    read_by(req, "id", OMS_ID_BYTES_MAX, &order_reader, read_record);
 }

@@ -142,6 +142,14 @@ void oms_route_get_availability(struct oms_http_request *req)
         oms_decoder_fail(&d, 413, "too_large", "sku", "at most %d skus per request (skus_max)",
                          OMS_AVAILABILITY_SKUS_MAX);
     }
+    /* Each parameter bounded by its field's own limit, with the error every route gives: a
+     * value no write could have created is refused, not looked up. */
+    if (channel && !d.failed) oms_check_id(&d, "channel", channel, OMS_CODE_BYTES_MAX);
+    if (region && !d.failed) oms_check_id(&d, "region", region, OMS_CODE_BYTES_MAX);
+    if (collect && !d.failed) oms_check_id(&d, "collect", collect, OMS_CODE_BYTES_MAX);
+    for (size_t i = 0; i < count && i <= OMS_AVAILABILITY_SKUS_MAX && !d.failed; i++) {
+        oms_check_id(&d, "sku", skus[i], OMS_SKU_BYTES_MAX);
+    }
     if (d.failed) {
         oms_reply_decoder(req, &d);
         return;

@@ -123,7 +123,7 @@ static char *read_region(struct oms_command *cmd, const struct oms_state *state,
 
 void oms_route_get_region(struct oms_http_request *req)
 {
-    oms_route_read(req, "code", read_region);
+    oms_route_read(req, "code", OMS_CODE_BYTES_MAX, read_region);
 }
 
 /* Every region of the table, by code. */

@@ -82,5 +82,5 @@ static char *read_subscription(struct oms_command *cmd, const struct oms_state *
 
 void oms_route_get_subscription(struct oms_http_request *req)
 {
-    oms_route_read(req, "id", read_subscription);
+    oms_route_read(req, "id", OMS_ID_BYTES_MAX, read_subscription);
 }

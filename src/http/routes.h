@@ -34,6 +34,7 @@ bool oms_query_dry_run(struct oms_http_request *req, struct oms_decoder *d);
 
 /* A READ of one record by the path parameter `name`: the encoder answers 404 when the key
  * (in the command's u.item.sku) is unknown. */
-void oms_route_read(struct oms_http_request *req, const char *name, oms_encode_fn encode);
+void oms_route_read(struct oms_http_request *req, const char *name, size_t max,
+                    oms_encode_fn encode);
 
 #endif

@@ -242,6 +242,62 @@ done < <(jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | select(. 
     | "\(.) \($p)"' "$API")
 [ "$checked" -gt 100 ] || fail "only $checked bad-parameter requests were sent"
 
+# Every path and query parameter that names a SKU, a code or an id is bounded by that field's
+# own limit (the one its create route enforces: SKU and code 64 bytes, ids 128, webhook ids
+# 64), with one error: one byte more is 422 invalid_field naming the parameter, and a read of a
+# value at the limit is answered (404 or 200), not refused. GET /v1/items/{sku} once allowed
+# 128-byte SKUs (404 for what no PUT could create).
+bytes() { printf 'k%.0s' $(seq 1 "$1"); }
+limit_of() {
+    case "$1 $2" in
+        "sku "*|"code "*|"channel "*|"region "*|"collect "*) echo 64 ;;
+        "id /v1/webhooks"*) echo 64 ;;
+        "id "*) echo 128 ;;
+        *) echo "" ;;
+    esac
+}
+bounded=0
+while read -r method template; do
+    params=$(grep -oE '\{[a-z_]+\}' <<<"$template" | tr -d '{}' || true)
+    body=""; [ "$method" = get ] || [ "$method" = delete ] || body='{}'
+    for param in $params; do
+        max=$(limit_of "$param" "$template"); [ -n "$max" ] || continue
+        documented=$(jq -r --arg p "$template" --arg m "$method" --arg n "$param" \
+            '[.paths[$p].parameters[]?, .paths[$p][$m].parameters[]?] | .[]
+             | select(.name == $n and .in == "path") | .schema.maxLength' "$API")
+        [ "$documented" = "$max" ] || fail "$method $template: openapi says $param maxLength $documented, not $max"
+        for len in $((max + 1)) "$max"; do
+            [ "$len" = "$max" ] && [ "$method" != get ] && continue # reads only: change nothing
+            path=$template
+            for other in $params; do
+                value=1; [ "$other" = "$param" ] && value=$(bytes "$len")
+                path=${path/\{$other\}/$value}
+            done
+            call "${method^^}" "$path" "$body"
+            if [ "$len" -gt "$max" ]; then
+                expect_error 422 invalid_field "$param" "$method $template: $param of $len bytes"
+                expect ".error.message | contains(\"1 to $max bytes\")" "$method $template: the limit named" || true
+            else
+                [ "$STATUS" != 422 ] || [ "$(body_of '.error.field // ""')" != "$param" ] ||
+                    fail "$method $template: $param of $max bytes refused: $(cat "$WORK/body")"
+            fi
+            bounded=$((bounded + 1))
+        done
+    done
+done < <(jq -r '.paths | to_entries[] | .key as $p | .value | keys[] | select(. != "parameters")
+    | "\(.) \($p)"' "$API")
+[ "$bounded" -gt 40 ] || fail "only $bounded bounded path parameters were checked"
+# The availability read's query parameters, the same way.
+for q in sku channel region collect; do
+    others="channel=web&sku=85123A"
+    call GET "/v1/availability?$q=$(bytes 65)&$others"
+    expect_error 422 invalid_field "$q" "availability: $q of 65 bytes" || true
+    expect '.error.message | contains("1 to 64 bytes")' "availability: the $q limit named" || true
+done
+call GET "/v1/availability?channel=web&sku=$(bytes 64)"
+expect_status 200 "availability: a SKU of 64 bytes is unknown, not refused"
+expect '.items[0].status == "unknown_sku"' "availability: unknown_sku at the limit" || true
+
 call DELETE /v1/orders/o-1
 [ "$STATUS" = 405 ] || fail "DELETE on an order: status $STATUS"
 call GET /v1/nothing; expect_status 404 "unknown path"
