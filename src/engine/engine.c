@@ -1,7 +1,16 @@
 /*
  * engine.c - the single writer: a bounded queue of commands, batches applied in one store
- * transaction each (group commit), idempotency, the engine clock, and the index refresh
- * after commit. See engine.h for the contract.
+ * transaction each (group commit), idempotency, the engine clock; and the syncer, which makes
+ * each committed batch durable before anyone hears of it (answers, the index, webhooks).
+ * See engine.h for the contract.
+ *
+ * The commit is pipelined: the writer commits batch N without waiting for the disk and hands
+ * it to the syncer, which syncs the WAL (one fdatasync for every batch waiting) while the
+ * writer decides batch N+1 on the model that already holds N. Nothing of N leaves the process
+ * before N's sync: its answers, its index snapshots, its events (readers of the outbox stop
+ * at the last durable event) and the webhook wake-up all wait for it. A crash before the sync
+ * loses N and every later batch together (the WAL is replayed in order up to its last synced
+ * commit), none of which anyone was told about (decision 35).
  */
 #include "base/platform.h"
 
@@ -20,6 +29,21 @@
 #include "engine/tz.h"
 #include "engine/webhooks.h"
 #include "engine/writer.h"
+
+/* A batch the writer committed, waiting for its sync; then published in commit order. */
+struct sync_job {
+    struct sync_job *next;
+    struct oms_command **cmds;
+    uint32_t count;
+    bool writes;                   /* Something to sync (a batch of reads only has not). */
+    struct oms_index_change *index; /* NULL: the batch changed nothing readers see. */
+    int64_t clock_ms, next_expiry_ms, next_day_end_ms;
+    int64_t event_seq; /* The last event of the batch (or before it). */
+};
+
+/* Batches committed but not yet published, at most: the writer waits when the disk falls that
+ * far behind (each batch holds its commands' answers in memory until then). */
+#define SYNC_JOBS_MAX 4
 
 struct oms_engine {
     struct oms_writer writer;
@@ -43,6 +67,14 @@ struct oms_engine {
     pthread_t timer;
     pthread_cond_t timer_wake;
     struct oms_command tick; /* The timer's one command in flight. */
+    /* The syncer. Its queue, count and stopping are guarded by sync_lock. */
+    pthread_t syncer;
+    pthread_mutex_t sync_lock;
+    pthread_cond_t sync_wake, sync_room;
+    struct sync_job *jobs_head, *jobs_tail;
+    uint32_t jobs_count; /* Pushed and not yet published. */
+    bool sync_stopping;
+    int64_t durable_event_seq; /* Readers of the outbox see events up to here (guarded by lock). */
 };
 
 typedef enum oms_err (*apply_fn)(struct oms_writer *w, struct oms_command *cmd);
@@ -247,7 +279,10 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
     }
 }
 
-static void run_batch(struct oms_engine *engine, struct oms_command **batch, uint32_t count)
+/* Decides and commits one batch (the store does not wait for the disk: the syncer does);
+ * returns what the syncer must make durable and then publish. */
+static struct sync_job *run_batch(struct oms_engine *engine, struct oms_command **batch,
+                                  uint32_t count)
 {
     struct oms_writer *w = &engine->writer;
     bool writes = false;
@@ -258,23 +293,90 @@ static void run_batch(struct oms_engine *engine, struct oms_command **batch, uin
         oms__must(oms_store_meta_put(w->store, "clock_ms", w->state.clock_ms), "save the clock");
         oms__save_levels(w, false);
         oms__must(oms_store_commit(w->store), "commit");
-        oms__webhooks_wake(engine->webhooks); /* New events or registrations to deliver. */
     }
+    struct sync_job *job = calloc(1, sizeof *job);
+    OMS_ASSERT(job != NULL);
+    job->cmds = malloc(count * sizeof *job->cmds);
+    OMS_ASSERT(job->cmds != NULL);
+    memcpy(job->cmds, batch, count * sizeof *batch);
+    job->count = count;
+    job->writes = writes;
     if (w->dirty_count > 0 || w->master_dirty) {
-        oms_index_update(engine->index, &w->state, w->master_dirty, w->dirty_items,
-                         w->dirty_count);
+        job->index = oms_index_prepare(&w->state, w->master_dirty, w->dirty_items, w->dirty_count);
         for (uint32_t i = 0; i < w->dirty_count; i++) w->item_dirty[w->dirty_items[i]] = 0;
         w->dirty_count = 0;
         w->master_dirty = false;
     }
-    int64_t next_expiry = oms_state_hold_next_expiry(&w->state);
-    int64_t day_end = oms__next_day_end_ms(w);
+    job->clock_ms = w->state.clock_ms;
+    job->next_expiry_ms = oms_state_hold_next_expiry(&w->state);
+    job->next_day_end_ms = oms__next_day_end_ms(w);
+    job->event_seq = w->event_seq;
+    return job;
+}
+
+static void sync_push(struct oms_engine *engine, struct sync_job *job)
+{
+    pthread_mutex_lock(&engine->sync_lock);
+    while (engine->jobs_count >= SYNC_JOBS_MAX) {
+        pthread_cond_wait(&engine->sync_room, &engine->sync_lock);
+    }
+    if (engine->jobs_tail) {
+        engine->jobs_tail->next = job;
+    } else {
+        engine->jobs_head = job;
+    }
+    engine->jobs_tail = job;
+    engine->jobs_count++;
+    pthread_cond_signal(&engine->sync_wake);
+    pthread_mutex_unlock(&engine->sync_lock);
+}
+
+/* A durable batch: the index first, so a client that reads right after its answer sees its
+ * own write; then what readers of the engine's clock and the outbox see; then the answers. */
+static void publish(struct oms_engine *engine, struct sync_job *job)
+{
+    if (job->index) oms_index_apply(engine->index, job->index);
     pthread_mutex_lock(&engine->lock);
-    engine->clock_ms = w->state.clock_ms;
-    engine->next_expiry_ms = next_expiry;
-    engine->next_day_end_ms = day_end;
+    engine->clock_ms = job->clock_ms;
+    engine->next_expiry_ms = job->next_expiry_ms;
+    engine->next_day_end_ms = job->next_day_end_ms;
+    engine->durable_event_seq = job->event_seq;
     pthread_mutex_unlock(&engine->lock);
-    for (uint32_t i = 0; i < count; i++) batch[i]->done(batch[i]);
+    if (job->writes) oms__webhooks_wake(engine->webhooks); /* New events or registrations. */
+    for (uint32_t i = 0; i < job->count; i++) job->cmds[i]->done(job->cmds[i]);
+    free(job->cmds);
+    free(job);
+}
+
+static void *syncer_main(void *arg)
+{
+    struct oms_engine *engine = arg;
+    for (;;) {
+        pthread_mutex_lock(&engine->sync_lock);
+        while (!engine->jobs_head && !engine->sync_stopping) {
+            pthread_cond_wait(&engine->sync_wake, &engine->sync_lock);
+        }
+        struct sync_job *jobs = engine->jobs_head;
+        engine->jobs_head = engine->jobs_tail = NULL;
+        pthread_mutex_unlock(&engine->sync_lock);
+        if (!jobs) break; /* Stopping, and every batch published. */
+        bool writes = false;
+        for (struct sync_job *j = jobs; j; j = j->next) writes |= j->writes;
+        /* One sync for every batch committed so far (group commit across batches). */
+        if (writes) oms__must(oms_store_sync(engine->writer.store), "sync the WAL");
+        uint32_t published = 0;
+        while (jobs) {
+            struct sync_job *next = jobs->next;
+            publish(engine, jobs);
+            jobs = next;
+            published++;
+        }
+        pthread_mutex_lock(&engine->sync_lock);
+        engine->jobs_count -= published;
+        pthread_cond_broadcast(&engine->sync_room);
+        pthread_mutex_unlock(&engine->sync_lock);
+    }
+    return NULL;
 }
 
 static void *writer_main(void *arg)
@@ -298,7 +400,7 @@ static void *writer_main(void *arg)
             engine->count--;
         }
         pthread_mutex_unlock(&engine->lock);
-        run_batch(engine, batch, count);
+        sync_push(engine, run_batch(engine, batch, count));
     }
     free(batch);
     return NULL;
@@ -379,6 +481,7 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     enum oms_err err = oms_store_open(options->db_path, options->exclusive, false, &w->store);
     if (!err) err = oms_store_load(w->store, &w->state);
     if (!err) err = oms_store_last_event_seq(w->store, &w->event_seq);
+    if (!err) err = oms_store_defer_sync(w->store); /* The syncer makes commits durable. */
     if (!err) err = oms_store_open(options->db_path, false, true, &engine->reader);
     if (!err) err = oms__notices_open(w);
     if (err) {
@@ -406,15 +509,20 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     free(all);
     w->master_dirty = false;
     engine->clock_ms = w->state.clock_ms;
+    engine->durable_event_seq = w->event_seq;
     engine->queue = calloc(OMS_QUEUE_MAX, sizeof *engine->queue);
     OMS_ASSERT(engine->queue != NULL);
     pthread_mutex_init(&engine->lock, NULL);
     pthread_mutex_init(&engine->reader_lock, NULL);
     pthread_cond_init(&engine->wake, NULL);
     pthread_cond_init(&engine->timer_wake, NULL);
+    pthread_mutex_init(&engine->sync_lock, NULL);
+    pthread_cond_init(&engine->sync_wake, NULL);
+    pthread_cond_init(&engine->sync_room, NULL);
     engine->next_expiry_ms = oms_state_hold_next_expiry(&w->state);
     engine->next_day_end_ms = oms__next_day_end_ms(w);
     err = oms__webhooks_open(engine, options, &engine->webhooks);
+    OMS_ASSERT(pthread_create(&engine->syncer, NULL, syncer_main, engine) == 0);
     OMS_ASSERT(pthread_create(&engine->thread, NULL, writer_main, engine) == 0);
 
     if (err) {
@@ -442,12 +550,18 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_cond_signal(&engine->wake);
     pthread_mutex_unlock(&engine->lock);
     pthread_join(engine->thread, NULL);
+    pthread_mutex_lock(&engine->sync_lock); /* After the writer: it pushed its last batch. */
+    engine->sync_stopping = true;
+    pthread_cond_signal(&engine->sync_wake);
+    pthread_mutex_unlock(&engine->sync_lock);
+    pthread_join(engine->syncer, NULL);
     oms__webhooks_free(engine->webhooks);
     struct oms_writer *w = &engine->writer;
     if (w->dirty_levels_count > 0) { /* Every row current again: readers of the file agree. */
         oms__must(oms_store_begin(w->store), "begin a transaction");
         oms__save_levels(w, true);
         oms__must(oms_store_commit(w->store), "commit");
+        oms__must(oms_store_sync(w->store), "sync the WAL");
     }
     for (uint32_t i = 0; i < OMS_LOCATIONS_MAX; i++) oms_tz_close(w->tz[i]);
     free(w->tz);
@@ -471,6 +585,9 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_mutex_destroy(&engine->reader_lock);
     pthread_cond_destroy(&engine->wake);
     pthread_cond_destroy(&engine->timer_wake);
+    pthread_mutex_destroy(&engine->sync_lock);
+    pthread_cond_destroy(&engine->sync_wake);
+    pthread_cond_destroy(&engine->sync_room);
     free(engine);
 }
 
@@ -601,12 +718,35 @@ enum oms_err oms_engine_availability_many(
                                 ctx);
 }
 
+int64_t oms__engine_durable_event_seq(struct oms_engine *engine)
+{
+    pthread_mutex_lock(&engine->lock);
+    int64_t seq = engine->durable_event_seq;
+    pthread_mutex_unlock(&engine->lock);
+    return seq;
+}
+
+/* The outbox as readers see it: events of batches committed but not yet synced are skipped
+ * (the page ends early; they come with the next one). */
+struct durable_visit {
+    void (*visit)(void *ctx, const struct oms_event_row *row);
+    void *ctx;
+    int64_t durable;
+};
+
+static void visit_durable(void *ctx, const struct oms_event_row *row)
+{
+    struct durable_visit *d = ctx;
+    if (row->seq <= d->durable) d->visit(d->ctx, row);
+}
+
 enum oms_err oms_engine_events(struct oms_engine *engine, int64_t after, uint32_t limit,
                                void (*visit)(void *ctx, const struct oms_event_row *row),
                                void *ctx)
 {
+    struct durable_visit d = {visit, ctx, oms__engine_durable_event_seq(engine)};
     pthread_mutex_lock(&engine->reader_lock);
-    enum oms_err err = oms_store_list_events(engine->reader, after, limit, visit, ctx);
+    enum oms_err err = oms_store_list_events(engine->reader, after, limit, visit_durable, &d);
     pthread_mutex_unlock(&engine->reader_lock);
     return err;
 }
@@ -616,9 +756,10 @@ enum oms_err oms_engine_subject_events(struct oms_engine *engine, const char *su
                                        void (*visit)(void *ctx, const struct oms_event_row *row),
                                        void *ctx)
 {
+    struct durable_visit d = {visit, ctx, oms__engine_durable_event_seq(engine)};
     pthread_mutex_lock(&engine->reader_lock);
     enum oms_err err =
-        oms_store_list_subject_events(engine->reader, subject, after, limit, visit, ctx);
+        oms_store_list_subject_events(engine->reader, subject, after, limit, visit_durable, &d);
     pthread_mutex_unlock(&engine->reader_lock);
     return err;
 }

@@ -2,12 +2,14 @@
  * engine.h - the command pipeline of one shard. Callers (HTTP loops, the CLI) fill a struct
  * oms_command and submit it; one writer thread takes commands in batches, applies each to the
  * in-memory model with the pure core, writes the whole batch (rows, ledger, outbox events,
- * idempotency answers) in ONE store transaction, commits (one fsync), updates the
- * availability index, and only then calls each command's `done`. An acknowledged command is
- * durable; a command that fails validation changes nothing.
+ * idempotency answers) in ONE store transaction and commits it; a syncer thread then makes it
+ * durable (one fdatasync of the WAL for every batch committed meanwhile, while the writer
+ * decides the next batch), updates the availability index, and only then calls each
+ * command's `done`, in commit order. An acknowledged command is durable; a command that fails
+ * validation changes nothing.
  *
  * Ownership: the caller owns the command and everything it points to until `done` is called
- * (on the writer thread); after `done` the engine keeps no pointer into it. `answer` is
+ * (on the syncer thread); after `done` the engine keeps no pointer into it. `answer` is
  * malloc'd by the encoder and handed to the caller with `done`.
  * Threads: oms_engine_submit() and the index reads are safe from any thread.
  */
@@ -423,7 +425,7 @@ struct oms_command {
         struct oms_cmd_snapshot snapshot;
     } u;
     oms_encode_fn encode;       /* Builds the answer on the writer thread; may be NULL. */
-    oms_done_fn done;           /* Called once, on the writer thread, after commit. */
+    oms_done_fn done;           /* Called once, on the syncer thread, once durable. */
     void *user;
 
     /* Out. */
@@ -460,7 +462,7 @@ void oms_engine_start_hold_timer(struct oms_engine *engine, int64_t period_ms);
 /* Stops the writer after the commands already submitted, then closes the store. */
 void oms_engine_close(struct oms_engine *engine);
 
-/* Queues a command; `done` runs later on the writer thread. Returns OMS_EBUSY (and does not
+/* Queues a command; `done` runs later on the syncer thread. Returns OMS_EBUSY (and does not
  * call done) when the queue is full, OMS_ESHUTDOWN when closing. */
 OMS_MUST_CHECK enum oms_err oms_engine_submit(struct oms_engine *engine, struct oms_command *cmd);
 /* Queues commands all at once, in order (none when it returns an error): a writer that is

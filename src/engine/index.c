@@ -129,50 +129,78 @@ static void fill_master(const struct oms_state *state, struct master_copy *m)
     }
 }
 
-/* The distance table, rows and cells, sized to what the merchant configured. Under the write
- * lock (master data changes rarely). */
-static void copy_table(struct oms_index *index, const struct oms_state *state)
+/* What one batch changed, copied out of the writer's model by oms_index_prepare() and applied
+ * later by oms_index_apply() on the publishing thread, which never reads the model: so the
+ * writer can decide the next batch while this one waits for its sync. */
+struct oms_index_change {
+    int64_t clock_ms;
+    uint32_t state_items_count;
+    uint32_t *items;
+    uint32_t items_count;
+    struct snap_item **fresh;   /* fresh[k]: the snapshot of items[k]. */
+    struct master_copy *master; /* NULL: master data did not change. */
+    /* With master only: every region name, and the distance table, sized to what the
+     * merchant configured (table_count rows of table_count cells). */
+    char **regions;
+    uint32_t regions_count;
+    uint32_t *region_rows;
+    uint32_t region_rows_count;
+    int32_t *cells;
+    uint32_t table_count;
+};
+
+static void copy_regions(const struct oms_state *state, struct oms_index_change *c)
 {
+    c->regions_count = state->regions_count;
+    c->regions = calloc(state->regions_count ? state->regions_count : 1, sizeof *c->regions);
+    OMS_ASSERT(c->regions != NULL);
+    for (uint32_t i = 0; i < state->regions_count; i++) c->regions[i] = oms_strdup(state->regions[i]);
     uint32_t n = state->table_regions_count;
-    free(index->region_rows);
-    free(index->cells);
-    index->region_rows = NULL;
-    index->cells = NULL;
-    index->region_rows_count = state->region_rows_count;
-    index->table_count = n;
+    c->region_rows_count = state->region_rows_count;
+    c->table_count = n;
     if (state->region_rows_count > 0) {
-        index->region_rows = malloc(state->region_rows_count * sizeof *index->region_rows);
-        OMS_ASSERT(index->region_rows != NULL);
-        memcpy(index->region_rows, state->region_rows,
-               state->region_rows_count * sizeof *index->region_rows);
+        c->region_rows = malloc(state->region_rows_count * sizeof *c->region_rows);
+        OMS_ASSERT(c->region_rows != NULL);
+        memcpy(c->region_rows, state->region_rows,
+               state->region_rows_count * sizeof *c->region_rows);
     }
     if (n > 0) {
-        index->cells = malloc((size_t)n * n * sizeof *index->cells);
-        OMS_ASSERT(index->cells != NULL);
+        c->cells = malloc((size_t)n * n * sizeof *c->cells);
+        OMS_ASSERT(c->cells != NULL);
         for (uint32_t a = 0; a < n; a++) {
-            memcpy(&index->cells[(size_t)a * n], &state->distances[(size_t)a * OMS_REGIONS_MAX],
-                   n * sizeof *index->cells);
+            memcpy(&c->cells[(size_t)a * n], &state->distances[(size_t)a * OMS_REGIONS_MAX],
+                   n * sizeof *c->cells);
         }
     }
 }
 
-/* Under the write lock. */
-static void copy_master(struct oms_index *index, const struct oms_state *state,
-                        const struct master_copy *m)
+/* Under the write lock (master data changes rarely): the change's copies move into the
+ * index. */
+static void copy_master(struct oms_index *index, struct oms_index_change *c)
 {
+    const struct master_copy *m = c->master;
     index->generation++;
     index->locations_count = m->locations_count;
     memcpy(index->locations, m->locations, m->locations_count * sizeof *m->locations);
     index->channels_count = m->channels_count;
     memcpy(index->channels, m->channels, m->channels_count * sizeof *m->channels);
-    for (uint32_t i = index->regions_count; i < state->regions_count; i++) {
+    /* Regions are only ever added: the index keeps its names (the map points at them). */
+    for (uint32_t i = index->regions_count; i < c->regions_count; i++) {
         uint32_t cap = index->regions_count;
         oms_grow((void **)&index->regions, &cap, i + 1, sizeof(char *));
-        index->regions[i] = oms_strdup(state->regions[i]);
+        index->regions[i] = c->regions[i];
+        c->regions[i] = NULL;
         oms_strmap_put(&index->region_by_name, index->regions[i], i);
         index->regions_count = i + 1;
     }
-    copy_table(index, state);
+    free(index->region_rows);
+    free(index->cells);
+    index->region_rows = c->region_rows;
+    index->region_rows_count = c->region_rows_count;
+    index->cells = c->cells;
+    index->table_count = c->table_count;
+    c->region_rows = NULL;
+    c->cells = NULL;
 }
 
 static void finish_counts(struct snap_item *head, const struct snap_build *s)
@@ -367,88 +395,124 @@ static struct sku_slot *sku_table_for(const struct oms_index *index, uint32_t ad
 }
 
 struct update_plan {
-    struct master_copy *master; /* NULL: master data did not change. */
-    uint64_t reset;             /* Channels whose answers moved for every item. */
-    uint64_t *masks;            /* Per updated item: channels whose answer moved. */
-    struct sku_slot *skus;      /* A grown SKU table, or NULL. */
+    uint64_t reset;        /* Channels whose answers moved for every item. */
+    uint64_t *masks;       /* Per updated item: channels whose answer moved. */
+    struct sku_slot *skus; /* A grown SKU table, or NULL. */
     uint32_t skus_cap, added;
 };
 
-/* Writer side, outside the lock: what the swap will change, and the feed's entries. */
-static void plan_update(const struct oms_index *index, const struct oms_state *state,
-                        bool master, struct snap_item *const *fresh, const uint32_t *items,
-                        uint32_t items_count, struct update_plan *plan)
+/* Publishing side, outside the lock: what the swap will change, and the feed's entries. */
+static void plan_update(const struct oms_index *index, const struct oms_index_change *c,
+                        struct update_plan *plan)
 {
     /* The feed's answers have no destination region: the distance table does not matter. */
     struct snap_view view = {index->locations, index->locations_count, index->channels,
-                             index->channels_count, state->clock_ms, NULL};
-    if (master) {
-        plan->master = malloc(sizeof *plan->master);
-        OMS_ASSERT(plan->master != NULL);
-        fill_master(state, plan->master);
-        view.locations = plan->master->locations;
-        view.locations_count = plan->master->locations_count;
-        view.channels = plan->master->channels;
-        view.channels_count = plan->master->channels_count;
+                             index->channels_count, c->clock_ms, NULL};
+    if (c->master) {
+        view.locations = c->master->locations;
+        view.locations_count = c->master->locations_count;
+        view.channels = c->master->channels;
+        view.channels_count = c->master->channels_count;
     }
-    plan->masks = calloc(items_count ? items_count : 1, sizeof *plan->masks);
+    plan->masks = calloc(c->items_count ? c->items_count : 1, sizeof *plan->masks);
     OMS_ASSERT(plan->masks != NULL);
     if (index->loaded) {
         plan->reset = oms__feed_master_changes(index, view.locations, view.locations_count,
-                                               view.channels, view.channels_count, state->clock_ms);
+                                               view.channels, view.channels_count, c->clock_ms);
     }
-    for (uint32_t k = 0; k < items_count; k++) {
-        const struct snap_item *old = items[k] < index->items_count ? index->items[items[k]] : NULL;
+    for (uint32_t k = 0; k < c->items_count; k++) {
+        uint32_t item = c->items[k];
+        const struct snap_item *old = item < index->items_count ? index->items[item] : NULL;
         if (!old) plan->added++;
         /* The first update is the state loaded at open: the feed's baseline, not changes. */
         if (!index->loaded) continue;
-        plan->masks[k] = oms__feed_item_changes(&view, old, fresh[k]) & ~plan->reset;
+        plan->masks[k] = oms__feed_item_changes(&view, old, c->fresh[k]) & ~plan->reset;
     }
-    plan->skus = sku_table_for(index, plan->added, fresh, items, items_count, &plan->skus_cap);
+    plan->skus = sku_table_for(index, plan->added, c->fresh, c->items, c->items_count,
+                               &plan->skus_cap);
 }
 
 static void publish_answers(struct oms_index *index, const uint32_t *items, uint32_t items_count);
 
-void oms_index_update(struct oms_index *index, const struct oms_state *state, bool master,
-                      const uint32_t *items, uint32_t items_count)
+struct oms_index_change *oms_index_prepare(const struct oms_state *state, bool master,
+                                           const uint32_t *items, uint32_t items_count)
 {
-    /* Build and compare outside the lock; swap inside it. */
-    struct snap_item **fresh = calloc(items_count ? items_count : 1, sizeof *fresh);
-    OMS_ASSERT(fresh != NULL);
-    for (uint32_t k = 0; k < items_count; k++) fresh[k] = snapshot(state, items[k]);
+    struct oms_index_change *c = calloc(1, sizeof *c);
+    OMS_ASSERT(c != NULL);
+    c->clock_ms = state->clock_ms;
+    c->state_items_count = state->items_count;
+    c->items_count = items_count;
+    c->items = malloc((items_count ? items_count : 1) * sizeof *c->items);
+    c->fresh = calloc(items_count ? items_count : 1, sizeof *c->fresh);
+    OMS_ASSERT(c->items != NULL && c->fresh != NULL);
+    if (items_count > 0) memcpy(c->items, items, items_count * sizeof *items);
+    for (uint32_t k = 0; k < items_count; k++) c->fresh[k] = snapshot(state, items[k]);
+    if (master) {
+        c->master = malloc(sizeof *c->master);
+        OMS_ASSERT(c->master != NULL);
+        fill_master(state, c->master);
+        copy_regions(state, c);
+    }
+    return c;
+}
+
+static void change_free(struct oms_index_change *c)
+{
+    for (uint32_t k = 0; k < c->items_count; k++) snap_free(c->fresh[k]);
+    for (uint32_t i = 0; c->regions && i < c->regions_count; i++) free(c->regions[i]);
+    free(c->regions);
+    free(c->region_rows);
+    free(c->cells);
+    free(c->master);
+    free(c->fresh);
+    free(c->items);
+    free(c);
+}
+
+void oms_index_apply(struct oms_index *index, struct oms_index_change *c)
+{
+    /* Compare outside the lock; swap inside it. */
     struct update_plan plan = {0};
-    plan_update(index, state, master, fresh, items, items_count, &plan);
+    plan_update(index, c, &plan);
     struct sku_slot *old_skus = NULL;
     OMS_ASSERT(pthread_rwlock_wrlock(&index->lock) == 0);
-    if (plan.master) copy_master(index, state, plan.master);
-    index->clock_ms = state->clock_ms;
-    oms_grow((void **)&index->items, &index->items_cap, state->items_count, sizeof *index->items);
-    for (uint32_t i = index->items_count; i < state->items_count; i++) index->items[i] = NULL;
-    if (state->items_count > index->items_count) index->items_count = state->items_count;
+    if (c->master) copy_master(index, c);
+    index->clock_ms = c->clock_ms;
+    oms_grow((void **)&index->items, &index->items_cap, c->state_items_count,
+             sizeof *index->items);
+    for (uint32_t i = index->items_count; i < c->state_items_count; i++) index->items[i] = NULL;
+    if (c->state_items_count > index->items_count) index->items_count = c->state_items_count;
     if (plan.skus) {
         old_skus = index->skus;
         index->skus = plan.skus;
         index->skus_cap = plan.skus_cap;
     }
     if (plan.reset) oms__feed_append(index, OMS_NONE, plan.reset);
-    for (uint32_t k = 0; k < items_count; k++) {
-        struct snap_item *old = index->items[items[k]];
-        index->items[items[k]] = fresh[k];
-        if (!old && !plan.skus) sku_insert(index->skus, index->skus_cap, oms__snap_sku(fresh[k]), items[k]);
-        if (plan.masks[k]) oms__feed_append(index, items[k], plan.masks[k]);
-        fresh[k] = old; /* Freed below, outside the lock. */
+    for (uint32_t k = 0; k < c->items_count; k++) {
+        uint32_t item = c->items[k];
+        struct snap_item *old = index->items[item];
+        index->items[item] = c->fresh[k];
+        if (!old && !plan.skus) {
+            sku_insert(index->skus, index->skus_cap, oms__snap_sku(c->fresh[k]), item);
+        }
+        if (plan.masks[k]) oms__feed_append(index, item, plan.masks[k]);
+        c->fresh[k] = old; /* Freed below, outside the lock. */
     }
     index->skus_count += plan.added;
     index->loaded = true;
     pthread_rwlock_unlock(&index->lock);
-    for (uint32_t k = 0; k < items_count; k++) snap_free(fresh[k]);
-    free(fresh);
     free(old_skus);
+    free(plan.masks);
     /* New master data (a day rolled over, a location, channel or region changed) can move
      * every item's answer: all of them get fresh common answers. */
-    publish_answers(index, plan.master ? NULL : items, items_count);
-    free(plan.master);
-    free(plan.masks);
+    publish_answers(index, c->master ? NULL : c->items, c->items_count);
+    change_free(c);
+}
+
+void oms_index_update(struct oms_index *index, const struct oms_state *state, bool master,
+                      const uint32_t *items, uint32_t items_count)
+{
+    oms_index_apply(index, oms_index_prepare(state, master, items, items_count));
 }
 
 static uint32_t find_channel(const struct oms_index *index, const char *code)
@@ -623,9 +687,9 @@ static struct snap_answers *common_answers(const struct snap_view *view,
     return answers;
 }
 
-/* Writer side, after the snapshots of `items` (NULL: every item) were swapped in. Only this
- * thread changes the index, so it reads it without the lock; it takes the write lock only to
- * hang the answers on the snapshots. Until then readers compute the answers themselves. */
+/* Publishing side, after the snapshots of `items` (NULL: every item) were swapped in. Only
+ * this thread changes the index, so it reads it without the lock; it takes the write lock only
+ * to hang the answers on the snapshots. Until then readers compute the answers themselves. */
 static void publish_answers(struct oms_index *index, const uint32_t *items, uint32_t items_count)
 {
     uint32_t count = items ? items_count : index->items_count;

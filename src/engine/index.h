@@ -1,8 +1,8 @@
 /*
  * index.h - the in-memory availability index: what the hot read path (rule 1) needs, copied
  * out of the writer's model after each commit, so readers on any thread never touch the
- * database or the writer's state. One read-write lock guards it; the writer holds it only
- * to swap in the snapshots of the items a batch changed, and to log for the channel feed which
+ * database or the writer's state. One read-write lock guards it; the publishing thread holds
+ * it only to swap in the snapshots of the items a batch changed, and to log for the channel feed which
  * channels' answers each changed item moved.
  */
 #ifndef OMS_ENGINE_INDEX_H
@@ -16,7 +16,16 @@ struct oms_index;
 struct oms_index *oms_index_new(void);
 void oms_index_free(struct oms_index *index); /* NULL is a no-op. */
 
-/* Writer side, after a commit: locations and channels (when they changed), then items. */
+/* A batch's change to the index: locations and channels (when `master`), then the snapshots of
+ * `items`. Prepared on the writer thread from its model right after the batch committed;
+ * applied (and freed) on the publishing thread once the batch is durable, in batch order,
+ * without the model: readers never see a write that a crash could still undo. Only one thread
+ * at a time applies changes. */
+struct oms_index_change;
+struct oms_index_change *oms_index_prepare(const struct oms_state *state, bool master,
+                                           const uint32_t *items, uint32_t items_count);
+void oms_index_apply(struct oms_index *index, struct oms_index_change *change);
+/* Both at once (at open, before any reader). */
 void oms_index_update(struct oms_index *index, const struct oms_state *state, bool master,
                       const uint32_t *items, uint32_t items_count);
 

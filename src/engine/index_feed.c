@@ -2,12 +2,12 @@
  * index_feed.c - the channel feed: which items' answers moved on which channel, and pages of
  * them for a connector that keeps a marketplace in sync (GET /v1/channels/{code}/feed).
  *
- * After each commit the writer compares, per changed item and channel, the answer for one
- * unit before and after (status, available, promise and release dates) and logs the item with
- * the channels whose answer moved: an item that moved on another channel only is not in this
- * channel's feed. A change of master data that moves answers of every item on a channel (its
- * buffer or locations, a location's handling days or local day) logs one marker instead of a
- * million entries: cursors before it get a full snapshot.
+ * Once a batch is durable, the publishing thread compares, per changed item and channel, the
+ * answer for one unit before and after (status, available, promise and release dates) and logs
+ * the item with the channels whose answer moved: an item that moved on another channel only
+ * is not in this channel's feed. A change of master data that moves answers of every item on a
+ * channel (its buffer or locations, a location's handling days or local day) logs one marker
+ * instead of a million entries: cursors before it get a full snapshot.
  *
  * A cursor is a position in the log (plus the run it belongs to, the channel, and for a
  * snapshot in progress the next item): a page sends the items of the entries from there, each

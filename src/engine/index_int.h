@@ -7,10 +7,11 @@
  * in `items` and one 8-byte slot of the SKU table, so the bound of 256 bytes per (item,
  * location) holds from one location up (bench/index_memory.c measures it).
  *
- * Threads: the writer is the only thread that changes the index. It builds snapshots and
- * compares answers outside the lock (reading its own index without the lock is safe: nobody
- * else writes it) and holds the write lock only to swap pointers and append to the change
- * log. Readers hold the read lock for one bounded piece of work (one availability answer, one
+ * Threads: the writer builds snapshots from its model (oms_index_prepare); one publishing
+ * thread (engine.c's syncer, once the batch is durable) is the only one that changes the
+ * index. It compares answers outside the lock (reading the index without the lock is safe:
+ * nobody else writes it) and holds the write lock only to swap pointers and append to the
+ * change log. Readers hold the read lock for one bounded piece of work (one availability answer, one
  * feed page).
  */
 #ifndef OMS_ENGINE_INDEX_INT_H
@@ -167,7 +168,7 @@ void oms__index_answer(const struct snap_view *view, uint32_t channel, const str
                        oms_qty want, uint32_t region, uint32_t collect,
                        struct oms_availability *out);
 
-/* Feed side (index_feed.c). Writer thread, outside the lock: the channels whose answer for
+/* Feed side (index_feed.c). Publishing thread, outside the lock: the channels whose answer for
  * one unit differs between two snapshots of an item (old NULL: a new item, every channel). */
 uint64_t oms__feed_item_changes(const struct snap_view *view, const struct snap_item *old,
                                 const struct snap_item *fresh);

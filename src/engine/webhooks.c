@@ -385,6 +385,10 @@ static void refresh(struct oms_webhooks *d)
     enum oms_err err = oms_store_meta_get(d->feed, GENERATION_KEY, &generation);
     if (err == OMS_ENOTFOUND) err = OMS_OK;
     if (!err) err = oms_store_last_event_seq(d->feed, &last);
+    if (!err) {
+        int64_t durable = oms__engine_durable_event_seq(d->engine);
+        if (last > durable) last = durable; /* Committed, not yet synced: not yet. */
+    }
     if (err) {
         oms_log(OMS_LOG_WARN, "webhook dispatcher cannot read the outbox: %s",
                 oms_err_message(err));
@@ -434,6 +438,7 @@ static void take_event(void *ctx, const struct oms_event_row *row)
     struct scan *scan = ctx;
     struct hook *hook = scan->hook;
     OMS_ASSERT(row->seq > hook->cursor);
+    if (row->seq > scan->d->last_seq) return; /* Not durable yet: the next scan takes it. */
     hook->cursor = row->seq;
     if (!types_match(hook->types, row->type)) return;
     struct entry *e = window_insert(hook, row->seq, row->type, row->subject, row->at_ms,

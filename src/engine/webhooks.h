@@ -58,15 +58,17 @@ extern const char *const oms_webhook_event_types[];
 OMS_MUST_CHECK enum oms_err oms__webhooks_open(struct oms_engine *engine,
                                                const struct oms_engine_options *options,
                                                struct oms_webhooks **out);
-/* The writer committed a batch: there may be new events or registrations. Any thread. */
+/* A batch is durable: there may be new events or registrations. Any thread. */
 void oms__webhooks_wake(struct oms_webhooks *webhooks);
 /* Stops the dispatcher: attempts in flight finish (bounded by the timeout), their results are
  * committed through the writer, the thread is joined. The writer must still run. NULL: no-op. */
 void oms__webhooks_stop(struct oms_webhooks *webhooks);
 /* Frees what stop left (after the writer has stopped). NULL: no-op. */
 void oms__webhooks_free(struct oms_webhooks *webhooks);
-/* Defined in engine.c: the engine's webhooks. */
+/* Defined in engine.c: the engine's webhooks; the last event of a durable batch (the
+ * dispatcher never delivers an event a crash could still undo). */
 struct oms_webhooks *oms__engine_webhooks(struct oms_engine *engine);
+int64_t oms__engine_durable_event_seq(struct oms_engine *engine);
 
 /* API reads of committed state. OMS_ENOTFOUND for an unknown webhook id. The row's strings are
  * valid during the callback only; the secret is there for the dispatcher, never for answers. */

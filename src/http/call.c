@@ -128,7 +128,7 @@ void oms_call_fail(struct oms_http_request *req, struct oms_call *call, const st
     oms_call_free(call);
 }
 
-/* Runs on the writer thread after commit. */
+/* Runs on the engine's syncer thread once the command is durable. */
 static void call_done(struct oms_command *cmd)
 {
     struct oms_call *call = cmd->user;

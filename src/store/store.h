@@ -2,7 +2,8 @@
  * store.h - durable storage of the engine's model (store/model.h), the stock ledger, the
  * event outbox and idempotency keys. The SQLite backend is the default; every write happens
  * inside a transaction the engine's writer opens with oms_store_begin() and ends with
- * oms_store_commit() (WAL, synchronous=FULL: one fsync per batch). SQL only through prepared
+ * oms_store_commit() (WAL, synchronous=FULL: one fsync per batch; or pipelined, see
+ * oms_store_defer_sync()). SQL only through prepared
  * statements. The database's own CHECK constraints are a second line of defence: if one
  * fires, the engine has a bug.
  *
@@ -36,6 +37,16 @@ OMS_MUST_CHECK enum oms_err oms_store_load(struct oms_store *store, struct oms_s
 
 OMS_MUST_CHECK enum oms_err oms_store_begin(struct oms_store *store);
 OMS_MUST_CHECK enum oms_err oms_store_commit(struct oms_store *store);
+
+/* Pipelined commits (the engine's writer): from now on a commit no longer waits for the disk
+ * (synchronous=NORMAL: checkpoints and WAL restarts still sync), and the caller makes every
+ * commit so far durable with oms_store_sync() before it tells anyone about them. Syncs first,
+ * so that what a previous run left in the operating system's cache is durable too. */
+OMS_MUST_CHECK enum oms_err oms_store_defer_sync(struct oms_store *store);
+/* fdatasync of the WAL through a descriptor of its own: callable from another thread while
+ * the writer goes on with the next transaction (frames of a transaction not committed yet
+ * are ignored by recovery). A no-op unless oms_store_defer_sync() was called. */
+OMS_MUST_CHECK enum oms_err oms_store_sync(struct oms_store *store);
 
 /* Upserts of one record each, as it is in the model now. */
 OMS_MUST_CHECK enum oms_err oms_store_save_item(struct oms_store *store,
