@@ -123,6 +123,33 @@ oms_qty oms_channel_available_with(const oms_qty *free, uint32_t count,
     return parts.available < limits->cap_left ? parts.available : limits->cap_left;
 }
 
+void oms_channel_split(const oms_qty *free, uint32_t count, const struct oms_channel_limits *limits,
+                       const uint32_t *order, uint32_t order_count, oms_qty available,
+                       oms_qty *out)
+{
+    OMS_ASSERT(count <= OMS_LOCATIONS_MAX && order_count <= count);
+    OMS_ASSERT(limits->floors_count <= OMS_CHANNELS_MAX);
+    OMS_ASSERT(available >= 0);
+    oms_qty room[OMS_CHANNELS_MAX];
+    for (uint32_t f = 0; f < limits->floors_count; f++) {
+        room[f] = oms_floor_room(free, count, &limits->floors[f]);
+    }
+    oms_qty left = available;
+    for (uint32_t p = 0; p < order_count; p++) {
+        uint32_t l = order[p];
+        OMS_ASSERT(l < count && ((limits->visible >> l) & 1u));
+        oms_qty give = free[l] > 0 ? (free[l] < left ? free[l] : left) : 0;
+        for (uint32_t f = 0; f < limits->floors_count; f++) {
+            if ((limits->floors[f].locations >> l) & 1u && room[f] < give) give = room[f];
+        }
+        for (uint32_t f = 0; f < limits->floors_count; f++) {
+            if ((limits->floors[f].locations >> l) & 1u) room[f] -= give;
+        }
+        out[l] = give;
+        left -= give;
+    }
+}
+
 const struct oms_channel_rule *oms_rule_find(const struct oms_channel_rule *rules,
                                              uint32_t rules_count, uint32_t channel)
 {

@@ -100,6 +100,18 @@ void oms_channel_breakdown_of(const oms_qty *free, uint32_t count,
 oms_qty oms_channel_available_with(const oms_qty *free, uint32_t count,
                                    const struct oms_channel_limits *limits);
 
+/* The channel's `available` units split over its locations (docs/decisions.md 36): the walk
+ * visits `order` (visible locations, most preferred first) and gives each what is left of
+ * `available`, at most its free stock and what the other channels' floors still let the
+ * channel take there (a floor's room is shared by its locations and shrinks as the walk
+ * takes). So the parts add up to at most `available` (to exactly it: every unit the walk
+ * leaves behind is held by a floor that counted it), none is negative, and each is what one
+ * order of the channel could take at that location alone. out[l] is set for the locations of
+ * `order` only. */
+void oms_channel_split(const oms_qty *free, uint32_t count, const struct oms_channel_limits *limits,
+                       const uint32_t *order, uint32_t order_count, oms_qty available,
+                       oms_qty *out);
+
 /* The rule of `channel` among rules sorted by channel, or NULL. */
 const struct oms_channel_rule *oms_rule_find(const struct oms_channel_rule *rules,
                                              uint32_t rules_count, uint32_t channel);

@@ -546,6 +546,47 @@ static oms_day today_at(const struct snap_view *index, uint32_t where)
                                                  : (oms_day)(index->clock_ms / 86400000);
 }
 
+/* Decision 36: out->locations (the visible locations in index order, each with its free stock)
+ * become the channel's out->available split over them, walking them by priority then code:
+ * the buffer, the other channels' floors and the cap come off the last ones first, so the
+ * figures add up to out->available and each is what an order could take there alone. */
+static void split_locations(const struct snap_view *view, uint32_t channel_index,
+                            const struct item_ref *ref, uint64_t visible, const oms_qty *free_now,
+                            struct oms_availability *out)
+{
+    oms_qty sum = 0;
+    for (uint32_t k = 0; k < out->locations_count; k++) sum += out->locations[k].available;
+    if (sum <= out->available) return; /* Nothing held back: each shows its free stock. */
+    struct oms_floor floors[OMS_CHANNELS_MAX];
+    struct oms_channel_limits limits;
+    limits_of(view, channel_index, ref,
+              today_at(view, view->channels[channel_index].first_location), floors, &limits);
+    limits.visible = visible;
+    uint32_t order[OMS_LOCATIONS_MAX], order_count = 0;
+    for (uint32_t l = 0; l < view->locations_count; l++) {
+        if (!((visible >> l) & 1u)) continue;
+        const struct oms_plan_location *p = &view->locations[l].plan;
+        uint32_t at = order_count++;
+        while (at > 0) {
+            const struct oms_plan_location *q = &view->locations[order[at - 1]].plan;
+            if (q->priority < p->priority || (q->priority == p->priority && q->rank < p->rank)) {
+                break;
+            }
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = l;
+    }
+    oms_qty part[OMS_LOCATIONS_MAX];
+    oms_channel_split(free_now, view->locations_count, &limits, order, order_count,
+                      out->available, part);
+    uint32_t k = 0;
+    for (uint32_t l = 0; l < view->locations_count; l++) {
+        if ((visible >> l) & 1u) out->locations[k++].available = part[l];
+    }
+    OMS_ASSERT(k == out->locations_count);
+}
+
 void oms__index_answer(const struct snap_view *index, uint32_t channel_index,
                        const struct item_ref *ref, oms_qty want, uint32_t region, uint32_t collect,
                        struct oms_availability *out)
@@ -596,6 +637,7 @@ void oms__index_answer(const struct snap_view *index, uint32_t channel_index,
     limits_of(index, channel_index, ref, today, floors, &limits);
     limits.visible = visible; /* Collecting: that location alone, under the channel's rules. */
     out->available = oms_channel_available_with(free_now, index->locations_count, &limits);
+    split_locations(index, channel_index, ref, visible, free_now, out);
     bool unreleased = item->policy == (uint8_t)OMS_POLICY_PREORDER && item->release_day != OMS_DAY_NONE &&
                       today < item->release_day;
     int32_t lead = item->lead_time_days > 0 ? item->lead_time_days : 0;
@@ -715,19 +757,24 @@ static void publish_answers(struct oms_index *index, const uint32_t *items, uint
     free(fresh);
 }
 
-/* The answers' locations: each one the channel ships from, with its free stock (0 when
- * negative; a location newer than the snapshot holds none of the item yet). */
-static void common_locations(const struct snap_view *view, const struct snap_item *item,
-                             uint64_t visible, struct oms_availability *out)
+/* The answers' locations: each one the channel ships from, with its part of out->available
+ * (split_locations(): its free stock, 0 when negative, unless the channel holds some back; a
+ * location newer than the snapshot holds none of the item yet). */
+static void common_locations(const struct snap_view *view, uint32_t channel,
+                             const struct snap_item *item, struct oms_availability *out)
 {
+    uint64_t visible = view->channels[channel].visible;
+    oms_qty free_now[OMS_LOCATIONS_MAX];
     out->locations_count = 0;
     for (uint32_t l = 0; l < view->locations_count; l++) {
+        free_now[l] = l < item->free_count ? item->free[l] : 0;
         if (!((visible >> l) & 1u)) continue;
-        oms_qty free_now = l < item->free_count ? item->free[l] : 0;
         uint32_t k = out->locations_count++;
         memcpy(out->locations[k].code, view->locations[l].code, sizeof out->locations[k].code);
-        out->locations[k].available = free_now > 0 ? free_now : 0;
+        out->locations[k].available = free_now[l] > 0 ? free_now[l] : 0;
     }
+    struct item_ref ref = oms__snap_ref(item);
+    split_locations(view, channel, &ref, visible, free_now, out);
 }
 
 /* The common read from the writer's answers when they are current; false when the caller must
@@ -744,7 +791,7 @@ static bool common_answer(const struct snap_view *view, uint32_t channel,
     out->available = a->available;
     out->promise_day = a->promise_day;
     out->release_day = a->release_day;
-    common_locations(view, item, view->channels[channel].visible, out);
+    common_locations(view, channel, item, out);
 #ifndef NDEBUG
     /* Debug builds (the test suite) prove every copied answer equal to a fresh one. */
     struct oms_availability fresh;

@@ -18,6 +18,9 @@ conforms() {
 avail() { # avail CHANNEL SKU: sets the body to the availability of one SKU.
     call GET "/v1/availability?channel=$1&sku=$2"
     expect_status 200 "availability of $2 on $1"
+    # Decision 36: a connector summing the locations never gets more than the channel may sell.
+    expect '[.items[] | select(.locations) | ([.locations[].available] | add // 0) == .available] | all' \
+        "$2 on $1: the locations add up to available" || true
 }
 
 start_server "$WORK/channels.db"
@@ -66,6 +69,11 @@ call PUT /v1/channels/web/items/A '{"floor":10}'
 expect_status 200 "web floor"; expect '.rules.floor == 10 and .availability.available == 25' \
     "the protected channel sees all of it"
 avail mkt A; expect '.items[0].available == 12' "mkt: 25 - 3 buffer - 10 protected for web"
+expect '.items[0].locations == [{"location":"WH1","available":12}]' \
+    "mkt's location shows what mkt may sell there, not WH1's 25" || true
+call GET /v1/channels/mkt/feed
+expect '[.items[] | select(.sku == "A") | .available, .locations[0].available] == [12, 12]' \
+    "the feed shares the answer" || true
 call GET /v1/items/A
 expect '[.channels[] | select(.channel == "mkt") | .available] == [12]' \
     "the item's per-channel statuses use the same rules"
@@ -85,6 +93,8 @@ avail mkt A; expect '.items[0].available == 0 and .items[0].status == "out_of_st
 # floor removed, mkt gets its share back and hears of it (item.status_changed).
 call POST /v1/stock/adjustments '{"sku":"A","location":"WH1","delta":4}'
 avail pos A; expect '.items[0].available == 3' "the floor keeps WH1's 4 for web; pos sells the store's 3"
+expect '.items[0].locations == [{"location":"WH1","available":0},{"location":"SHOP","available":3}]' \
+    "pos: WH1's 4 are web's floor, so WH1 shows 0 for pos" || true
 avail mkt A; expect '.items[0].available == 0' "mkt: 4 - 3 buffer - 4 held for web"
 call GET "/v1/events?after=0&limit=1000"; SEQ=$(body_of '.next')
 call PUT /v1/channels/web/items/A '{"floor":null}'

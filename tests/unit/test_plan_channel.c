@@ -353,6 +353,90 @@ static void test_plan_channel__orders_of_other_channels_never_eat_into_a_floor(v
     }
 }
 
+/* Decision 36: the per-location figures of an availability answer. Over random stock, buffers,
+ * floors and caps: they add up to the channel's availability (a connector summing them gets
+ * the total, never more), none exceeds the location's free stock, and each is what one order
+ * of the channel could take at that location alone: a line of that many units, preferring
+ * the location, is allocated there whole. */
+static void test_plan_channel__the_location_split_adds_up_and_each_part_sells_alone(void **state)
+{
+    (void)state;
+    uint64_t seed = 0xD1B54A32D192ED03ull;
+    for (int c = 0; c < CASES * 3; c++) {
+        uint64_t case_seed = next_random(&seed);
+        uint64_t rng = case_seed;
+        struct fixture fx;
+        fixture_init(&fx, false);
+        for (uint32_t l = 0; l < WORLD_LOCATIONS; l++) {
+            add_location(&fx, random_in(&rng, -3, 20), (int32_t)random_in(&rng, 1, 3));
+        }
+        uint64_t ships = (uint64_t)random_in(&rng, 1, (1 << WORLD_LOCATIONS) - 1);
+        struct oms_floor others[WORLD_CHANNELS];
+        uint32_t others_count = 0;
+        for (uint32_t ch = 1; ch < WORLD_CHANNELS; ch++) {
+            uint64_t theirs = (uint64_t)random_in(&rng, 1, (1 << WORLD_LOCATIONS) - 1);
+            oms_qty floor = random_in(&rng, 0, 2) ? random_in(&rng, 1, 30) : 0;
+            if (floor > 0) others[others_count++] = (struct oms_floor){theirs, floor};
+        }
+        struct oms_channel_limits limits = {
+            ships,
+            random_in(&rng, 0, 1) ? 0 : random_in(&rng, 0, 15),
+            (int32_t)(random_in(&rng, 0, 1) ? 0 : random_in(&rng, 0, 100)),
+            others,
+            others_count,
+            random_in(&rng, 0, 3) ? OMS_QTY_MAX : random_in(&rng, 0, 40)};
+        oms_qty free[WORLD_LOCATIONS];
+        for (uint32_t l = 0; l < WORLD_LOCATIONS; l++) free[l] = fx.locations[l].free;
+        oms_qty shown = oms_channel_available_with(free, WORLD_LOCATIONS, &limits);
+        /* The walk's order: the channel's locations by priority, then code (rank). */
+        uint32_t order[WORLD_LOCATIONS], order_count = 0;
+        for (uint32_t l = 0; l < WORLD_LOCATIONS; l++) {
+            if (!((ships >> l) & 1u)) continue;
+            uint32_t at = order_count++;
+            while (at > 0 && fx.locations[order[at - 1]].priority > fx.locations[l].priority) {
+                order[at] = order[at - 1];
+                at--;
+            }
+            order[at] = l;
+        }
+        oms_qty part[WORLD_LOCATIONS] = {0};
+        oms_channel_split(free, WORLD_LOCATIONS, &limits, order, order_count, shown, part);
+        oms_qty sum = 0;
+        for (uint32_t l = 0; l < WORLD_LOCATIONS; l++) {
+            if (part[l] < 0 || part[l] > (free[l] > 0 ? free[l] : 0) ||
+                (!((ships >> l) & 1u) && part[l] != 0)) {
+                fail_msg("case %llx: location %u shows %lld of free %lld",
+                         (unsigned long long)case_seed, l, (long long)part[l], (long long)free[l]);
+            }
+            sum += part[l];
+        }
+        if (sum != shown) {
+            fail_msg("case %llx: the locations add up to %lld, the channel shows %lld",
+                     (unsigned long long)case_seed, (long long)sum, (long long)shown);
+        }
+        for (uint32_t l = 0; l < WORLD_LOCATIONS; l++) {
+            if (part[l] == 0) continue;
+            struct fixture copy = fx;
+            struct oms_plan_line line = line_of(ships, part[l]);
+            line.buffer = limits.buffer;
+            line.buffer_percent = limits.buffer_percent;
+            line.floors = others;
+            line.floors_count = others_count;
+            line.capped = limits.cap_left != OMS_QTY_MAX;
+            line.cap_left = limits.cap_left;
+            line.prefer = true;
+            line.preferred_location = l;
+            const struct oms_plan_result *r = plan(&copy, &line);
+            if (r->allocs_count != 1 || allocated_at(r, l) != part[l]) {
+                fail_msg("case %llx: location %u shows %lld, but an order of that many there "
+                         "gets %lld there in %u allocations",
+                         (unsigned long long)case_seed, l, (long long)part[l],
+                         (long long)allocated_at(r, l), r->allocs_count);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_plan_channel__units_refused_anyway_keep_their_own_reason),
         cmocka_unit_test(test_plan_channel__a_waiting_line_is_never_capped),
         cmocka_unit_test(test_plan_channel__orders_of_other_channels_never_eat_into_a_floor),
+        cmocka_unit_test(test_plan_channel__the_location_split_adds_up_and_each_part_sells_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
