@@ -42,6 +42,7 @@
 #include "engine/engine.h"
 #include "http/decode.h"
 #include "http/encode.h"
+#include "store/store.h"
 
 /* The engine syncer's syncs of the WAL (decision 35): they bypass the VFS. */
 static long long syncer_syncs;
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
         snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
         unlink(file);
     }
+    oms_store_library_init(); /* As oms's main does, before the VFS initialises SQLite. */
     install_vfs();
     struct oms_engine_options options = {.db_path = path, .exclusive = true, .no_webhooks = true};
     struct oms_engine *e = NULL;

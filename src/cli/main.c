@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "store/store.h"
 
 struct cli_command {
     const char *name;
@@ -94,5 +95,6 @@ int main(int argc, char **argv)
         print_overview(stderr);
         return CLI_EXIT_USAGE;
     }
+    oms_store_library_init();
     return command->run(argc - 1, argv + 1);
 }

@@ -23,6 +23,10 @@
 
 struct oms_store;
 
+/* Process-wide SQLite settings (sqlite_library.c). Call once at the start of main, before
+ * anything else uses SQLite; later it changes nothing (and nothing breaks). */
+void oms_store_library_init(void);
+
 /* Opens (creating and migrating when new) the database at path. With `exclusive`, takes a
  * lock file next to it so a second writer process is refused with OMS_ELOCKED. */
 OMS_MUST_CHECK enum oms_err oms_store_open(const char *path, bool exclusive, bool readonly,
