@@ -1,7 +1,9 @@
 /*
  * test_engine_text.c - the hand-written number formatting on the write path (issue 4: snprintf
  * was a sixth of an order's instructions) writes exactly what the printf formats it replaced
- * wrote: RFC 3339 instants and event payload integers.
+ * wrote: RFC 3339 instants and event payload integers; event payload strings are escaped
+ * exactly as the character-at-a-time escaper did (quotes, backslashes, control characters,
+ * UTF-8 bytes, at the start, the end and in runs).
  */
 #include "base/platform.h"
 
@@ -80,11 +82,59 @@ static void test_engine__jsonw_int_as_printf(void **state)
     }
 }
 
+/* The escaper jsonw.c had: one character at a time. */
+static void reference_string(const char *s, char *out)
+{
+    size_t n = 0;
+    out[n++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*p;
+        } else if (*p < 0x20) {
+            n += (size_t)snprintf(out + n, 8, "\\u%04x", *p);
+        } else {
+            out[n++] = (char)*p;
+        }
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+static void test_engine__jsonw_str_as_before(void **state)
+{
+    (void)state;
+    static const unsigned char alphabet[] = {'a', 'Z', '0', '-', ' ', '"', '\\', '/', 0x01, 0x1f,
+                                             '\n', 0x7f, 0xc3, 0xa9, 0xe2, 0x82, 0xac};
+    const char *fixed[] = {"", "\"", "\\", "a", "\"a\"", "SKU-1", "\n\t", "\xc3\xa9t\xc3\xa9"};
+    for (int i = 0; i < 20000; i++) {
+        char value[40];
+        if (i < (int)(sizeof fixed / sizeof *fixed)) {
+            snprintf(value, sizeof value, "%s", fixed[i]);
+        } else {
+            size_t len = next() % 32;
+            for (size_t k = 0; k < len; k++) {
+                value[k] = (char)alphabet[next() % sizeof alphabet];
+            }
+            value[len] = '\0';
+        }
+        struct oms_jsonw json;
+        oms_jsonw_begin(&json);
+        oms_jsonw_str(&json, "s", value);
+        oms_jsonw_str(&json, "t", value);
+        char quoted[256], want[600];
+        reference_string(value, quoted);
+        snprintf(want, sizeof want, "{\"s\":%s,\"t\":%s}", quoted, quoted);
+        assert_string_equal(oms_jsonw_end(&json), want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine__rfc3339_as_printf),
         cmocka_unit_test(test_engine__jsonw_int_as_printf),
+        cmocka_unit_test(test_engine__jsonw_str_as_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
