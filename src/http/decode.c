@@ -51,9 +51,17 @@ json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
     return root;
 }
 
+/* "path.key" (or "key" at the top), cut to cap - 1 bytes as snprintf would. Every field a
+ * request reads is named this way, error or not, so no snprintf: it cost a POST /v1/orders
+ * 20,000 instructions, a third of the event loop's work for the request. */
 static void field_name(char *out, size_t cap, const char *path, const char *key)
 {
-    snprintf(out, cap, "%s%s%s", path, path[0] ? "." : "", key);
+    const char *parts[] = {path, path[0] ? "." : "", key};
+    size_t n = 0;
+    for (size_t i = 0; i < OMS_ARRAY_LEN(parts); i++) {
+        for (const char *c = parts[i]; *c && n + 1 < cap; c++) out[n++] = *c;
+    }
+    out[n] = '\0';
 }
 
 /* The field's value, or NULL when absent (failing d when required). */
