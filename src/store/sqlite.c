@@ -484,44 +484,83 @@ enum oms_err oms_store_save_order(struct oms_store *store, const struct oms_stat
     return step_done(store, ST_ORDER);
 }
 
-/* A growing text buffer; aborts on out of memory. */
+/* A growing text buffer, on the stack until it outgrows it; aborts on out of memory. A
+ * line's allocations and pegs are written by hand, not by snprintf (a fifth of the cost of
+ * saving a line), character for character what "%u:%lld:%d:%d" and "%lld:%d:%lld:%d" give. */
 struct text {
     char *data;
     size_t len, cap;
+    char local[256];
 };
 
-static void text_add(struct text *text, const char *part)
+static void text_init(struct text *text)
 {
-    size_t n = strlen(part);
+    text->data = text->local;
+    text->len = 0;
+    text->cap = sizeof text->local;
+    text->local[0] = '\0';
+}
+
+static void text_free(struct text *text)
+{
+    if (text->data != text->local) free(text->data);
+}
+
+static void text_put(struct text *text, const char *part, size_t n)
+{
     if (text->len + n + 1 > text->cap) {
-        text->cap = (text->len + n + 1) * 2;
-        text->data = realloc(text->data, text->cap);
-        OMS_ASSERT(text->data != NULL);
+        size_t cap = (text->len + n + 1) * 2;
+        char *grown = text->data == text->local ? malloc(cap) : realloc(text->data, cap);
+        OMS_ASSERT(grown != NULL);
+        if (text->data == text->local) memcpy(grown, text->local, text->len);
+        text->data = grown;
+        text->cap = cap;
     }
-    memcpy(text->data + text->len, part, n + 1);
+    memcpy(text->data + text->len, part, n);
     text->len += n;
+    text->data[text->len] = '\0';
+}
+
+static void text_int(struct text *text, int64_t value)
+{
+    char digits[24];
+    size_t n = 0;
+    uint64_t magnitude = value < 0 ? 0u - (uint64_t)value : (uint64_t)value;
+    do {
+        digits[sizeof digits - 1 - n++] = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (value < 0) digits[sizeof digits - 1 - n++] = '-';
+    text_put(text, digits + sizeof digits - n, n);
+}
+
+/* The integers of one group, colon separated, after a comma unless it is the first. */
+static void text_group(struct text *text, bool first, const int64_t *values, size_t count)
+{
+    if (!first) text_put(text, ",", 1);
+    for (size_t i = 0; i < count; i++) {
+        if (i) text_put(text, ":", 1);
+        text_int(text, values[i]);
+    }
 }
 
 enum oms_err oms_store_save_line(struct oms_store *store, const struct oms_state *state,
                                  uint32_t index)
 {
     const struct oms_line *line = &state->lines[index];
-    struct text allocs = {0}, pegs = {0};
-    char part[96];
-    text_add(&allocs, "");
-    text_add(&pegs, "");
+    struct text allocs, pegs;
+    text_init(&allocs);
+    text_init(&pegs);
     for (uint32_t i = 0; i < line->allocs_count; i++) {
         const struct oms_line_alloc *a = &line->allocs[i];
-        snprintf(part, sizeof part, "%s%u:%lld:%d:%d", i ? "," : "", a->location,
-                 (long long)a->qty, a->ship_day, (int)a->reason);
-        text_add(&allocs, part);
+        const int64_t group[] = {a->location, a->qty, a->ship_day, (int)a->reason};
+        text_group(&allocs, i == 0, group, 4);
     }
     for (uint32_t i = 0; i < line->pegs_count; i++) {
         const struct oms_line_peg *p = &line->pegs[i];
-        long long supply = p->supply == OMS_NONE ? -1 : (long long)p->supply;
-        snprintf(part, sizeof part, "%s%lld:%d:%lld:%d", i ? "," : "", supply, p->release,
-                 (long long)p->qty, p->promise_day);
-        text_add(&pegs, part);
+        const int64_t group[] = {p->supply == OMS_NONE ? -1 : (int64_t)p->supply, p->release,
+                                 p->qty, p->promise_day};
+        text_group(&pegs, i == 0, group, 4);
     }
     sqlite3_stmt *stmt = store->stmts[ST_LINE];
     sqlite3_bind_int64(stmt, 1, index);
@@ -541,15 +580,15 @@ enum oms_err oms_store_save_line(struct oms_store *store, const struct oms_state
     sqlite3_bind_int(stmt, 11, line->ship_complete);
     sqlite3_bind_int64(stmt, 12, line->price_minor);
     bind_day(stmt, 13, line->promise_day);
-    bind_text(stmt, 14, allocs.data);
-    bind_text(stmt, 15, pegs.data);
+    sqlite3_bind_text(stmt, 14, allocs.data, (int)allocs.len, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 15, pegs.data, (int)pegs.len, SQLITE_STATIC);
     bind_day(stmt, 16, line->latest_day);
     sqlite3_bind_int(stmt, 17, line->held);
     sqlite3_bind_int64(stmt, 18, line->returned);
     bind_day(stmt, 19, line->first_promise_day);
     enum oms_err err = step_done(store, ST_LINE);
-    free(allocs.data);
-    free(pegs.data);
+    text_free(&allocs);
+    text_free(&pegs);
     return err;
 }
 
