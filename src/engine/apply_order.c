@@ -15,6 +15,17 @@
 #include "core/calendar.h"
 #include "engine/writer.h"
 
+/* snprintf(out, cap, "%s%s", prefix, text) without the printf machinery (700 instructions a
+ * call; placing an order made two). */
+static void join_text(char *out, size_t cap, const char *prefix, const char *text)
+{
+    size_t a = strnlen(prefix, cap - 1);
+    memcpy(out, prefix, a);
+    size_t b = strnlen(text, cap - 1 - a);
+    memcpy(out + a, text, b);
+    out[a + b] = '\0';
+}
+
 static void emit_line(struct oms_writer *w, const char *type, uint32_t index, oms_qty qty)
 {
     const struct oms_line *line = &w->state.lines[index];
@@ -54,7 +65,7 @@ static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, u
     order->created_ms = state->clock_ms;
     order->first_line = state->lines_count;
     order->lines_count = c->lines_count;
-    snprintf(order->fingerprint, sizeof order->fingerprint, "%s", cmd->fingerprint);
+    join_text(order->fingerprint, sizeof order->fingerprint, "", cmd->fingerprint);
     oms_strmap_put(&state->order_by_id, order->id, index);
     oms_grow((void **)&state->lines, &state->lines_cap, state->lines_count + c->lines_count,
              sizeof *state->lines);
@@ -102,7 +113,7 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
     state->orders[index].hold_id = oms_strdup(c->hold);
     state->orders[index].hold_use = hold_use;
     char cause[OMS_ID_BYTES_MAX + 16];
-    snprintf(cause, sizeof cause, "order %s", c->id);
+    join_text(cause, sizeof cause, "order ", c->id);
     w->cause = cause;
     oms__emit(w, "order.created", c->id, "{}");
     /* Lines in line order: lines of one SKU are served in that order; lines of other SKUs
