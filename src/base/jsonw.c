@@ -19,6 +19,25 @@ static void put(struct oms_jsonw *w, const char *text, size_t len)
 
 static void put_string(struct oms_jsonw *w, const char *s)
 {
+    /* The usual string (a key, a SKU, an id, a code) needs no escape: copied while scanned,
+     * between its quotes, with put()'s bound (two bytes kept for "}" and the terminator). */
+    size_t room = sizeof w->text - w->len;
+    if (room >= 4) {
+        char *out = w->text + w->len;
+        const unsigned char *p = (const unsigned char *)s;
+        size_t n = 0, most = room - 4;
+        while (n < most && p[n] >= 0x20 && p[n] != '"' && p[n] != '\\') {
+            out[1 + n] = (char)p[n];
+            n++;
+        }
+        if (p[n] == '\0') {
+            out[0] = '"';
+            out[1 + n] = '"';
+            w->len += n + 2;
+            w->text[w->len] = '\0';
+            return;
+        }
+    }
     put(w, "\"", 1);
     const unsigned char *run = (const unsigned char *)s, *p = run;
     for (;; p++) {
