@@ -572,6 +572,7 @@ void oms_engine_close(struct oms_engine *engine)
     free(w->level_dirty);
     free(w->dirty_levels);
     free(w->fills);
+    free(w->spare_view);
     oms__notices_free(w->notices);
     free(w->changes);
     free(w->to_cancel);

@@ -377,12 +377,31 @@ static oms_qty leave_residual(const struct oms_state *state, const struct oms_it
     return item->backorder_limit > lead ? item->backorder_limit - lead : 0;
 }
 
+/* The writer keeps one item view between calls (a block of a few KiB was malloc'd and freed
+ * for every order); a nested re-run (a delay's cancellation re-runs the queue) takes a new one. */
+static struct item_view *take_view(struct oms_writer *w)
+{
+    struct item_view *view = w->spare_view;
+    w->spare_view = NULL;
+    if (!view) view = malloc(sizeof *view);
+    OMS_ASSERT(view != NULL);
+    return view;
+}
+
+static void give_view(struct oms_writer *w, struct item_view *view)
+{
+    if (w->spare_view) {
+        free(view);
+    } else {
+        w->spare_view = view;
+    }
+}
+
 void oms__repeg(struct oms_writer *w, uint32_t item_index, uint32_t new_line)
 {
     struct oms_state *state = &w->state;
     struct oms_item *item = &state->items[item_index];
-    struct item_view *view = malloc(sizeof *view);
-    OMS_ASSERT(view != NULL);
+    struct item_view *view = take_view(w);
     build_view(state, item, view);
     oms_qty budget = item->backorder_limit < 0 ? OMS_QTY_MAX : item->backorder_limit;
 
@@ -415,7 +434,7 @@ void oms__repeg(struct oms_writer *w, uint32_t item_index, uint32_t new_line)
         const struct oms_line *line = &state->lines[new_line];
         if (line->allocs_count + line->pegs_count > 0) oms_state_queue_insert(state, new_line);
     }
-    free(view);
+    give_view(w, view);
     oms__mark_dirty(w, item_index);
     if (w->to_cancel_count > 0) cancel_delayed(w, item_index);
 }
@@ -471,8 +490,7 @@ void oms__plan_hold(struct oms_writer *w, uint32_t item_index, uint32_t channel_
 {
     const struct oms_state *state = &w->state;
     const struct oms_item *item = &state->items[item_index];
-    struct item_view *view = malloc(sizeof *view);
-    OMS_ASSERT(view != NULL);
+    struct item_view *view = take_view(w);
     build_view(state, item, view);
     /* Only free stock, never supply or lead time: a hold never backorders. Free stock is what
      * the queue left (every change re-runs it at once), so the hold takes nothing a waiting
@@ -508,5 +526,5 @@ void oms__plan_hold(struct oms_writer *w, uint32_t item_index, uint32_t channel_
     };
     oms_plan_line(&plan_item, view->locations, state->locations_count, view->supplies, 0,
                   &plan_line, result);
-    free(view);
+    give_view(w, view);
 }

@@ -57,6 +57,7 @@ struct oms_writer {
     } *dirty_levels; /* The same levels, in first-change order. */
     uint32_t dirty_levels_count, dirty_levels_cap;
     uint32_t levels_stale_max; /* OMS_LEVELS_STALE_MAX, or env OMS_LEVELS_STALE_MAX (tests). */
+    void *spare_view; /* repeg.c's planning view, kept between calls (NULL while in use). */
 };
 
 /* Stock level rows are a checkpoint, not written with every move (issue 4): a load replays
