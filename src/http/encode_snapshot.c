@@ -34,6 +34,9 @@ static json_t *change_json(const struct oms_cmd_snapshot *c, uint32_t row)
     return out;
 }
 
+/* The lines a short row took units from, by reference: each line is listed once, under
+ * promise_changes (snapshot_promise_changes() below); here its key and the units this row's
+ * count took from it (a line short at two rows is referred to by both). */
 static json_t *lines_json(const struct oms_cmd_snapshot *c, const struct oms_snapshot_warning *w,
                           const struct oms_state *state)
 {
@@ -41,14 +44,45 @@ static json_t *lines_json(const struct oms_cmd_snapshot *c, const struct oms_sna
     for (uint32_t i = w->lines_first; i < w->lines_first + w->lines_count; i++) {
         const struct oms_snapshot_line *l = &c->lines[i];
         const struct oms_line *line = &state->lines[l->line];
-        json_array_append_new(
-            lines, json_pack("{s:s, s:i, s:I, s:I, s:I, s:o}", "order",
-                             state->orders[line->order].id, "line", (int)line->line_no,
-                             "backordered_by_shortage", (json_int_t)l->taken, "allocated",
-                             (json_int_t)l->allocated, "backordered", (json_int_t)l->backordered,
-                             "promise_date", oms_json_date(l->promise_day)));
+        json_array_append_new(lines, json_pack("{s:s, s:i, s:I}", "order",
+                                               state->orders[line->order].id, "line",
+                                               (int)line->line_no, "backordered_by_shortage",
+                                               (json_int_t)l->taken));
     }
     return lines;
+}
+
+/* promise_changes, the one list of the lines the snapshot moved: the lines whose promise the
+ * queue re-run moved, and every line a shortage took units from (its promise may not have
+ * moved: then old_date equals new_date), each once; those carry what the line has after the
+ * change (line_allocated, line_backordered), which the short warnings used to repeat. */
+static void snapshot_promise_changes(json_t *answer, const struct oms_command *cmd,
+                                     const struct oms_state *state)
+{
+    const struct oms_cmd_snapshot *c = &cmd->u.snapshot;
+    oms__add_promise_changes(answer, cmd, state);
+    json_t *changes = json_object_get(answer, "promise_changes");
+    OMS_ASSERT(json_is_array(changes) && json_array_size(changes) == cmd->changes_count);
+    for (uint32_t i = 0; i < c->lines_count; i++) {
+        const struct oms_snapshot_line *l = &c->lines[i];
+        bool seen = false;
+        for (uint32_t k = 0; k < i && !seen; k++) seen = c->lines[k].line == l->line;
+        if (seen) continue; /* Short at two rows: one entry. */
+        json_t *entry = NULL;
+        for (uint32_t k = 0; k < cmd->changes_count && !entry; k++) {
+            if (cmd->changes[k].line == l->line) entry = json_array_get(changes, k);
+        }
+        if (!entry) {
+            const struct oms_line *line = &state->lines[l->line];
+            entry = json_pack("{s:s, s:i, s:s, s:o, s:o, s:I}", "order",
+                              state->orders[line->order].id, "line", (int)line->line_no, "sku",
+                              line->sku, "old_date", oms_json_date(l->promise_day), "new_date",
+                              oms_json_date(l->promise_day), "allocated", (json_int_t)0);
+            json_array_append_new(changes, entry);
+        }
+        json_object_set_new(entry, "line_allocated", json_integer(l->allocated));
+        json_object_set_new(entry, "line_backordered", json_integer(l->backordered));
+    }
 }
 
 /* One warning: its code, the row it concerns (null for the whole snapshot), a sentence, and
@@ -149,6 +183,6 @@ char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state
         (json_int_t)c->rows_count, "unchanged", (json_int_t)c->unchanged, "changed",
         (json_int_t)c->changed, "superseded", (json_int_t)c->superseded, "changes", changes,
         "superseded_rows", superseded, "warnings", warnings);
-    oms__add_promise_changes(answer, cmd, state);
+    snapshot_promise_changes(answer, cmd, state);
     return oms_json_answer(answer, len);
 }

@@ -88,7 +88,14 @@ T_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 call POST '/v1/stock/snapshots?dry_run=true' "{\"id\":\"DRY\",\"as_of\":\"$T_NOW\",\"rows\":[{\"sku\":\"A\",\"location\":\"WH1\",\"on_hand\":1}]}"
 expect_status 200 "dry run"; conforms post /v1/stock/snapshots "dry run"
 expect '.dry_run == true and .changed == 1' "dry run report"
-expect '[.warnings[] | select(.code == "short")][0] | .short == 2 and .lines[0].order == "O1" and .lines[0].backordered_by_shortage == 2 and .lines[0].allocated == 1' "dry run names the shortage"
+expect '[.warnings[] | select(.code == "short")][0] | .short == 2 and .lines == [{"order":"O1","line":1,"backordered_by_shortage":2}]' \
+    "dry run names the shortage: each line it took from by reference (order, line) with the units taken" || true
+# Each affected line is listed once, in promise_changes (the list every change answers), with
+# what it has after the change; the warning's references all resolve there.
+expect '[.promise_changes[] | select(.order == "O1" and .line == 1)] | length == 1 and .[0].line_allocated == 1 and .[0].line_backordered == 2 and .[0].sku == "A"' \
+    "the line once, under promise_changes, with its allocated and backordered now" || true
+expect '([.warnings[].lines[]? | {order, line}] - [.promise_changes[] | {order, line}]) == []' \
+    "every line a warning refers to is in promise_changes" || true
 expect '[.warnings[] | select(.code == "below_allocated")] | length == 1' "below allocated"
 [ "$(level A WH1)" = "11 3 8" ] || fail "A after the dry run: $(level A WH1)"
 call GET /v1/stock/snapshots/DRY; expect_error 404 not_found null "a dry run stores nothing"

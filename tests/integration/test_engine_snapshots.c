@@ -147,6 +147,28 @@ static json_t *warning(json_t *report, const char *code)
     return NULL;
 }
 
+/* The one entry of promise_changes for the line a short warning refers to (`ref`: its order and
+ * line); fails the test unless there is exactly one (each line is listed once). */
+static json_t *change_of(json_t *report, json_t *ref)
+{
+    const char *order = json_string_value(json_object_get(ref, "order"));
+    json_int_t line_no = json_integer_value(json_object_get(ref, "line"));
+    json_t *found = NULL, *c;
+    size_t i, count = 0;
+    json_array_foreach(json_object_get(report, "promise_changes"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "order")), order) == 0 &&
+            json_integer_value(json_object_get(c, "line")) == line_no) {
+            found = c;
+            count++;
+        }
+    }
+    assert_int_equal(count, 1);
+    /* The reference carries only the key and the units taken: the rest is in the entry. */
+    assert_int_equal(json_object_size(ref), 3);
+    return found;
+}
+
 static json_int_t int_of(json_t *obj, const char *key)
 {
     json_t *value = json_object_get(obj, key);
@@ -379,8 +401,9 @@ static void test_snapshots__a_dry_run_reports_and_changes_nothing(void **state)
     json_t *line = json_array_get(json_object_get(w, "lines"), 0);
     assert_string_equal(json_string_value(json_object_get(line, "order")), "O1");
     assert_int_equal(int_of(line, "backordered_by_shortage"), 3);
-    assert_int_equal(int_of(line, "allocated"), 5);
-    assert_int_equal(int_of(line, "backordered"), 3);
+    json_t *change = change_of(report, line);
+    assert_int_equal(int_of(change, "line_allocated"), 5);
+    assert_int_equal(int_of(change, "line_backordered"), 3);
     json_decref(report);
     oms_command_release(&cmd);
     assert_int_equal(harness_digest(e), digest);
@@ -524,9 +547,10 @@ static void test_snapshots__b46_second_count_backorders_and_reports_the_shortage
     assert_string_equal(json_string_value(json_object_get(line, "order")), "O1");
     assert_int_equal(int_of(line, "line"), 1);
     assert_int_equal(int_of(line, "backordered_by_shortage"), 2);
-    assert_int_equal(int_of(line, "allocated"), 3);
-    assert_int_equal(int_of(line, "backordered"), 2);
-    assert_string_equal(json_string_value(json_object_get(line, "promise_date")), "2026-07-08");
+    json_t *change = change_of(report, line);
+    assert_int_equal(int_of(change, "line_allocated"), 3);
+    assert_int_equal(int_of(change, "line_backordered"), 2);
+    assert_string_equal(json_string_value(json_object_get(change, "new_date")), "2026-07-08");
     w = warning(report, "below_allocated");
     assert_non_null(w);
     assert_int_equal(int_of(w, "on_hand"), 3);
@@ -685,6 +709,7 @@ static void test_snapshots__a_shortage_takes_from_holds_and_a_dry_run_gives_them
     json_t *line = json_array_get(json_object_get(w, "lines"), 0);
     assert_string_equal(json_string_value(json_object_get(line, "order")), "O1");
     assert_int_equal(int_of(line, "backordered_by_shortage"), 2);
+    assert_non_null(change_of(report, line)); /* Listed once, in promise_changes. */
     json_decref(report);
     oms_command_release(&cmd);
     harness_inspect(e, units_held, &held);
@@ -693,6 +718,45 @@ static void test_snapshots__a_shortage_takes_from_holds_and_a_dry_run_gives_them
     assert_int_equal(level.reserved, 0);
     assert_int_equal(level.allocated, 2);
     assert_int_equal(harness_count_events(e, "hold.reduced", "H1"), 1);
+    finish(e, path);
+}
+
+/* Decision 37: a line a count leaves short at two locations is referred to by both short
+ * warnings (with the units each row took) and listed once, in promise_changes, with where it
+ * stands after the re-run. */
+static void test_snapshots__a_line_short_at_two_rows_is_listed_once(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "snap-once", "2026-07-01T09:00:00Z",
+                                 OMS_POLICY_BACKORDER, 7);
+    harness_set_stock(e, "A", "WH1", 4);
+    harness_set_stock(e, "A", "WH2", 4);
+    assert_int_equal(order1(e, "O1", "A", 8), OMS_OK);
+    harness_set_clock(harness_ms("2026-07-01T10:00:00Z"));
+    const struct oms_snapshot_row rows[] = {{"A", "WH1", 1, false, 0}, {"A", "WH2", 1, false, 0}};
+    struct oms_command cmd;
+    assert_int_equal(snapshot(e, &cmd, NULL, NULL, "2026-07-01T10:00:00Z", rows, 2, true),
+                     OMS_OK);
+    json_t *report = report_of(&cmd);
+    size_t i, shorts = 0;
+    json_t *w;
+    json_array_foreach(json_object_get(report, "warnings"), i, w)
+    {
+        if (strcmp(json_string_value(json_object_get(w, "code")), "short") != 0) continue;
+        shorts++;
+        json_t *lines = json_object_get(w, "lines");
+        assert_int_equal(json_array_size(lines), 1);
+        json_t *ref = json_array_get(lines, 0);
+        assert_int_equal(int_of(ref, "backordered_by_shortage"), 3);
+        json_t *change = change_of(report, ref); /* Exactly one entry. */
+        assert_int_equal(int_of(change, "line_allocated"), 2);
+        assert_int_equal(int_of(change, "line_backordered"), 6);
+    }
+    assert_int_equal(shorts, 2);
+    assert_int_equal(json_array_size(json_object_get(report, "promise_changes")), 1);
+    json_decref(report);
+    oms_command_release(&cmd);
     finish(e, path);
 }
 
@@ -712,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_snapshots__warnings_for_stale_large_and_impossible_figures),
         cmocka_unit_test(test_snapshots__one_stock_event_per_changed_level),
         cmocka_unit_test(test_snapshots__a_shortage_takes_from_holds_and_a_dry_run_gives_them_back),
+        cmocka_unit_test(test_snapshots__a_line_short_at_two_rows_is_listed_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
