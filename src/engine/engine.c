@@ -75,6 +75,8 @@ struct oms_engine {
     uint32_t jobs_count; /* Pushed and not yet published. */
     bool sync_stopping;
     int64_t durable_event_seq; /* Readers of the outbox see events up to here (guarded by lock). */
+    /* Counts for the log line at close: how well commits were grouped (syncer thread only). */
+    uint64_t stat_commands, stat_batches, stat_syncs;
 };
 
 typedef enum oms_err (*apply_fn)(struct oms_writer *w, struct oms_command *cmd);
@@ -364,9 +366,12 @@ static void *syncer_main(void *arg)
         for (struct sync_job *j = jobs; j; j = j->next) writes |= j->writes;
         /* One sync for every batch committed so far (group commit across batches). */
         if (writes) oms__must(oms_store_sync(engine->writer.store), "sync the WAL");
+        engine->stat_syncs += writes;
         uint32_t published = 0;
         while (jobs) {
             struct sync_job *next = jobs->next;
+            engine->stat_batches++;
+            engine->stat_commands += jobs->count;
             publish(engine, jobs);
             jobs = next;
             published++;
@@ -555,6 +560,11 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_cond_signal(&engine->sync_wake);
     pthread_mutex_unlock(&engine->sync_lock);
     pthread_join(engine->syncer, NULL);
+    if (engine->stat_batches > 0) {
+        oms_log(OMS_LOG_INFO, "engine: %llu commands in %llu batches, %llu WAL syncs",
+                (unsigned long long)engine->stat_commands,
+                (unsigned long long)engine->stat_batches, (unsigned long long)engine->stat_syncs);
+    }
     oms__webhooks_free(engine->webhooks);
     struct oms_writer *w = &engine->writer;
     if (w->dirty_levels_count > 0) { /* Every row current again: readers of the file agree. */
