@@ -75,8 +75,17 @@ struct oms_engine {
     uint32_t jobs_count; /* Pushed and not yet published. */
     bool sync_stopping;
     int64_t durable_event_seq; /* Readers of the outbox see events up to here (guarded by lock). */
+    /* The checkpointer: copies the WAL into the database file on its own connection, so the
+     * writer does not stall for it (decision 38). Guarded by sync_lock. */
+    struct oms_store *checkpoint_store;
+    pthread_t checkpointer;
+    pthread_cond_t checkpoint_wake;
+    bool checkpoint_wanted, checkpoint_stopping;
+    uint32_t checkpoint_frames; /* WAL frames that call for a checkpoint (8x: the writer's). */
+    uint32_t checkpoint_mark;   /* WAL frames at the last request (writer thread only). */
     /* Counts for the log line at close: how well commits were grouped (syncer thread only). */
     uint64_t stat_commands, stat_batches, stat_syncs;
+    uint64_t stat_checkpoints, stat_writer_checkpoints; /* Checkpointer's; writer's own. */
 };
 
 typedef enum oms_err (*apply_fn)(struct oms_writer *w, struct oms_command *cmd);
@@ -281,6 +290,49 @@ static void process(struct oms_writer *w, struct oms_command *cmd)
     }
 }
 
+/* After a commit: the checkpointer copies the WAL once it holds checkpoint_frames; frames
+ * committed meanwhile keep it from starting over, so past 8x that the writer copies the rest
+ * itself (little: the checkpointer kept up) and the WAL starts over at the next commit. */
+static void want_checkpoint(struct oms_engine *engine)
+{
+    uint32_t frames = oms_store_wal_frames(engine->writer.store);
+    if (frames < engine->checkpoint_mark) engine->checkpoint_mark = 0; /* It started over. */
+    if (frames >= 8 * engine->checkpoint_frames) {
+        oms__must(oms_store_checkpoint(engine->writer.store), "checkpoint the WAL");
+        engine->stat_writer_checkpoints++;
+    } else if (frames >= engine->checkpoint_mark + engine->checkpoint_frames) {
+        /* Once per checkpoint_frames new frames: each checkpoint syncs the WAL and the file. */
+        engine->checkpoint_mark = frames;
+        pthread_mutex_lock(&engine->sync_lock);
+        engine->checkpoint_wanted = true;
+        pthread_cond_signal(&engine->checkpoint_wake);
+        pthread_mutex_unlock(&engine->sync_lock);
+    }
+}
+
+static void *checkpointer_main(void *arg)
+{
+    struct oms_engine *engine = arg;
+    pthread_mutex_lock(&engine->sync_lock);
+    for (;;) {
+        while (!engine->checkpoint_wanted && !engine->checkpoint_stopping) {
+            pthread_cond_wait(&engine->checkpoint_wake, &engine->sync_lock);
+        }
+        if (engine->checkpoint_stopping) break;
+        engine->checkpoint_wanted = false;
+        pthread_mutex_unlock(&engine->sync_lock);
+        /* A failure leaves the frames in the WAL, where they are safe: the next try (or the
+         * writer's, past the bound) copies them. */
+        if (oms_store_checkpoint(engine->checkpoint_store) != OMS_OK) {
+            oms_log(OMS_LOG_WARN, "the checkpointer could not copy the WAL; it will retry");
+        }
+        pthread_mutex_lock(&engine->sync_lock);
+        engine->stat_checkpoints++;
+    }
+    pthread_mutex_unlock(&engine->sync_lock);
+    return NULL;
+}
+
 /* Decides and commits one batch (the store does not wait for the disk: the syncer does);
  * returns what the syncer must make durable and then publish. */
 static struct sync_job *run_batch(struct oms_engine *engine, struct oms_command **batch,
@@ -295,6 +347,7 @@ static struct sync_job *run_batch(struct oms_engine *engine, struct oms_command 
         oms__must(oms_store_meta_put(w->store, "clock_ms", w->state.clock_ms), "save the clock");
         oms__save_levels(w, false);
         oms__must(oms_store_commit(w->store), "commit");
+        want_checkpoint(engine);
     }
     struct sync_job *job = calloc(1, sizeof *job);
     OMS_ASSERT(job != NULL);
@@ -487,11 +540,13 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     if (!err) err = oms_store_load(w->store, &w->state);
     if (!err) err = oms_store_last_event_seq(w->store, &w->event_seq);
     if (!err) err = oms_store_defer_sync(w->store); /* The syncer makes commits durable. */
+    if (!err) err = oms_store_open(options->db_path, false, false, &engine->checkpoint_store);
     if (!err) err = oms_store_open(options->db_path, false, true, &engine->reader);
     if (!err) err = oms__notices_open(w);
     if (err) {
         oms__notices_free(w->notices);
         oms_store_close(engine->reader);
+        oms_store_close(engine->checkpoint_store);
         oms_store_close(w->store);
         oms_state_release(&w->state);
         free(engine);
@@ -524,10 +579,14 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     pthread_mutex_init(&engine->sync_lock, NULL);
     pthread_cond_init(&engine->sync_wake, NULL);
     pthread_cond_init(&engine->sync_room, NULL);
+    pthread_cond_init(&engine->checkpoint_wake, NULL);
+    const char *frames = getenv("OMS_CHECKPOINT_FRAMES"); /* Tests checkpoint often. */
+    engine->checkpoint_frames = frames && atoi(frames) > 0 ? (uint32_t)atoi(frames) : 1000;
     engine->next_expiry_ms = oms_state_hold_next_expiry(&w->state);
     engine->next_day_end_ms = oms__next_day_end_ms(w);
     err = oms__webhooks_open(engine, options, &engine->webhooks);
     OMS_ASSERT(pthread_create(&engine->syncer, NULL, syncer_main, engine) == 0);
+    OMS_ASSERT(pthread_create(&engine->checkpointer, NULL, checkpointer_main, engine) == 0);
     OMS_ASSERT(pthread_create(&engine->thread, NULL, writer_main, engine) == 0);
 
     if (err) {
@@ -560,10 +619,19 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_cond_signal(&engine->sync_wake);
     pthread_mutex_unlock(&engine->sync_lock);
     pthread_join(engine->syncer, NULL);
+    pthread_mutex_lock(&engine->sync_lock);
+    engine->checkpoint_stopping = true;
+    pthread_cond_signal(&engine->checkpoint_wake);
+    pthread_mutex_unlock(&engine->sync_lock);
+    pthread_join(engine->checkpointer, NULL);
     if (engine->stat_batches > 0) {
-        oms_log(OMS_LOG_INFO, "engine: %llu commands in %llu batches, %llu WAL syncs",
+        oms_log(OMS_LOG_INFO,
+                "engine: %llu commands in %llu batches, %llu WAL syncs, %llu checkpoints"
+                " (%llu by the writer past the bound)",
                 (unsigned long long)engine->stat_commands,
-                (unsigned long long)engine->stat_batches, (unsigned long long)engine->stat_syncs);
+                (unsigned long long)engine->stat_batches, (unsigned long long)engine->stat_syncs,
+                (unsigned long long)(engine->stat_checkpoints + engine->stat_writer_checkpoints),
+                (unsigned long long)engine->stat_writer_checkpoints);
     }
     oms__webhooks_free(engine->webhooks);
     struct oms_writer *w = &engine->writer;
@@ -586,8 +654,9 @@ void oms_engine_close(struct oms_engine *engine)
     oms__notices_free(w->notices);
     free(w->changes);
     free(w->to_cancel);
-    /* The reader first: the last connection to close checkpoints the WAL into the file. */
+    /* The readers first: the last connection to close checkpoints the WAL into the file. */
     oms_store_close(engine->reader);
+    oms_store_close(engine->checkpoint_store);
     oms_store_close(w->store);
     oms_state_release(&w->state);
     oms_index_free(engine->index);
@@ -599,6 +668,7 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_mutex_destroy(&engine->sync_lock);
     pthread_cond_destroy(&engine->sync_wake);
     pthread_cond_destroy(&engine->sync_room);
+    pthread_cond_destroy(&engine->checkpoint_wake);
     free(engine);
 }
 

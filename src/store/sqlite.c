@@ -119,6 +119,7 @@ struct oms_store {
     int64_t ledger_seq; /* The last ledger row (writer connections). */
     int64_t levels_seq; /* The ledger row the level rows reflect (meta levels_ledger_seq). */
     int wal_fd;         /* The WAL, for oms_store_sync(); -1 until oms_store_defer_sync(). */
+    uint32_t wal_frames; /* Frames in the WAL after the last commit (with defer_sync). */
 };
 
 static const char *const LEVELS_SEQ_KEY = "levels_ledger_seq";
@@ -296,6 +297,15 @@ void oms_store_close(struct oms_store *store)
 enum oms_err oms_store_begin(struct oms_store *store) { return step_done(store, ST_BEGIN); }
 enum oms_err oms_store_commit(struct oms_store *store) { return step_done(store, ST_COMMIT); }
 
+/* Replaces SQLite's automatic checkpoint (itself a WAL hook): only counts. */
+static int on_wal_commit(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    ((struct oms_store *)ctx)->wal_frames = frames > 0 ? (uint32_t)frames : 0;
+    return SQLITE_OK;
+}
+
 enum oms_err oms_store_defer_sync(struct oms_store *store)
 {
     OMS_ASSERT(store->wal_fd < 0);
@@ -310,7 +320,18 @@ enum oms_err oms_store_defer_sync(struct oms_store *store)
     }
     enum oms_err err = exec(store, "PRAGMA synchronous=NORMAL;");
     if (!err) err = oms_store_sync(store);
+    if (!err) sqlite3_wal_hook(store->db, on_wal_commit, store);
     return err;
+}
+
+uint32_t oms_store_wal_frames(const struct oms_store *store) { return store->wal_frames; }
+
+enum oms_err oms_store_checkpoint(struct oms_store *store)
+{
+    int log = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(store->db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc == SQLITE_BUSY) return OMS_OK; /* Another checkpoint runs: it does the work. */
+    return rc == SQLITE_OK ? OMS_OK : fail(store, rc, "checkpoint the WAL");
 }
 
 enum oms_err oms_store_sync(struct oms_store *store)

@@ -52,6 +52,15 @@ OMS_MUST_CHECK enum oms_err oms_store_defer_sync(struct oms_store *store);
  * are ignored by recovery). A no-op unless oms_store_defer_sync() was called. */
 OMS_MUST_CHECK enum oms_err oms_store_sync(struct oms_store *store);
 
+/* Checkpoints off the writer's thread (decision 38). After oms_store_defer_sync() the writer's
+ * connection no longer checkpoints by itself; oms_store_wal_frames() tells how many frames its
+ * last commit left in the WAL, and another connection of the same file copies them into the
+ * database with oms_store_checkpoint() (PASSIVE: never blocks the writer). Frames committed
+ * while it copies keep the WAL from starting over, so when the WAL passes a bound the writer
+ * checkpoints the (short) rest itself, with oms_store_checkpoint() on its own connection. */
+uint32_t oms_store_wal_frames(const struct oms_store *store);
+OMS_MUST_CHECK enum oms_err oms_store_checkpoint(struct oms_store *store);
+
 /* Upserts of one record each, as it is in the model now. */
 OMS_MUST_CHECK enum oms_err oms_store_save_item(struct oms_store *store,
                                                 const struct oms_state *state, uint32_t item);

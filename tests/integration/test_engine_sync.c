@@ -4,7 +4,10 @@
  * before the WAL sync that makes it durable: not its answers (`done`), not its snapshots in
  * the availability index, not its events in the outbox that readers and webhooks see.
  *
- * The test holds the sync itself: it defines fdatasync(), which the engine (linked statically
+ * And checkpoints run on their own thread and connection, keeping the WAL bounded
+ * (decision 38).
+ *
+ * The first test holds the sync itself: it defines fdatasync(), which the engine (linked statically
  * into this program) calls instead of libc's. Armed, the next call blocks until the test
  * releases it; then it syncs for real.
  */
@@ -175,10 +178,75 @@ static void test_sync__nothing_leaves_before_the_sync_and_the_writer_goes_on(voi
     oms_engine_close(e);
 }
 
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    return size;
+}
+
+struct orders_count {
+    uint32_t orders;
+};
+
+static void count_orders(const struct oms_state *state, void *ctx)
+{
+    ((struct orders_count *)ctx)->orders = state->orders_count;
+}
+
+/* Checkpoints run off the writer (decision 38): the WAL stays bounded while orders keep
+ * coming (the writer's own automatic checkpoint is off, so without the checkpointer and the
+ * writer's fallback past 8x the WAL would hold every order since the start), the database file
+ * itself receives them, and a reopen loads everything. */
+static void test_sync__checkpoints_keep_the_wal_bounded(void **state)
+{
+    (void)state;
+    enum { FRAMES = 40, ORDERS = 1500 };
+    char frames[16];
+    snprintf(frames, sizeof frames, "%d", FRAMES);
+    setenv("OMS_CHECKPOINT_FRAMES", frames, 1);
+    char path[512], wal[600];
+    harness_db_path(path, sizeof path, "sync-checkpoint");
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct oms_engine *e = harness_open(path);
+    static const char *const wh1[] = {"WH1"};
+    harness_location(e, "WH1", "UK", 1, 0);
+    harness_channel(e, "web", wh1, 1, 0, false, 1);
+    harness_item(e, "A", OMS_POLICY_DENY, 0, 0, true);
+    harness_set_stock(e, "A", "WH1", 1000000);
+    long db_before = file_size(path);
+    static const char *const skus[] = {"A"};
+    static const oms_qty qtys[] = {1};
+    long wal_max = 0;
+    for (int i = 0; i < ORDERS; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "C%d", i);
+        assert_int_equal(harness_order(e, id, "web", NULL, NULL, skus, qtys, 1), OMS_OK);
+        long size = file_size(wal);
+        if (size > wal_max) wal_max = size;
+    }
+    /* A page frame is 4,096 bytes and a 24-byte header; the bound, plus the commit that
+     * crossed it and room for the checkpointer's lag. */
+    long bound = (8L * FRAMES + 2L * FRAMES) * (4096 + 24) + 32;
+    assert_true(wal_max <= bound);
+    assert_true(file_size(path) > db_before); /* The orders reached the database file. */
+    oms_engine_close(e);
+    e = harness_open(path);
+    struct orders_count n = {0};
+    harness_inspect(e, count_orders, &n);
+    assert_int_equal(n.orders, ORDERS);
+    oms_engine_close(e);
+    unsetenv("OMS_CHECKPOINT_FRAMES");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync__nothing_leaves_before_the_sync_and_the_writer_goes_on),
+        cmocka_unit_test(test_sync__checkpoints_keep_the_wal_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
