@@ -60,6 +60,7 @@ static void bump_generation(struct oms_writer *w)
     if (err != OMS_ENOTFOUND) oms__must(err, "read the webhooks generation");
     oms__must(oms_store_meta_put(w->store, GENERATION_KEY, generation + 1),
               "save the webhooks generation");
+    w->webhooks_changed = true;
 }
 
 /* Checks the types and joins them with ',' into out; returns an error on cmd when invalid. */

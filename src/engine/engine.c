@@ -36,6 +36,7 @@ struct sync_job {
     struct oms_command **cmds;
     uint32_t count;
     bool writes;                   /* Something to sync (a batch of reads only has not). */
+    bool webhooks_changed;         /* The batch registered, removed or re-queued webhooks. */
     struct oms_index_change *index; /* NULL: the batch changed nothing readers see. */
     int64_t clock_ms, next_expiry_ms, next_day_end_ms;
     int64_t event_seq; /* The last event of the batch (or before it). */
@@ -356,6 +357,8 @@ static struct sync_job *run_batch(struct oms_engine *engine, struct oms_command 
     memcpy(job->cmds, batch, count * sizeof *batch);
     job->count = count;
     job->writes = writes;
+    job->webhooks_changed = w->webhooks_changed;
+    w->webhooks_changed = false;
     if (w->dirty_count > 0 || w->master_dirty) {
         job->index = oms_index_prepare(&w->state, w->master_dirty, w->dirty_items, w->dirty_count);
         for (uint32_t i = 0; i < w->dirty_count; i++) w->item_dirty[w->dirty_items[i]] = 0;
@@ -397,7 +400,7 @@ static void publish(struct oms_engine *engine, struct sync_job *job)
     engine->next_day_end_ms = job->next_day_end_ms;
     engine->durable_event_seq = job->event_seq;
     pthread_mutex_unlock(&engine->lock);
-    if (job->writes) oms__webhooks_wake(engine->webhooks); /* New events or registrations. */
+    if (job->writes) oms__webhooks_wake(engine->webhooks, job->webhooks_changed);
     for (uint32_t i = 0; i < job->count; i++) job->cmds[i]->done(job->cmds[i]);
     free(job->cmds);
     free(job);

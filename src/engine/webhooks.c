@@ -95,8 +95,11 @@ struct oms_webhooks {
     pthread_t thread;
     struct oms_store *feed; /* The dispatcher's connection: its thread only. */
     CURLM *multi;
-    pthread_mutex_t lock; /* Guards the three flags below. */
+    pthread_mutex_t lock; /* Guards the four flags below. */
     bool stopping, woken, update_inflight;
+    /* False while the dispatcher has nothing to watch (no webhook, nothing pending): a batch
+     * then wakes it only if it changed the registry, not for every commit. */
+    bool listening;
 
     /* The dispatcher thread's own state. */
     int64_t backoff_ms, timeout_ms;
@@ -747,6 +750,11 @@ static void *dispatcher_main(void *arg)
         int64_t until_ms = more ? now_ms : d->poll_at_ms;
         if (due_ms < until_ms) until_ms = due_ms;
         if (d->flush_at_ms > now_ms && d->flush_at_ms < until_ms) until_ms = d->flush_at_ms;
+        bool idle = d->hooks_count == 0 && !d->want_requeue && d->inflight_total == 0 &&
+                    d->dirty_count == 0;
+        pthread_mutex_lock(&d->lock);
+        d->listening = !idle || d->woken || d->update_inflight;
+        pthread_mutex_unlock(&d->lock);
         curl_multi_poll(d->multi, NULL, 0, poll_timeout(now_ms, until_ms), NULL);
     }
     /* Stopping: attempts in flight finish (each within the timeout) and every result is
@@ -792,6 +800,7 @@ enum oms_err oms__webhooks_open(struct oms_engine *engine, const struct oms_engi
     d->rng = ((uint64_t)oms_now_ms() << 20) ^ (uint64_t)getpid() ^ (uint64_t)(uintptr_t)d;
     if (d->rng == 0) d->rng = 1;
     d->dirty_gen = 1;
+    d->listening = true; /* Until its first round has read the registry. */
     OMS_ASSERT(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK);
     d->multi = curl_multi_init();
     OMS_ASSERT(d->multi != NULL);
@@ -800,13 +809,14 @@ enum oms_err oms__webhooks_open(struct oms_engine *engine, const struct oms_engi
     return OMS_OK;
 }
 
-void oms__webhooks_wake(struct oms_webhooks *d)
+void oms__webhooks_wake(struct oms_webhooks *d, bool registry_changed)
 {
     if (!d || !d->started) return;
     pthread_mutex_lock(&d->lock);
-    d->woken = true;
+    bool wake = registry_changed || d->listening;
+    if (wake) d->woken = d->listening = true;
     pthread_mutex_unlock(&d->lock);
-    curl_multi_wakeup(d->multi);
+    if (wake) curl_multi_wakeup(d->multi);
 }
 
 void oms__webhooks_stop(struct oms_webhooks *d)

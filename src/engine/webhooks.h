@@ -58,8 +58,10 @@ extern const char *const oms_webhook_event_types[];
 OMS_MUST_CHECK enum oms_err oms__webhooks_open(struct oms_engine *engine,
                                                const struct oms_engine_options *options,
                                                struct oms_webhooks **out);
-/* A batch is durable: there may be new events or registrations. Any thread. */
-void oms__webhooks_wake(struct oms_webhooks *webhooks);
+/* A batch is durable: there may be new events, and registrations when registry_changed (the
+ * batch bumped the webhooks generation). Without a webhook to deliver to, only the latter
+ * wakes the dispatcher: a flash sale with no webhooks pays nothing per batch. Any thread. */
+void oms__webhooks_wake(struct oms_webhooks *webhooks, bool registry_changed);
 /* Stops the dispatcher: attempts in flight finish (bounded by the timeout), their results are
  * committed through the writer, the thread is joined. The writer must still run. NULL: no-op. */
 void oms__webhooks_stop(struct oms_webhooks *webhooks);

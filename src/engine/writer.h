@@ -30,6 +30,7 @@ struct oms_writer {
     uint8_t *item_dirty; /* Items whose availability changed in this batch. */
     uint32_t *dirty_items;
     uint32_t dirty_count, dirty_cap, item_dirty_cap;
+    bool webhooks_changed; /* The webhooks generation moved in this batch. */
     bool master_dirty;   /* Locations or channels changed in this batch. */
     const char *cause;   /* Why promises move now: "receipt of PO-1", "order o1"... */
     bool record_fills;      /* The re-run records the allocations it makes in fills. */
