@@ -20,7 +20,9 @@
 
 #include "base/assert.h"
 #include "base/log.h"
+#include "store/sqlite_outbox.h"
 #include "store/sqlite_schema.h"
+#include "store/sqlite_vfs.h"
 #include "store/store.h"
 
 enum stmt_id {
@@ -34,7 +36,6 @@ enum stmt_id {
     ST_ORDER,
     ST_LINE,
     ST_LEDGER,
-    ST_EVENT,
     ST_LAST_EVENT,
     ST_LIST_EVENTS,
     ST_IDEM_GET,
@@ -88,7 +89,6 @@ static const char *const stmt_sql[ST_COUNT_] = {
                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LEDGER] = "INSERT INTO ledger(at_ms, recorded_ms, sku, location, counter, before, after,"
                   " reason, ref) VALUES(?,?,?,?,?,?,?,?,?)",
-    [ST_EVENT] = "INSERT INTO events(seq, type, at_ms, subject, data) VALUES(?,?,?,?,?)",
     [ST_LAST_EVENT] = "SELECT coalesce(max(seq), 0) FROM events",
     [ST_LIST_EVENTS] = "SELECT seq, type, at_ms, subject, data FROM events WHERE seq > ?"
                        " ORDER BY seq LIMIT ?",
@@ -120,6 +120,7 @@ struct oms_store {
     int64_t levels_seq; /* The ledger row the level rows reflect (meta levels_ledger_seq). */
     int wal_fd;         /* The WAL, for oms_store_sync(); -1 until oms_store_defer_sync(). */
     uint32_t wal_frames; /* Frames in the WAL after the last commit (with defer_sync). */
+    struct oms_outbox_rows *outbox; /* Events not yet inserted (read-write connections). */
 };
 
 static const char *const LEVELS_SEQ_KEY = "levels_ledger_seq";
@@ -248,7 +249,7 @@ enum oms_err oms_store_open(const char *path, bool exclusive, bool readonly,
         return err;
     }
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_NOMUTEX, oms__sqlite_vfs());
     if (rc != SQLITE_OK) {
         err = fail(store, rc, "open the database");
         oms_store_close(store);
@@ -270,6 +271,10 @@ enum oms_err oms_store_open(const char *path, bool exclusive, bool readonly,
         if (rc != SQLITE_OK) err = fail(store, rc, "prepare a statement");
     }
     if (!err && !readonly) {
+        store->outbox = oms__outbox_rows_new();
+        if (!store->outbox) err = OMS_ENOMEM;
+    }
+    if (!err && !readonly) {
         err = single_int(store, store->stmts[ST_LAST_LEDGER], &store->ledger_seq);
     }
     if (!err && !readonly) {
@@ -289,13 +294,18 @@ void oms_store_close(struct oms_store *store)
     if (!store) return;
     if (store->wal_fd >= 0) close(store->wal_fd); /* SQLite holds no lock on the WAL. */
     for (int i = 0; i < ST_COUNT_; i++) sqlite3_finalize(store->stmts[i]);
+    oms__outbox_rows_free(store->outbox);
     sqlite3_close(store->db);
     if (store->lock_fd >= 0) close(store->lock_fd);
     free(store);
 }
 
 enum oms_err oms_store_begin(struct oms_store *store) { return step_done(store, ST_BEGIN); }
-enum oms_err oms_store_commit(struct oms_store *store) { return step_done(store, ST_COMMIT); }
+enum oms_err oms_store_commit(struct oms_store *store)
+{
+    enum oms_err err = oms__outbox_flush(store->outbox, store->db);
+    return err ? err : step_done(store, ST_COMMIT);
+}
 
 /* Replaces SQLite's automatic checkpoint (itself a WAL hook): only counts. */
 static int on_wal_commit(void *ctx, sqlite3 *db, const char *name, int frames)
@@ -658,13 +668,8 @@ int64_t oms_store_levels_tail(const struct oms_store *store)
 enum oms_err oms_store_append_event(struct oms_store *store, int64_t seq, const char *type,
                                     int64_t at_ms, const char *subject, const char *data_json)
 {
-    sqlite3_stmt *stmt = store->stmts[ST_EVENT];
-    sqlite3_bind_int64(stmt, 1, seq);
-    bind_text(stmt, 2, type);
-    sqlite3_bind_int64(stmt, 3, at_ms);
-    bind_text(stmt, 4, subject);
-    bind_text(stmt, 5, data_json);
-    return step_rebound(store, ST_EVENT);
+    OMS_ASSERT(store->outbox != NULL); /* A read-only connection writes no event. */
+    return oms__outbox_append(store->outbox, store->db, seq, type, at_ms, subject, data_json);
 }
 
 static enum oms_err single_int(struct oms_store *store, sqlite3_stmt *stmt, int64_t *value)
@@ -685,7 +690,8 @@ static enum oms_err single_int(struct oms_store *store, sqlite3_stmt *stmt, int6
 
 enum oms_err oms_store_last_event_seq(struct oms_store *store, int64_t *seq)
 {
-    return single_int(store, store->stmts[ST_LAST_EVENT], seq);
+    enum oms_err err = store->outbox ? oms__outbox_flush(store->outbox, store->db) : OMS_OK;
+    return err ? err : single_int(store, store->stmts[ST_LAST_EVENT], seq);
 }
 
 static enum oms_err visit_events(struct oms_store *store, sqlite3_stmt *stmt,
@@ -713,6 +719,8 @@ enum oms_err oms_store_list_events(struct oms_store *store, int64_t after, uint3
                                    void (*visit)(void *ctx, const struct oms_event_row *row),
                                    void *ctx)
 {
+    enum oms_err err = store->outbox ? oms__outbox_flush(store->outbox, store->db) : OMS_OK;
+    if (err) return err;
     sqlite3_stmt *stmt = store->stmts[ST_LIST_EVENTS];
     sqlite3_bind_int64(stmt, 1, after);
     sqlite3_bind_int64(stmt, 2, limit);
@@ -725,6 +733,8 @@ enum oms_err oms_store_list_subject_events(struct oms_store *store, const char *
                                                          const struct oms_event_row *row),
                                            void *ctx)
 {
+    enum oms_err err = store->outbox ? oms__outbox_flush(store->outbox, store->db) : OMS_OK;
+    if (err) return err;
     sqlite3_stmt *stmt = store->stmts[ST_SUBJECT_EVENTS];
     bind_text(stmt, 1, subject);
     sqlite3_bind_int64(stmt, 2, after);
