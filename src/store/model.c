@@ -533,16 +533,23 @@ void oms_state_queue_insert(struct oms_state *state, uint32_t line)
 {
     struct oms_item *item = &state->items[state->lines[line].item];
     oms_grow((void **)&item->queue, &item->queue_cap, item->queue_count + 1, sizeof(uint32_t));
-    /* New orders come in time order: most lines go at the end, found with one comparison
-     * instead of a binary search whose every step touches two lines and two orders. */
+    /* New orders come in time order, so a line goes at the end or among the last few (orders
+     * of the same millisecond sort by id): gallop back from the end (1, 2, 4, ... lines) to a
+     * line that comes before it, then search that stretch, instead of a binary search over
+     * the whole queue whose every step touches two lines and two orders far apart. */
     uint32_t count = item->queue_count;
-    if (count == 0 || oms_state_line_before(state, item->queue[count - 1], line)) {
-        item->queue[count] = line;
-        item->queue_count++;
-        return;
+    uint32_t lo = 0, hi = count, step = 1;
+    while (hi > 0) {
+        uint32_t probe = hi > step ? hi - step : 0;
+        if (oms_state_line_before(state, item->queue[probe], line)) {
+            lo = probe + 1;
+            break;
+        }
+        hi = probe;
+        step *= 2;
     }
-    /* Binary search for the first queued line that comes after this one. */
-    uint32_t lo = 0, hi = count;
+    /* Binary search in [lo, hi] for the first queued line that comes after this one: those
+     * before lo come before it, the one at hi (if any) does not. */
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (oms_state_line_before(state, item->queue[mid], line)) {
