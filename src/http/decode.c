@@ -18,6 +18,20 @@
 
 void oms_decoder_init(struct oms_decoder *d) { memset(d, 0, sizeof *d); }
 
+/* Drops a UTF-8 sequence cut short at the end of s (snprintf cuts bytes, not characters): an
+ * error that names a client's key must stay valid UTF-8, or its answer would be a 500. */
+static void utf8_trim(char *s)
+{
+    size_t len = strlen(s);
+    size_t start = len;
+    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80) start--;
+    if (start == 0) return;
+    unsigned char lead = (unsigned char)s[start - 1];
+    if (lead < 0xC0) return; /* The last character is ASCII or complete. */
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (len - (start - 1) < need) s[start - 1] = '\0';
+}
+
 void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const char *field,
                       const char *fmt, ...)
 {
@@ -30,6 +44,8 @@ void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const
     va_start(args, fmt);
     vsnprintf(d->message, sizeof d->message, fmt, args);
     va_end(args);
+    utf8_trim(d->field);
+    utf8_trim(d->message);
 }
 
 json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
@@ -77,6 +93,89 @@ static json_t *field(struct oms_decoder *d, json_t *obj, const char *path, const
         oms_decoder_fail(d, 422, "missing_field", name, "%s is required", name);
     }
     return value;
+}
+
+static const struct oms_body_field *field_find(const struct oms_body_field *fields,
+                                               const char *key, size_t key_len)
+{
+    for (; fields->key; fields++) {
+        if (strlen(fields->key) == key_len && memcmp(fields->key, key, key_len) == 0) {
+            return fields;
+        }
+    }
+    return NULL;
+}
+
+/* The client's key as an error shows it: at most 64 bytes, whole characters, control bytes as
+ * '?' (jansson refuses "\u0000" in a key, but a NUL would end the name early, so it is '?'
+ * too). */
+static void key_shown(char out[65], const char *key, size_t key_len)
+{
+    size_t n = key_len < 64 ? key_len : 64;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)key[i];
+        out[i] = c < 0x20 || c == 0x7f ? '?' : key[i];
+    }
+    out[n] = '\0';
+    utf8_trim(out);
+}
+
+static void fail_unknown(struct oms_decoder *d, const char *path, const char *key,
+                         size_t key_len, const struct oms_body_field *fields)
+{
+    char shown[65], name[96], known[256];
+    key_shown(shown, key, key_len);
+    field_name(name, sizeof name, path, shown);
+    size_t used = 0;
+    for (const struct oms_body_field *f = fields; f->key && used + 1 < sizeof known; f++) {
+        int n = snprintf(known + used, sizeof known - used, "%s%s", f == fields ? "" : ", ",
+                         f->key);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used == 0) snprintf(known, sizeof known, "no fields");
+    oms_decoder_fail(d, 422, "unknown_field", name, "%s is not a known field; %s takes %s", name,
+                     path[0] ? path : "the body", known);
+}
+
+/* The objects a known field holds: itself, or each object of its array. Other values are left
+ * to the field's getter, which names a wrong type. */
+static bool nested_fields(struct oms_decoder *d, json_t *value, const char *name,
+                          const struct oms_body_field *fields)
+{
+    if (json_is_object(value)) return oms_decode_fields(d, value, name, fields);
+    size_t i;
+    json_t *entry;
+    json_array_foreach(value, i, entry) {
+        if (!json_is_object(entry)) continue;
+        char at[96];
+        snprintf(at, sizeof at, "%s[%zu]", name, i);
+        if (!oms_decode_fields(d, entry, at, fields)) return false;
+    }
+    return true;
+}
+
+bool oms_decode_fields(struct oms_decoder *d, json_t *obj, const char *path,
+                       const struct oms_body_field *fields)
+{
+    OMS_ASSERT(fields != NULL);
+    if (d->failed) return false;
+    /* Keys are visited in the body's order (jansson keeps it), so the first unknown one named
+     * is the first the client wrote. The depth is that of the static lists: no recursion
+     * bound is needed. */
+    for (void *iter = json_object_iter(obj); iter; iter = json_object_iter_next(obj, iter)) {
+        const char *key = json_object_iter_key(iter);
+        size_t key_len = json_object_iter_key_len(iter);
+        const struct oms_body_field *field = field_find(fields, key, key_len);
+        if (!field) {
+            fail_unknown(d, path, key, key_len, fields);
+            return false;
+        }
+        if (!field->fields) continue;
+        char name[96];
+        field_name(name, sizeof name, path, field->key);
+        if (!nested_fields(d, json_object_iter_value(iter), name, field->fields)) return false;
+    }
+    return true;
 }
 
 bool oms_get_text(struct oms_decoder *d, json_t *obj, const char *path, const char *key,

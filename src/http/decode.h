@@ -17,7 +17,16 @@ struct oms_decoder {
     int status;
     const char *code;
     char field[96];
-    char message[256];
+    char message[384]; /* Room for an unknown field's name and the list of known ones. */
+};
+
+/* One key a JSON object of a request body may hold. A body is described by a list of these
+ * ended by {NULL, NULL}; `fields` describes the object the key holds, or each object of the
+ * array it holds ("lines", "rows"). It is NULL when the value holds no object, or holds a map
+ * whose keys are data (a region's distances, keyed by region code): its decoder checks those. */
+struct oms_body_field {
+    const char *key;
+    const struct oms_body_field *fields;
 };
 
 void oms_decoder_init(struct oms_decoder *d);
@@ -26,6 +35,14 @@ void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const
 
 /* Parses a body that must be one JSON object; NULL (and d failed) otherwise. */
 json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len);
+
+/* Refuses a key `fields` does not list, at any depth `fields` describes: fails d with 422
+ * unknown_field naming its path ("lines[0].qtyy", "customer.emial"), the first in the body's
+ * order, and the keys that are known there. Returns !d->failed. oms_call_new() runs it on
+ * every body before a handler reads a field, so no route can ignore a misspelt or misplaced
+ * field (decisions.md 42). Values are not checked here: their getters do that. */
+bool oms_decode_fields(struct oms_decoder *d, json_t *obj, const char *path,
+                       const struct oms_body_field *fields);
 
 /* Field getters. `path` is the JSON path for errors ("lines[2]"), "" at the top. Each returns
  * true when the field was present and valid, false when absent (and not required) or invalid

@@ -1,7 +1,8 @@
 /*
  * test_http_decode.c - the field getters name the field of an error as a client reads it
  * ("id", "lines[2].sku"), cut to the decoder's room like snprintf would, and the names do not
- * depend on which getter failed.
+ * depend on which getter failed. A body's keys are checked against the fields it may hold, at
+ * every depth its list describes: an unknown one is refused by its path, never ignored.
  */
 #include "base/platform.h"
 
@@ -14,11 +15,12 @@
 #include <cmocka.h>
 
 #include "http/decode.h"
+#include "http/router.h"
 
 static json_t *parse(const char *text)
 {
     json_error_t error;
-    json_t *obj = json_loads(text, 0, &error);
+    json_t *obj = json_loads(text, JSON_ALLOW_NUL, &error); /* As oms_decode_object() does. */
     assert_non_null(obj);
     return obj;
 }
@@ -81,11 +83,122 @@ static void test_decode__cuts_a_long_name_to_the_room(void **state)
     json_decref(obj);
 }
 
+/* The shape of an order body, as route_orders.c declares it. */
+static const struct oms_body_field customer_fields[] = {
+    {"ref", NULL}, {"contact", NULL}, {NULL, NULL}};
+static const struct oms_body_field line_fields[] = {{"sku", NULL}, {"qty", NULL}, {NULL, NULL}};
+static const struct oms_body_field order_fields[] = {
+    {"id", NULL}, {"customer", customer_fields}, {"lines", line_fields}, {NULL, NULL}};
+
+/* Runs the check on `text`; returns whether it passed, leaving d as the check left it. */
+static bool fields_pass(struct oms_decoder *d, const char *text)
+{
+    json_t *obj = parse(text);
+    oms_decoder_init(d);
+    bool ok = oms_decode_fields(d, obj, "", order_fields);
+    assert_int_equal(ok, !d->failed);
+    json_decref(obj);
+    return ok;
+}
+
+static void assert_unknown(const char *text, const char *field)
+{
+    struct oms_decoder d;
+    assert_false(fields_pass(&d, text));
+    assert_int_equal(d.status, 422);
+    assert_string_equal(d.code, "unknown_field");
+    assert_string_equal(d.field, field);
+    assert_non_null(strstr(d.message, "is not a known field"));
+}
+
+static void test_decode__accepts_a_body_of_known_fields(void **state)
+{
+    (void)state;
+    struct oms_decoder d;
+    assert_true(fields_pass(&d, "{}"));
+    assert_true(fields_pass(&d, "{\"id\":\"O1\",\"customer\":{\"ref\":\"c\",\"contact\":\"x\"},"
+                                "\"lines\":[{\"sku\":\"A\",\"qty\":1},{\"qty\":2}]}"));
+    /* Wrong types are their getters' to name, not this check's. */
+    assert_true(fields_pass(&d, "{\"id\":5,\"customer\":null,\"lines\":[1,\"x\",null]}"));
+    assert_true(fields_pass(&d, "{\"customer\":[{\"ref\":\"c\"}],\"lines\":{\"sku\":\"A\"}}"));
+}
+
+static void test_decode__refuses_an_unknown_field_by_its_path(void **state)
+{
+    (void)state;
+    assert_unknown("{\"id\":\"O1\",\"nmae\":\"typo\"}", "nmae");
+    assert_unknown("{\"customer\":{\"ref\":\"c\",\"emial\":\"x\"}}", "customer.emial");
+    assert_unknown("{\"lines\":[{\"sku\":\"A\",\"qty\":1},{\"sku\":\"B\",\"qtyy\":5}]}",
+                   "lines[1].qtyy");
+    /* A key of one object is unknown in another: "qty" belongs to a line, not the order. */
+    assert_unknown("{\"qty\":1}", "qty");
+    /* Null, empty or odd keys are keys too. */
+    assert_unknown("{\"id\":\"O1\",\"\":1}", "");
+    assert_unknown("{\"ID\":\"O1\"}", "ID");
+}
+
+static void test_decode__names_the_first_unknown_field_in_body_order(void **state)
+{
+    (void)state;
+    assert_unknown("{\"zz\":1,\"aa\":2}", "zz");
+    assert_unknown("{\"lines\":[{\"x\":1}],\"aa\":2}", "lines[0].x");
+    assert_unknown("{\"aa\":2,\"lines\":[{\"x\":1}]}", "aa");
+}
+
+static void test_decode__lists_the_known_fields_in_the_message(void **state)
+{
+    (void)state;
+    struct oms_decoder d;
+    assert_false(fields_pass(&d, "{\"lines\":[{\"sku\":\"A\",\"quantity\":1}]}"));
+    assert_string_equal(d.message,
+                        "lines[0].quantity is not a known field; lines[0] takes sku, qty");
+    assert_false(fields_pass(&d, "{\"nmae\":1}"));
+    assert_string_equal(d.message,
+                        "nmae is not a known field; the body takes id, customer, lines");
+    static const struct oms_body_field none[] = {{NULL, NULL}};
+    json_t *obj = parse("{\"dry_run\":true}");
+    oms_decoder_init(&d);
+    assert_false(oms_decode_fields(&d, obj, "", none));
+    assert_string_equal(d.message, "dry_run is not a known field; the body takes no fields");
+    json_decref(obj);
+}
+
+/* A client's key may be long, hold control bytes or multi-byte characters: its name in the
+ * error stays one string of valid UTF-8 (an invalid one would turn the 422 into a 500). */
+static void test_decode__shows_a_strange_key_as_valid_utf8(void **state)
+{
+    (void)state;
+    /* jansson refuses a key holding \u0000 itself; other control bytes reach the check. */
+    assert_unknown("{\"id\\n\":1}", "id?");
+    assert_unknown("{\"a\\u007fb\":1}", "a?b");
+    /* "é" is two bytes: 40 of them (80 bytes) are cut to whole characters within 64 bytes. */
+    char text[256] = "{\"lines\":[{\"";
+    for (int i = 0; i < 40; i++) strcat(text, "\xc3\xa9");
+    strcat(text, "\":1}]}");
+    struct oms_decoder d;
+    assert_false(fields_pass(&d, text));
+    assert_int_equal(strlen(d.field), strlen("lines[0].") + 64);
+    assert_int_equal(strncmp(d.field, "lines[0].\xc3\xa9", 11), 0);
+    /* Cut on the byte where a character starts, the name drops the half character. */
+    char odd[256] = "{\"lines\":[{\"x";
+    for (int i = 0; i < 40; i++) strcat(odd, "\xc3\xa9");
+    strcat(odd, "\":1}]}");
+    assert_false(fields_pass(&d, odd));
+    assert_int_equal(strlen(d.field), strlen("lines[0].") + 63);
+    assert_true(oms_http_utf8_valid(d.field, strlen(d.field)));
+    assert_true(oms_http_utf8_valid(d.message, strlen(d.message)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode__names_top_level_and_nested_fields),
         cmocka_unit_test(test_decode__cuts_a_long_name_to_the_room),
+        cmocka_unit_test(test_decode__accepts_a_body_of_known_fields),
+        cmocka_unit_test(test_decode__refuses_an_unknown_field_by_its_path),
+        cmocka_unit_test(test_decode__names_the_first_unknown_field_in_body_order),
+        cmocka_unit_test(test_decode__lists_the_known_fields_in_the_message),
+        cmocka_unit_test(test_decode__shows_a_strange_key_as_valid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
