@@ -26,10 +26,13 @@ struct oms_call {
     const void *spec;          /* What a READ's encoder reads (the route's choice). */
 };
 
-/* A new call for the request: the body parsed as a JSON object when want_body (else NULL),
- * the Idempotency-Key copied. NULL after answering the request with an error. */
+/* A new call for the request: the body parsed as a JSON object holding only the keys
+ * `fields` lists (decode.h; NULL: the route takes no body, call->body NULL), the
+ * Idempotency-Key copied. A route without a body that changes something still refuses a
+ * non-empty one unless it is {} (a re-peg sent {"dry_run": true} must not run for real).
+ * NULL after answering the request with an error. */
 struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind kind,
-                              bool want_body);
+                              const struct oms_body_field *fields);
 /* Keeps a malloc'd (or strdup'd) pointer until the call ends; returns it. */
 void *oms_call_own(struct oms_call *call, void *ptr);
 char *oms_call_strdup(struct oms_call *call, const char *text);

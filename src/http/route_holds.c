@@ -14,6 +14,13 @@
 #include "http/encode.h"
 #include "http/routes.h"
 
+/* The fields a hold may hold (decode.h): any other is refused before a field is read. */
+static const struct oms_body_field hold_line_fields[] = {
+    {"sku", NULL}, {"qty", NULL}, {NULL, NULL}};
+static const struct oms_body_field hold_fields[] = {
+    {"id", NULL}, {"channel", NULL}, {"region", NULL}, {"lines", hold_line_fields},
+    {"expires_at", NULL}, {"partial", NULL}, {"at", NULL}, {NULL, NULL}};
+
 static json_t *json_hold_line(const struct oms_state *state, uint32_t index)
 {
     const struct oms_hold_line *line = &state->hold_lines[index];
@@ -73,7 +80,7 @@ static char *encode_release(struct oms_command *cmd, const struct oms_state *sta
 
 void oms_route_post_hold(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_HOLD_CREATE, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_HOLD_CREATE, hold_fields);
     if (!call) return;
     struct oms_cmd_hold *c = &call->cmd.u.hold;
     json_t *b = call->body;
@@ -133,7 +140,7 @@ void oms_route_delete_hold(struct oms_http_request *req)
 {
     const char *id = oms_path_id(req, "id", OMS_ID_BYTES_MAX);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_HOLD_RELEASE, false);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_HOLD_RELEASE, NULL);
     if (!call) return;
     call->cmd.u.hold.id = oms_call_strdup(call, id);
     char resource[OMS_ID_BYTES_MAX + 16];

@@ -16,6 +16,20 @@
 #define NAME_BYTES_MAX 256
 #define PRIORITY_MAX 1000000
 
+/* The fields each PUT may hold (decode.h): any other is refused before a field is read. */
+static const struct oms_body_field item_fields[] = {
+    {"name", NULL}, {"price", NULL}, {"currency", NULL}, {"policy", NULL},
+    {"backorder_limit", NULL}, {"lead_time_days", NULL}, {"low_stock_threshold", NULL},
+    {"min_order_qty", NULL}, {"release_date", NULL}, {"allow_split", NULL}, {"at", NULL},
+    {NULL, NULL}};
+static const struct oms_body_field location_fields[] = {
+    {"name", NULL}, {"kind", NULL}, {"region", NULL}, {"priority", NULL}, {"timezone", NULL},
+    {"handling_days", NULL}, {"working_days", NULL}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field channel_fields[] = {
+    {"name", NULL}, {"locations", NULL}, {"buffer", NULL}, {"buffer_percent", NULL},
+    {"exclude_stores", NULL}, {"allow_backorder", NULL}, {"priority", NULL}, {"delay_policy", NULL},
+    {"at", NULL}, {NULL, NULL}};
+
 static bool path_id(struct oms_http_request *req, const char *name, size_t max, const char **out)
 {
     *out = oms_path_id(req, name, max);
@@ -34,7 +48,7 @@ void oms_route_put_item(struct oms_http_request *req)
 {
     const char *sku;
     if (!path_id(req, "sku", OMS_SKU_BYTES_MAX, &sku)) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_ITEM, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_ITEM, item_fields);
     if (!call) return;
     struct oms_cmd_item *c = &call->cmd.u.item;
     c->sku = oms_call_strdup(call, sku);
@@ -139,7 +153,7 @@ void oms_route_put_location(struct oms_http_request *req)
 {
     const char *code;
     if (!path_id(req, "code", OMS_CODE_BYTES_MAX, &code)) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_LOCATION, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_LOCATION, location_fields);
     if (!call) return;
     struct oms_cmd_location *c = &call->cmd.u.location;
     c->code = oms_call_strdup(call, code);
@@ -189,7 +203,7 @@ void oms_route_put_channel(struct oms_http_request *req)
 {
     const char *code;
     if (!path_id(req, "code", OMS_CODE_BYTES_MAX, &code)) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_CHANNEL, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_CHANNEL, channel_fields);
     if (!call) return;
     struct oms_cmd_channel *c = &call->cmd.u.channel;
     c->code = oms_call_strdup(call, code);
@@ -329,7 +343,7 @@ static void read_by(struct oms_http_request *req, const char *name, size_t max,
 {
     const char *key;
     if (!path_id(req, name, max, &key)) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_READ, false);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_READ, NULL);
     if (!call) return;
     call->cmd.u.item.sku = oms_call_strdup(call, key);
     call->spec = reader;

@@ -15,9 +15,34 @@
 
 #define CONTACT_BYTES_MAX 256
 
+/* The fields each body may hold (decode.h): any other is refused before a field is read. */
+static const struct oms_body_field customer_fields[] = {
+    {"ref", NULL}, {"contact", NULL}, {NULL, NULL}};
+static const struct oms_body_field order_line_fields[] = {
+    {"sku", NULL}, {"qty", NULL}, {"price", NULL}, {"ship_complete", NULL}, {"latest_date", NULL},
+    {NULL, NULL}};
+static const struct oms_body_field order_fields[] = {
+    {"id", NULL}, {"channel", NULL}, {"region", NULL}, {"collect", NULL},
+    {"customer", customer_fields}, {"lines", order_line_fields}, {"at", NULL}, {"hold", NULL},
+    {NULL, NULL}};
+static const struct oms_body_field qty_line_fields[] = {
+    {"line", NULL}, {"qty", NULL}, {NULL, NULL}};
+static const struct oms_body_field cancel_fields[] = {
+    {"lines", qty_line_fields}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field ship_fields[] = {
+    {"location", NULL}, {"lines", qty_line_fields}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field return_line_fields[] = {
+    {"line", NULL}, {"qty", NULL}, {"sellable", NULL}, {NULL, NULL}};
+static const struct oms_body_field return_fields[] = {
+    {"location", NULL}, {"lines", return_line_fields}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field accept_line_fields[] = {
+    {"line", NULL}, {"latest_date", NULL}, {NULL, NULL}};
+static const struct oms_body_field accept_fields[] = {
+    {"lines", accept_line_fields}, {"at", NULL}, {NULL, NULL}};
+
 void oms_route_post_order(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_PLACE, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_PLACE, order_fields);
     if (!call) return;
     struct oms_cmd_order *c = &call->cmd.u.order;
     json_t *b = call->body;
@@ -135,7 +160,8 @@ void oms_route_post_cancel(struct oms_http_request *req)
     if (!id) return;
     size_t len;
     bool has_body = oms_http_body(req, &len) && len > 0;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_CANCEL, has_body);
+    struct oms_call *call =
+        oms_call_new(req, OMS_CMD_ORDER_CANCEL, has_body ? cancel_fields : NULL);
     if (!call) return;
     struct oms_cmd_cancel *c = &call->cmd.u.cancel;
     c->id = oms_call_strdup(call, id);
@@ -160,7 +186,7 @@ static void post_location_lines(struct oms_http_request *req, enum oms_cmd_kind 
     oms_decoder_init(&d);
     const char *id = order_path(req, &d);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, kind, true);
+    struct oms_call *call = oms_call_new(req, kind, ship_fields);
     if (!call) return;
     struct oms_cmd_ship *c = &call->cmd.u.ship;
     c->id = oms_call_strdup(call, id);
@@ -187,7 +213,7 @@ void oms_route_post_return(struct oms_http_request *req)
     oms_decoder_init(&d);
     const char *id = order_path(req, &d);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_RETURN, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_RETURN, return_fields);
     if (!call) return;
     struct oms_cmd_return *c = &call->cmd.u.ret;
     c->id = oms_call_strdup(call, id);
@@ -225,7 +251,7 @@ void oms_route_post_accept_delay(struct oms_http_request *req)
     oms_decoder_init(&d);
     const char *id = order_path(req, &d);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_ACCEPT_DELAY, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ORDER_ACCEPT_DELAY, accept_fields);
     if (!call) return;
     struct oms_cmd_accept *c = &call->cmd.u.accept;
     c->id = oms_call_strdup(call, id);

@@ -23,6 +23,10 @@
 
 #define NAME_BYTES_MAX 256
 
+/* distances is a map keyed by region code: its keys are data, checked by the engine. */
+static const struct oms_body_field region_fields[] = {
+    {"name", NULL}, {"distances", NULL}, {"at", NULL}, {NULL, NULL}};
+
 /* The region at `row` with every distance it has, in table order. */
 static json_t *region_json(const struct oms_state *state, uint32_t row)
 {
@@ -89,7 +93,7 @@ void oms_route_put_region(struct oms_http_request *req)
 {
     const char *code = oms_path_id(req, "code", OMS_CODE_BYTES_MAX);
     if (!code) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_REGION, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_PUT_REGION, region_fields);
     if (!call) return;
     struct oms_cmd_region *c = &call->cmd.u.region;
     c->code = oms_call_strdup(call, code);
@@ -150,7 +154,7 @@ static char *read_regions(struct oms_command *cmd, const struct oms_state *state
 
 void oms_route_get_regions(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_READ, false);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_READ, NULL);
     if (!call) return;
     oms_call_submit(req, call, read_regions, "");
 }

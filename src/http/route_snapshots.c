@@ -19,6 +19,15 @@
 #define CHANGE_PERCENT_MAX 1000000
 #define STALE_HOURS_MAX (24 * 366 * 10)
 
+/* The fields a snapshot may hold (decode.h): any other is refused before a row is read. */
+static const struct oms_body_field row_fields[] = {
+    {"sku", NULL}, {"location", NULL}, {"on_hand", NULL}, {"unavailable", NULL}, {NULL, NULL}};
+static const struct oms_body_field threshold_fields[] = {
+    {"change_units", NULL}, {"change_percent", NULL}, {"stale_hours", NULL}, {NULL, NULL}};
+static const struct oms_body_field snapshot_fields[] = {
+    {"id", NULL}, {"as_of", NULL}, {"source", NULL}, {"rows", row_fields},
+    {"thresholds", threshold_fields}, {"at", NULL}, {NULL, NULL}};
+
 static void decode_rows(struct oms_decoder *d, struct oms_call *call, json_t *rows)
 {
     struct oms_cmd_snapshot *c = &call->cmd.u.snapshot;
@@ -62,7 +71,7 @@ static void decode_thresholds(struct oms_decoder *d, json_t *body, struct oms_cm
 
 void oms_route_post_snapshot(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_SNAPSHOT, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SNAPSHOT, snapshot_fields);
     if (!call) return;
     struct oms_cmd_snapshot *c = &call->cmd.u.snapshot;
     json_t *b = call->body;

@@ -16,6 +16,18 @@
 #define REASON_BYTES_MAX 128
 #define AS_OF_SKEW_MS (5 * 60 * 1000) /* Clocks of ERPs and POS tills drift a little. */
 
+/* The fields each body may hold (decode.h): any other is refused before a field is read. */
+static const struct oms_body_field adjustment_fields[] = {
+    {"sku", NULL}, {"location", NULL}, {"delta", NULL}, {"set", NULL}, {"as_of", NULL},
+    {"reason", NULL}, {"safety", NULL}, {"unavailable", NULL}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field supply_fields[] = {
+    {"id", NULL}, {"sku", NULL}, {"location", NULL}, {"qty", NULL}, {"expected_date", NULL},
+    {"from", NULL}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field receipt_fields[] = {{"qty", NULL}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field supply_patch_fields[] = {
+    {"expected_date", NULL}, {"qty", NULL}, {"status", NULL}, {"at", NULL}, {NULL, NULL}};
+static const struct oms_body_field clock_fields[] = {{"at", NULL}, {NULL, NULL}};
+
 static void fail_or_submit(struct oms_http_request *req, struct oms_call *call,
                            struct oms_decoder *d, oms_encode_fn encode, const char *resource)
 {
@@ -38,7 +50,7 @@ bool oms_query_dry_run(struct oms_http_request *req, struct oms_decoder *d)
 
 void oms_route_post_adjustment(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_ADJUST, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_ADJUST, adjustment_fields);
     if (!call) return;
     struct oms_cmd_adjust *c = &call->cmd.u.adjust;
     json_t *b = call->body;
@@ -78,7 +90,7 @@ void oms_route_post_adjustment(struct oms_http_request *req)
 
 void oms_route_post_supply(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_CREATE, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_CREATE, supply_fields);
     if (!call) return;
     struct oms_cmd_supply *c = &call->cmd.u.supply;
     json_t *b = call->body;
@@ -101,7 +113,7 @@ void oms_route_post_receipt(struct oms_http_request *req)
     oms_decoder_init(&d);
     const char *id = oms_path_id(req, "id", OMS_ID_BYTES_MAX);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_RECEIVE, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_RECEIVE, receipt_fields);
     if (!call) return;
     struct oms_cmd_receive *c = &call->cmd.u.receive;
     c->id = oms_call_strdup(call, id);
@@ -119,7 +131,7 @@ void oms_route_patch_supply(struct oms_http_request *req)
     oms_decoder_init(&d);
     const char *id = oms_path_id(req, "id", OMS_ID_BYTES_MAX);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_UPDATE, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SUPPLY_UPDATE, supply_patch_fields);
     if (!call) return;
     struct oms_cmd_supply_update *c = &call->cmd.u.supply_update;
     json_t *b = call->body;
@@ -155,7 +167,7 @@ void oms_route_post_repeg(struct oms_http_request *req)
     oms_decoder_init(&d);
     const char *sku = oms_path_id(req, "sku", OMS_SKU_BYTES_MAX);
     if (!sku) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_REPEG, false);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_REPEG, NULL);
     if (!call) return;
     call->cmd.u.sku = oms_call_strdup(call, sku);
     call->cmd.dry_run = oms_query_dry_run(req, &d);
@@ -166,7 +178,7 @@ void oms_route_post_repeg(struct oms_http_request *req)
 
 void oms_route_post_clock(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_CLOCK, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_CLOCK, clock_fields);
     if (!call) return;
     struct oms_decoder d;
     oms_decoder_init(&d);

@@ -16,6 +16,9 @@
 
 #define CONTACT_BYTES_MAX 256 /* An e-mail address or phone number; no control characters. */
 
+static const struct oms_body_field subscription_fields[] = {
+    {"sku", NULL}, {"channel", NULL}, {"contact", NULL}, {"at", NULL}, {NULL, NULL}};
+
 static json_t *json_subscription(const struct oms_state *state, uint32_t index)
 {
     const struct oms_subscription *sub = &state->subscriptions[index];
@@ -36,7 +39,7 @@ static char *encode_subscription(struct oms_command *cmd, const struct oms_state
 
 void oms_route_post_subscription(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_SUBSCRIBE, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_SUBSCRIBE, subscription_fields);
     if (!call) return;
     struct oms_cmd_subscribe *c = &call->cmd.u.subscribe;
     json_t *b = call->body;

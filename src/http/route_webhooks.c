@@ -19,6 +19,9 @@
 #define DELIVERIES_LIMIT_DEFAULT 100
 #define WEBHOOK_ID_BYTES_MAX 64
 
+static const struct oms_body_field webhook_fields[] = {
+    {"url", NULL}, {"secret", NULL}, {"types", NULL}, {"at", NULL}, {NULL, NULL}};
+
 /* The webhook's types text ("a,b" or "*") as a JSON array. */
 static json_t *types_json(const char *types)
 {
@@ -57,7 +60,7 @@ static char *encode_requeued(struct oms_command *cmd, const struct oms_state *st
 
 void oms_route_post_webhook(struct oms_http_request *req)
 {
-    struct oms_call *call = oms_call_new(req, OMS_CMD_WEBHOOK_CREATE, true);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_WEBHOOK_CREATE, webhook_fields);
     if (!call) return;
     struct oms_cmd_webhook *c = &call->cmd.u.webhook;
     json_t *b = call->body;
@@ -133,7 +136,7 @@ void oms_route_delete_webhook(struct oms_http_request *req)
 {
     const char *id = webhook_path(req);
     if (!id) return;
-    struct oms_call *call = oms_call_new(req, OMS_CMD_WEBHOOK_DELETE, false);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_WEBHOOK_DELETE, NULL);
     if (!call) return;
     call->cmd.u.webhook.id = oms_call_strdup(call, id);
     char resource[WEBHOOK_ID_BYTES_MAX + 16];
@@ -225,7 +228,7 @@ void oms_route_post_redeliver(struct oms_http_request *req)
                              "seq");
         return;
     }
-    struct oms_call *call = oms_call_new(req, OMS_CMD_DELIVERY_REDELIVER, false);
+    struct oms_call *call = oms_call_new(req, OMS_CMD_DELIVERY_REDELIVER, NULL);
     if (!call) return;
     call->cmd.u.webhook.id = oms_call_strdup(call, id);
     call->cmd.u.webhook.seq = seq;
