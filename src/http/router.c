@@ -220,6 +220,38 @@ static const char *pattern_problem(const char *pattern)
     return NULL;
 }
 
+/* Checks a route's query list; returns a static reason, or NULL when it is well formed. */
+static const char *query_spec_problem(const char *spec)
+{
+    if (spec == NULL) return NULL;
+    size_t spec_len = strlen(spec);
+    if (spec_len == 0 || spec_len > OMS_HTTP_QUERY_SPEC_BYTES_MAX) {
+        return "query list is empty or longer than OMS_HTTP_QUERY_SPEC_BYTES_MAX";
+    }
+    for (const char *at = spec; *at;) {
+        size_t len = strcspn(at, " ");
+        size_t name_len = len > 0 && at[len - 1] == '*' ? len - 1 : len;
+        if (name_len == 0) return "query list has an empty name or a double space";
+        for (size_t i = 0; i < name_len; i++) {
+            char c = at[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+                return "query name is not [a-z0-9_]+ (with an optional '*')";
+            }
+        }
+        for (const char *before = spec; before < at;) {
+            size_t before_len = strcspn(before, " ");
+            size_t before_name = before[before_len - 1] == '*' ? before_len - 1 : before_len;
+            if (before_name == name_len && memcmp(before, at, name_len) == 0) {
+                return "query list names a parameter twice";
+            }
+            before += before_len + 1;
+        }
+        if (at[len] == ' ' && at[len + 1] == '\0') return "query list ends with a space";
+        at += len + (at[len] == ' ' ? 1 : 0);
+    }
+    return NULL;
+}
+
 static bool method_valid(const char *method)
 {
     size_t len = strlen(method);
@@ -264,6 +296,7 @@ bool oms_http_routes_check(const struct oms_http_route *routes, size_t routes_co
             if (routes[r].pattern == NULL) *why = "route has no pattern";
             return false;
         }
+        if ((*why = query_spec_problem(routes[r].query)) != NULL) return false;
         bool method_seen = false;
         for (size_t q = 0; q < r; q++) {
             bool same_method = strcmp(routes[q].method, routes[r].method) == 0;
@@ -389,7 +422,8 @@ static const char *decode_into(const char *src, size_t len, char *scratch, size_
 }
 
 bool oms_http_query_parse(const char *query, size_t query_len, char *scratch,
-                          struct oms_http_query_pair *pairs, size_t *pairs_count)
+                          struct oms_http_query_pair *pairs, size_t *pairs_count,
+                          struct oms_http_query_error *error)
 {
     size_t count = 0;
     size_t used = 0;
@@ -409,7 +443,10 @@ bool oms_http_query_parse(const char *query, size_t query_len, char *scratch,
         if (key != NULL && eq != NULL) {
             value = decode_into(eq + 1, piece_len - key_len - 1, scratch, &used);
         }
-        if (key == NULL || value == NULL) return false;
+        if (key == NULL || value == NULL) {
+            if (error != NULL) *error = (struct oms_http_query_error){piece, key_len, key};
+            return false;
+        }
         pairs[count].key = key;
         pairs[count].value = value;
         count++;
@@ -430,4 +467,39 @@ size_t oms_http_query_values(const struct oms_http_query_pair *pairs, size_t pai
         found++;
     }
     return found;
+}
+
+/* Finds `key` in a route's query list; *repeats says whether it is marked '*'. */
+static bool spec_find(const char *spec, const char *key, bool *repeats)
+{
+    size_t key_len = strlen(key);
+    for (const char *at = spec; at && *at;) {
+        size_t len = strcspn(at, " ");
+        bool star = len > 0 && at[len - 1] == '*';
+        size_t name_len = star ? len - 1 : len;
+        if (name_len == key_len && memcmp(at, key, key_len) == 0) {
+            *repeats = star;
+            return true;
+        }
+        at += len + (at[len] == ' ' ? 1 : 0);
+    }
+    return false;
+}
+
+enum oms_http_query_result oms_http_query_check(const char *spec,
+                                                const struct oms_http_query_pair *pairs,
+                                                size_t pairs_count, size_t *bad_index)
+{
+    for (size_t i = 0; i < pairs_count; i++) {
+        bool repeats = false;
+        *bad_index = i;
+        if (!spec_find(spec, pairs[i].key, &repeats)) return OMS_HTTP_QUERY_UNKNOWN;
+        if (repeats) continue;
+        /* Each key without '*' can be seen once before this returns, so the scan stays within
+         * (listed keys) x (pairs) compares, however long the query. */
+        for (size_t k = 0; k < i; k++) {
+            if (strcmp(pairs[k].key, pairs[i].key) == 0) return OMS_HTTP_QUERY_REPEATED;
+        }
+    }
+    return OMS_HTTP_QUERY_OK;
 }

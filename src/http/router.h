@@ -20,6 +20,9 @@
  *   "/v1/stock/{sku}" for the same method).
  * - Every decoded string handed out (parameters, query keys and values) is NUL-terminated, is
  *   valid UTF-8 and holds no NUL byte: "%00", malformed escapes and invalid UTF-8 are refused.
+ * - A route lists the query parameters it takes (`query`, below); the server refuses a request
+ *   with any other, or with one of them given twice unless the list says it may repeat, before
+ *   its handler runs: a misspelt `quantity=5` or a second `channel=` is never silently ignored.
  */
 #ifndef OMS_HTTP_ROUTER_H
 #define OMS_HTTP_ROUTER_H
@@ -30,6 +33,7 @@
 #define OMS_HTTP_SEGMENTS_MAX 16    /* Segments in a pattern; longer paths match nothing. */
 #define OMS_HTTP_ALLOW_BYTES_MAX 96 /* "GET, PUT, ..." for a 405; room for 12 methods. */
 #define OMS_HTTP_METHOD_BYTES_MAX 7 /* "OPTIONS", the longest method a route may name. */
+#define OMS_HTTP_QUERY_SPEC_BYTES_MAX 128 /* A route's list of query parameters. */
 
 _Static_assert(OMS_HTTP_ALLOW_BYTES_MAX >= 12 * (OMS_HTTP_METHOD_BYTES_MAX + 1),
                "the Allow list holds twelve methods, each with its separator");
@@ -45,6 +49,10 @@ struct oms_http_route {
     const char *method;        /* "GET", "POST", ...: exact, upper case. */
     const char *pattern;       /* "/v1/items/{sku}"; see the rules above. */
     oms_http_handler *handler; /* Never NULL. */
+    const char *query;         /* The query parameters it takes, separated by single spaces
+                                * ("channel sku* qty"); a name ending in '*' may come more than
+                                * once, the others at most once. NULL: it takes none. Names are
+                                * [a-z0-9_]+, each listed once. */
 };
 
 /* A decoded path parameter. `name` points into the route's pattern (not NUL-terminated: use
@@ -110,12 +118,37 @@ size_t oms_http_query_pairs_bound(const char *query, size_t query_len);
 /* Bytes of scratch oms_http_query_parse() needs for a query of query_len bytes. */
 #define OMS_HTTP_QUERY_SCRATCH_BYTES(query_len) (2 * (query_len) + 2)
 
+/* The piece oms_http_query_parse() could not decode: its key as sent (raw_key, raw_key_len
+ * bytes, not NUL-terminated, pointing into the query) and, when the key decoded and the value
+ * did not, the decoded key (NUL-terminated, in scratch); `key` is NULL when the key itself
+ * failed. */
+struct oms_http_query_error {
+    const char *raw_key;
+    size_t raw_key_len;
+    const char *key;
+};
+
 /* Splits a query string (the bytes after '?') on '&', each piece on its first '=', and decodes
  * both sides (%XX and '+'). Empty pieces are skipped. `pairs` holds
  * oms_http_query_pairs_bound() entries; scratch holds OMS_HTTP_QUERY_SCRATCH_BYTES(query_len).
- * Returns true with *pairs_count set; false if any piece fails to decode. */
+ * Returns true with *pairs_count set; false if any piece fails to decode, with *error (unless
+ * NULL) naming the first such piece. */
 OMS_MUST_CHECK bool oms_http_query_parse(const char *query, size_t query_len, char *scratch,
-                                         struct oms_http_query_pair *pairs, size_t *pairs_count);
+                                         struct oms_http_query_pair *pairs, size_t *pairs_count,
+                                         struct oms_http_query_error *error);
+
+enum oms_http_query_result {
+    OMS_HTTP_QUERY_OK,
+    OMS_HTTP_QUERY_UNKNOWN,  /* A key the route does not list. */
+    OMS_HTTP_QUERY_REPEATED, /* A key listed without '*' that comes a second time. */
+};
+
+/* Checks decoded pairs against a route's `query` list (NULL: none taken). Returns OK; or the
+ * first fault in the query's order, with *bad_index the pair that shows it (for REPEATED, the
+ * second occurrence). */
+enum oms_http_query_result oms_http_query_check(const char *spec,
+                                                const struct oms_http_query_pair *pairs,
+                                                size_t pairs_count, size_t *bad_index);
 
 /* Every value of `key`, in the order sent. Fills values[0 .. min(n, values_max)) and returns n,
  * the total count, which may exceed values_max (so the caller can refuse "too many"). */

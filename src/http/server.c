@@ -362,6 +362,52 @@ static void ensure_answered(struct loop *loop, struct oms_http_request *req,
     send_internal_error(req);
 }
 
+/* 400 invalid_query naming the piece that is not percent-encoded UTF-8: by its decoded key
+ * when only the value failed; by the key as sent when that is printable ASCII; else no name
+ * (the answer must stay valid UTF-8). */
+static void query_refuse_undecodable(struct oms_http_request *req,
+                                     const struct oms_http_query_error *error)
+{
+    h2o_mem_pool_t *pool = &req->h2o->pool;
+    const char *name = error->key;
+    bool printable = error->raw_key_len > 0;
+    for (size_t i = 0; i < error->raw_key_len; i++) {
+        printable = printable && error->raw_key[i] > 0x20 && error->raw_key[i] < 0x7f;
+    }
+    if (!name && printable) name = pool_strndup(pool, error->raw_key, error->raw_key_len);
+    size_t cap = (name ? strlen(name) : 0) + 96;
+    char *message = h2o_mem_alloc_pool(pool, cap);
+    snprintf(message, cap, "%s%s is not valid percent-encoded UTF-8",
+             error->key ? "the value of the query parameter " : "the query parameter name ",
+             name ? name : "");
+    oms_http_reply_error(req, 400, "invalid_query", message, name);
+}
+
+/* 400 invalid_query naming a parameter the route does not take, or one it takes once that came
+ * again (router.h): a typo or a second value is refused rather than ignored. */
+static void query_refuse(struct oms_http_request *req, enum oms_http_query_result result,
+                         const char *key)
+{
+    const char *spec = req->match.route->query ? req->match.route->query : "";
+    size_t cap = strlen(key) + 2 * strlen(spec) + 128;
+    char *message = h2o_mem_alloc_pool(&req->h2o->pool, cap);
+    if (result == OMS_HTTP_QUERY_REPEATED) {
+        snprintf(message, cap, "the query parameter %s is given more than once; it takes one value",
+                 key);
+    } else {
+        /* "channel sku* qty" reads "channel, sku, qty" to a client. */
+        int n = snprintf(message, cap, "%s is not a query parameter of this path; it takes %s",
+                         key, spec[0] ? "" : "none");
+        for (const char *c = spec; *c && n > 0 && (size_t)n + 3 < cap; c++) {
+            if (*c == '*') continue;
+            if (*c == ' ') message[n++] = ',';
+            message[n++] = *c;
+        }
+        if (n > 0 && (size_t)n < cap) message[n] = '\0';
+    }
+    oms_http_reply_error(req, 400, "invalid_query", message, key);
+}
+
 /* Splits and decodes the query string; answers 400 or 413 and returns false when it cannot. */
 static bool request_parse_query(struct oms_http_request *req)
 {
@@ -376,9 +422,17 @@ static bool request_parse_query(struct oms_http_request *req)
     }
     req->query = pool_alloc(&h->pool, bound * sizeof req->query[0]);
     char *scratch = h2o_mem_alloc_pool(&h->pool, OMS_HTTP_QUERY_SCRATCH_BYTES(query_len));
-    if (!oms_http_query_parse(query, query_len, scratch, req->query, &req->query_count)) {
-        oms_http_reply_error(req, 400, "invalid_query",
-                             "the query is not valid percent-encoded UTF-8", NULL);
+    struct oms_http_query_error error;
+    if (!oms_http_query_parse(query, query_len, scratch, req->query, &req->query_count,
+                              &error)) {
+        query_refuse_undecodable(req, &error);
+        return false;
+    }
+    size_t bad = 0;
+    enum oms_http_query_result result =
+        oms_http_query_check(req->match.route->query, req->query, req->query_count, &bad);
+    if (result != OMS_HTTP_QUERY_OK) {
+        query_refuse(req, result, req->query[bad].key);
         return false;
     }
     return true;

@@ -91,7 +91,7 @@ static void on_hook(struct oms_http_request *req)
     oms_http_reply_json(req, status, json_pack("{s:b}", "ok", status == 200));
 }
 
-static const struct oms_http_route routes[] = {{"POST", "/hook", on_hook}};
+static const struct oms_http_route routes[] = {{"POST", "/hook", on_hook, NULL}};
 
 static void on_signal(int sig)
 {

@@ -210,7 +210,7 @@ static void *run_main(void *arg)
     return NULL;
 }
 
-static const struct oms_http_route receiver_routes[] = {{"POST", "/hook", on_hook}};
+static const struct oms_http_route receiver_routes[] = {{"POST", "/hook", on_hook, NULL}};
 
 static void receiver_start(int fail_first)
 {

@@ -21,17 +21,17 @@ static void handle_nothing(struct oms_http_request *req)
 
 /* Two routes share each shape question below, in both table orders. */
 static const struct oms_http_route routes[] = {
-    {"GET", "/", handle_nothing},
-    {"GET", "/v1/stock/{sku}", handle_nothing},
-    {"POST", "/v1/stock/adjustments", handle_nothing},
-    {"GET", "/v1/items/{sku}", handle_nothing},
-    {"PUT", "/v1/items/{sku}", handle_nothing},
-    {"GET", "/v1/items/{sku}/queue", handle_nothing},
-    {"POST", "/v1/orders/{id}/cancel", handle_nothing},
-    {"GET", "/v1/x/{a}/y", handle_nothing},
-    {"GET", "/v1/x/lit/{b}", handle_nothing},
-    {"GET", "/v1/z/lit/{b}", handle_nothing},
-    {"GET", "/v1/z/{a}/y", handle_nothing},
+    {"GET", "/", handle_nothing, NULL},
+    {"GET", "/v1/stock/{sku}", handle_nothing, NULL},
+    {"POST", "/v1/stock/adjustments", handle_nothing, NULL},
+    {"GET", "/v1/items/{sku}", handle_nothing, NULL},
+    {"PUT", "/v1/items/{sku}", handle_nothing, NULL},
+    {"GET", "/v1/items/{sku}/queue", handle_nothing, NULL},
+    {"POST", "/v1/orders/{id}/cancel", handle_nothing, NULL},
+    {"GET", "/v1/x/{a}/y", handle_nothing, NULL},
+    {"GET", "/v1/x/lit/{b}", handle_nothing, NULL},
+    {"GET", "/v1/z/lit/{b}", handle_nothing, NULL},
+    {"GET", "/v1/z/{a}/y", handle_nothing, NULL},
 };
 
 struct found {
@@ -159,17 +159,17 @@ static void test_router__check_refuses_malformed_tables(void **state)
     const char *bad_patterns[] = {"", "a", "/a//b", "/a/", "/a/{}", "/a/{Bad}", "/a/{x}{y}",
                                   "/a/b{x}", "/a/b?c", "/a/%41", "/{a}/{b}/{c}/{d}/{e}"};
     for (size_t i = 0; i < OMS_ARRAY_LEN(bad_patterns); i++) {
-        const struct oms_http_route table[] = {{"GET", "/ok", handle_nothing},
-                                               {"GET", bad_patterns[i], handle_nothing}};
+        const struct oms_http_route table[] = {{"GET", "/ok", handle_nothing, NULL},
+                                               {"GET", bad_patterns[i], handle_nothing, NULL}};
         assert_table_refused(table, 2, 1);
     }
-    const struct oms_http_route lower[] = {{"get", "/a", handle_nothing}};
+    const struct oms_http_route lower[] = {{"get", "/a", handle_nothing, NULL}};
     assert_table_refused(lower, 1, 0);
-    const struct oms_http_route no_handler[] = {{"GET", "/a", NULL}};
+    const struct oms_http_route no_handler[] = {{"GET", "/a", NULL, NULL}};
     assert_table_refused(no_handler, 1, 0);
-    const struct oms_http_route same_shape[] = {{"GET", "/a/{x}", handle_nothing},
-                                                {"PUT", "/a/{y}", handle_nothing},
-                                                {"GET", "/a/{z}", handle_nothing}};
+    const struct oms_http_route same_shape[] = {{"GET", "/a/{x}", handle_nothing, NULL},
+                                                {"PUT", "/a/{y}", handle_nothing, NULL},
+                                                {"GET", "/a/{z}", handle_nothing, NULL}};
     assert_table_refused(same_shape, 3, 2);
     const char *why = NULL;
     size_t bad = 0;
@@ -234,7 +234,7 @@ static void test_router__query_splits_decodes_and_keeps_repeats(void **state)
     char scratch[OMS_HTTP_QUERY_SCRATCH_BYTES(64)];
     size_t count = 0;
     assert_int_equal(oms_http_query_pairs_bound(query, len), 7);
-    assert_true(oms_http_query_parse(query, len, scratch, pairs, &count));
+    assert_true(oms_http_query_parse(query, len, scratch, pairs, &count, NULL));
     assert_int_equal(count, 6);
     const char *values[2];
     assert_int_equal(oms_http_query_values(pairs, count, "sku", values, 2), 3);
@@ -249,10 +249,10 @@ static void test_router__query_splits_decodes_and_keeps_repeats(void **state)
     assert_int_equal(oms_http_query_values(pairs, count, "nope", values, 2), 0);
 
     assert_int_equal(oms_http_query_pairs_bound("", 0), 0);
-    assert_true(oms_http_query_parse("", 0, scratch, pairs, &count));
+    assert_true(oms_http_query_parse("", 0, scratch, pairs, &count, NULL));
     assert_int_equal(count, 0);
-    assert_false(oms_http_query_parse("a=%zz", 5, scratch, pairs, &count));
-    assert_false(oms_http_query_parse("%00=a", 5, scratch, pairs, &count));
+    assert_false(oms_http_query_parse("a=%zz", 5, scratch, pairs, &count, NULL));
+    assert_false(oms_http_query_parse("%00=a", 5, scratch, pairs, &count, NULL));
 }
 
 /* Random queries of the bytes that matter never write past the documented scratch size. */
@@ -277,12 +277,90 @@ static void test_router__query_scratch_bound_holds_for_random_queries(void **sta
         struct oms_http_query_pair *pairs = malloc((bound + 1) * sizeof *pairs);
         memset(scratch + scratch_len, 0x5a, 8);
         size_t count = 0;
-        assert_true(oms_http_query_parse(query, len, scratch, pairs, &count));
+        assert_true(oms_http_query_parse(query, len, scratch, pairs, &count, NULL));
         assert_true(count <= bound);
         for (size_t k = 0; k < 8; k++) assert_int_equal(scratch[scratch_len + k], 0x5a);
         free(scratch);
         free(pairs);
     }
+}
+
+/* The pieces a query check sees: keys only, decoded. */
+static enum oms_http_query_result check_keys(const char *spec, const char *const *keys,
+                                             size_t count, size_t *bad)
+{
+    struct oms_http_query_pair pairs[8];
+    assert_true(count <= OMS_ARRAY_LEN(pairs));
+    for (size_t i = 0; i < count; i++) pairs[i] = (struct oms_http_query_pair){keys[i], "1"};
+    *bad = SIZE_MAX;
+    return oms_http_query_check(spec, pairs, count, bad);
+}
+
+static void test_router__query_check_takes_listed_keys_and_repeats_only_starred(void **state)
+{
+    (void)state;
+    const char *spec = "channel sku* qty region";
+    size_t bad;
+    const char *ok[] = {"sku", "channel", "sku", "qty", "sku", "region"};
+    assert_int_equal(check_keys(spec, ok, OMS_ARRAY_LEN(ok), &bad), OMS_HTTP_QUERY_OK);
+    assert_int_equal(check_keys(spec, ok, 0, &bad), OMS_HTTP_QUERY_OK);
+    assert_int_equal(check_keys(NULL, ok, 0, &bad), OMS_HTTP_QUERY_OK);
+
+    const char *repeated[] = {"channel", "sku", "qty", "sku", "qty"};
+    assert_int_equal(check_keys(spec, repeated, 5, &bad), OMS_HTTP_QUERY_REPEATED);
+    assert_int_equal(bad, 4); /* The second qty. */
+    const char *twice[] = {"channel", "channel"};
+    assert_int_equal(check_keys(spec, twice, 2, &bad), OMS_HTTP_QUERY_REPEATED);
+    assert_int_equal(bad, 1);
+
+    const char *unknown[] = {"channel", "quantity", "foo"};
+    assert_int_equal(check_keys(spec, unknown, 3, &bad), OMS_HTTP_QUERY_UNKNOWN);
+    assert_int_equal(bad, 1);
+    /* A key that is a prefix, a suffix or the star form of a listed one is not listed. */
+    const char *near[][1] = {{"sk"}, {"skus"}, {"sku*"}, {"hannel"}, {""}, {"Channel"}};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(near); i++) {
+        assert_int_equal(check_keys(spec, near[i], 1, &bad), OMS_HTTP_QUERY_UNKNOWN);
+        assert_int_equal(bad, 0);
+    }
+    /* A route that lists none takes none. */
+    const char *any[] = {"dry_run"};
+    assert_int_equal(check_keys(NULL, any, 1, &bad), OMS_HTTP_QUERY_UNKNOWN);
+}
+
+static void test_router__query_parse_names_the_piece_that_does_not_decode(void **state)
+{
+    (void)state;
+    struct oms_http_query_pair pairs[4];
+    char scratch[OMS_HTTP_QUERY_SCRATCH_BYTES(32)];
+    size_t count = 0;
+    struct oms_http_query_error error;
+    assert_false(oms_http_query_parse("channel=web&sku=%zz", 19, scratch, pairs, &count, &error));
+    assert_string_equal(error.key, "sku");
+    assert_int_equal(error.raw_key_len, 3);
+    assert_memory_equal(error.raw_key, "sku", 3);
+    assert_false(oms_http_query_parse("s%6bu=%00", 9, scratch, pairs, &count, &error));
+    assert_string_equal(error.key, "sku");
+    assert_false(oms_http_query_parse("a=1&%zz=1", 9, scratch, pairs, &count, &error));
+    assert_null(error.key);
+    assert_int_equal(error.raw_key_len, 3);
+    assert_memory_equal(error.raw_key, "%zz", 3);
+}
+
+static void test_router__check_refuses_malformed_query_lists(void **state)
+{
+    (void)state;
+    const char *bad_lists[] = {"", " a", "a ", "a  b", "a b a", "a* a", "A", "a-b", "*", "a**",
+                               "a b*c"};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(bad_lists); i++) {
+        const struct oms_http_route table[] = {{"GET", "/ok", handle_nothing, "x y*"},
+                                               {"GET", "/a", handle_nothing, bad_lists[i]}};
+        assert_table_refused(table, 2, 1);
+    }
+    const struct oms_http_route good[] = {{"GET", "/a", handle_nothing, "channel sku* qty"},
+                                          {"GET", "/b", handle_nothing, "dry_run"}};
+    const char *why = NULL;
+    size_t bad = 0;
+    assert_true(oms_http_routes_check(good, 2, &why, &bad));
 }
 
 int main(void)
@@ -299,6 +377,9 @@ int main(void)
         cmocka_unit_test(test_router__utf8_validation_follows_the_standard),
         cmocka_unit_test(test_router__query_splits_decodes_and_keeps_repeats),
         cmocka_unit_test(test_router__query_scratch_bound_holds_for_random_queries),
+        cmocka_unit_test(test_router__query_check_takes_listed_keys_and_repeats_only_starred),
+        cmocka_unit_test(test_router__query_parse_names_the_piece_that_does_not_decode),
+        cmocka_unit_test(test_router__check_refuses_malformed_query_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -264,16 +264,16 @@ static void handle_deferred(struct oms_http_request *req)
 }
 
 static const struct oms_http_route routes[] = {
-    {"GET", "/t/hello", handle_hello},
-    {"GET", "/t/items/{sku}", handle_item},
-    {"POST", "/t/items/{sku}", handle_item_post},
-    {"DELETE", "/t/items/{sku}", handle_item_delete},
-    {"GET", "/t/items/{sku}/lines/{line}", handle_item_line},
-    {"POST", "/t/echo", handle_echo},
-    {"GET", "/t/query", handle_query},
-    {"GET", "/t/text", handle_text},
-    {"GET", "/t/forget", handle_forget},
-    {"GET", "/t/deferred", handle_deferred},
+    {"GET", "/t/hello", handle_hello, NULL},
+    {"GET", "/t/items/{sku}", handle_item, NULL},
+    {"POST", "/t/items/{sku}", handle_item_post, NULL},
+    {"DELETE", "/t/items/{sku}", handle_item_delete, NULL},
+    {"GET", "/t/items/{sku}/lines/{line}", handle_item_line, NULL},
+    {"POST", "/t/echo", handle_echo, NULL},
+    {"GET", "/t/query", handle_query, "sku* other flag missing"},
+    {"GET", "/t/text", handle_text, NULL},
+    {"GET", "/t/forget", handle_forget, NULL},
+    {"GET", "/t/deferred", handle_deferred, "id ms resume"},
 };
 
 /* --- A tiny blocking HTTP/1.1 client --- */
@@ -694,9 +694,35 @@ static void test_http_server__reads_every_value_of_a_query_key(void **state)
 
     get_once("/t/query?sku=%ZZ", res);
     assert_int_equal(res->status, 400);
-    assert_error_shape(res, "invalid_query", NULL);
+    assert_error_shape(res, "invalid_query", "sku");
     get_once("/t/query?sku=%00", res);
     assert_int_equal(res->status, 400);
+    assert_error_shape(res, "invalid_query", "sku");
+    get_once("/t/query?%ZZ=1", res); /* A name that does not decode is named as sent. */
+    assert_int_equal(res->status, 400);
+    assert_error_shape(res, "invalid_query", "%ZZ");
+    free(res);
+}
+
+/* The route's list of query parameters is enforced before its handler runs: another name, or
+ * a second value of one not marked '*', is 400 invalid_query naming it. */
+static void test_http_server__refuses_unknown_and_repeated_query_parameters(void **state)
+{
+    (void)state;
+    struct response *res = malloc(sizeof *res);
+    int handled = atomic_load(&fx.handled);
+    get_once("/t/query?sku=A&other=1&other=2", res);
+    assert_int_equal(res->status, 400);
+    assert_error_shape(res, "invalid_query", "other");
+    get_once("/t/query?sku=A&skus=B", res);
+    assert_int_equal(res->status, 400);
+    assert_error_shape(res, "invalid_query", "skus");
+    get_once("/t/hello?x=1", res); /* A route without a list takes no parameter. */
+    assert_int_equal(res->status, 400);
+    assert_error_shape(res, "invalid_query", "x");
+    assert_int_equal(atomic_load(&fx.handled), handled);
+    get_once("/t/query?sku=A&sku=B&sku=C&other=1&flag", res);
+    assert_int_equal(res->status, 200);
     free(res);
 }
 
@@ -832,10 +858,10 @@ static void test_http_server__refuses_a_port_in_use_and_bad_tables(void **state)
         .host = "127.0.0.1", .port = fx.port, .threads = 1, .body_max_bytes = 1};
     assert_null(oms_http_server_new(&cfg, routes, OMS_ARRAY_LEN(routes), NULL));
     cfg.port = 0;
-    const struct oms_http_route bad[] = {{"GET", "/a/{x}", handle_hello},
-                                         {"GET", "/a/{y}", handle_hello}};
+    const struct oms_http_route bad[] = {{"GET", "/a/{x}", handle_hello, NULL},
+                                         {"GET", "/a/{y}", handle_hello, NULL}};
     assert_null(oms_http_server_new(&cfg, bad, OMS_ARRAY_LEN(bad), NULL));
-    const struct oms_http_route no_slash[] = {{"GET", "a", handle_hello}};
+    const struct oms_http_route no_slash[] = {{"GET", "a", handle_hello, NULL}};
     assert_null(oms_http_server_new(&cfg, no_slash, 1, NULL));
     cfg.threads = 0;
     assert_null(oms_http_server_new(&cfg, routes, OMS_ARRAY_LEN(routes), NULL));
@@ -901,6 +927,7 @@ int main(void)
         cmocka_unit_test(test_http_server__answers_413_before_the_handler),
         cmocka_unit_test(test_http_server__echoes_body_length_and_headers),
         cmocka_unit_test(test_http_server__reads_every_value_of_a_query_key),
+        cmocka_unit_test(test_http_server__refuses_unknown_and_repeated_query_parameters),
         cmocka_unit_test(test_http_server__answers_text_204_and_500),
         cmocka_unit_test(test_http_server__answers_pipelined_requests_in_order),
         cmocka_unit_test(test_http_server__answers_100_concurrent_keepalive_deferred_requests),
