@@ -147,7 +147,7 @@ static bool nested_fields(struct oms_decoder *d, json_t *value, const char *name
     json_t *entry;
     json_array_foreach(value, i, entry) {
         if (!json_is_object(entry)) continue;
-        char at[96];
+        char at[128]; /* A name of 95 bytes and any index: the decoder cuts the name it keeps. */
         snprintf(at, sizeof at, "%s[%zu]", name, i);
         if (!oms_decode_fields(d, entry, at, fields)) return false;
     }
