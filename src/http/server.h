@@ -97,7 +97,9 @@ const char *oms_http_query_first(const struct oms_http_request *req, const char 
 
 /* The first value of request header `name` (any case: "Idempotency-Key"), NUL-terminated, or
  * NULL when absent. Not decoded or checked: the bytes the client sent. h2o consumes Host,
- * Content-Length, Transfer-Encoding, Expect and Upgrade itself: those read as NULL. */
+ * Content-Length, Transfer-Encoding, Expect and Upgrade itself: those read as NULL. So two
+ * Content-Length headers cannot be refused here: h2o 2.2.5 frames the body by the first and
+ * drops the others before a handler runs (decisions.md 42). */
 const char *oms_http_header(struct oms_http_request *req, const char *name);
 
 /* The request body, read in full, *len bytes; NOT NUL-terminated. NULL with *len 0 when the
