@@ -377,9 +377,13 @@ static void query_refuse_undecodable(struct oms_http_request *req,
     if (!name && printable) name = pool_strndup(pool, error->raw_key, error->raw_key_len);
     size_t cap = (name ? strlen(name) : 0) + 96;
     char *message = h2o_mem_alloc_pool(pool, cap);
-    snprintf(message, cap, "%s%s is not valid percent-encoded UTF-8",
-             error->key ? "the value of the query parameter " : "the query parameter name ",
-             name ? name : "");
+    if (error->key) {
+        snprintf(message, cap, "the value of the query parameter %s is not valid "
+                               "percent-encoded UTF-8", name);
+    } else {
+        snprintf(message, cap, "the query parameter name %s is not valid percent-encoded UTF-8",
+                 name ? name : "sent");
+    }
     oms_http_reply_error(req, 400, "invalid_query", message, name);
 }
 
