@@ -365,7 +365,7 @@ static void stock_key(const struct import_row *r, char *out, size_t len)
 
 static void stock_check(struct import_row *r, struct cli_errors *errors)
 {
-    if (ADJ(r)->has_unavailable && ADJ(r)->unavailable > ADJ(r)->set) {
+    if (ADJ(r)->has_unavailable && !oms_count_valid(ADJ(r)->set, ADJ(r)->unavailable)) {
         cli_error(errors, "row %llu, column unavailable: %lld is more than on_hand (%lld)",
                   (unsigned long long)r->row, (long long)ADJ(r)->unavailable,
                   (long long)ADJ(r)->set);

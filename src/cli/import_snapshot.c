@@ -8,9 +8,10 @@
  * Errors are found before anything is submitted and printed row by row (1-based data rows,
  * the header not counted, the column named), up to CLI_ERRORS_SHOWN_MAX: cells that do not
  * parse, a level twice in the file, items and locations the engine does not know (one READ
- * on the writer thread). What only the engine can judge (unavailable above the count once
- * the movements since as_of are re-applied) comes back as its first error, named the same way;
- * either way nothing is applied.
+ * on the writer thread), unavailable above the row's own on_hand (oms_count_valid, the
+ * engine's rule). What only the engine can judge (unavailable above on_hand once the movements
+ * since as_of are re-applied) comes back as its first error, named the same way; either way
+ * nothing is applied.
  */
 #include "base/platform.h"
 
@@ -97,6 +98,13 @@ static bool parse_row(const struct oms_csv *csv, const int *columns, uint64_t nu
                       column_names[c], why);
             ok = false;
         }
+    }
+    if (ok && row->has_unavailable && !oms_count_valid(row->on_hand, row->unavailable)) {
+        /* The engine's rule (a row is checked as counted), here so every bad row is listed. */
+        cli_error(errors, "row %llu, column unavailable: %lld is more than the on_hand counted "
+                  "(%lld)", (unsigned long long)number, (long long)row->unavailable,
+                  (long long)row->on_hand);
+        ok = false;
     }
     return ok;
 }

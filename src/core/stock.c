@@ -14,6 +14,11 @@ bool oms_stock_level_valid(const struct oms_stock_level *level)
            oms_qty_valid(level->unavailable) && level->unavailable <= level->on_hand;
 }
 
+bool oms_count_valid(oms_qty on_hand, oms_qty unavailable)
+{
+    return oms_qty_valid(on_hand) && oms_qty_valid(unavailable) && unavailable <= on_hand;
+}
+
 oms_qty oms_stock_free(const struct oms_stock_level *level)
 {
     OMS_ASSERT(oms_stock_level_valid(level));

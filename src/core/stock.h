@@ -18,6 +18,12 @@ struct oms_stock_level {
 
 bool oms_stock_level_valid(const struct oms_stock_level *level);
 
+/* A count as it was taken (a snapshot row, an adjustment's `set`, a CSV stock row): both
+ * figures in [0, OMS_QTY_MAX] and no more unavailable than counted on hand (rule 3b). Callers
+ * check it before re-applying the movements recorded since the count and before asking whether
+ * a newer count supersedes it: a count that contradicts itself is refused whatever came after. */
+bool oms_count_valid(oms_qty on_hand, oms_qty unavailable);
+
 /* Signed: negative means the location is short. Decisions never make it negative. */
 oms_qty oms_stock_free(const struct oms_stock_level *level);
 /* max(0, free): what may be sold here. */

@@ -77,8 +77,9 @@ static enum oms_err check_duplicates(struct oms_writer *w, struct oms_command *c
                      row->sku, row->location, first);
 }
 
-/* Every row checked, nothing changed: the items and locations exist, no level twice, and each
- * count is one the engine accepts (rule 3b: unavailable never above on_hand). */
+/* Every row checked, nothing changed: the items and locations exist, each row is a count as
+ * taken (unavailable never above its own on_hand, rule 3b), no level twice, and each count is
+ * one the engine accepts once the movements since as_of are re-applied. */
 static enum oms_err plan_rows(struct oms_writer *w, struct oms_command *cmd,
                               struct oms__level_change *changes, char (*fields)[2][48])
 {
@@ -109,6 +110,12 @@ static enum oms_err plan_rows(struct oms_writer *w, struct oms_command *cmd,
             return oms__fail(cmd, OMS_EINVAL, field,
                              "no location '%s': create it (PUT /v1/locations) first",
                              row->location);
+        }
+        if (row->has_unavailable && !oms_count_valid(row->on_hand, row->unavailable)) {
+            /* As counted, in row order: what happened since as_of cannot mend it. */
+            return oms__fail(cmd, OMS_EINVAL, fields[i][1],
+                             "unavailable (%lld) cannot exceed the on_hand counted (%lld)",
+                             (long long)row->unavailable, (long long)row->on_hand);
         }
     }
     enum oms_err err = check_duplicates(w, cmd, changes, c->rows_count);

@@ -48,6 +48,15 @@ enum oms_err oms__level_plan(struct oms_writer *w, struct oms_command *cmd,
     change->since = 0;
     change->receipts_since = 0;
     oms_qty on_hand = level->on_hand;
+    if (change->is_count && change->has_unavailable &&
+        !oms_count_valid(change->counted, change->unavailable)) {
+        /* Checked as counted, first: movements since as_of could lift on_hand above the
+         * figure, and a newer count could supersede the row, but neither makes 5 unavailable
+         * of 4 counted a count (a snapshot would apply it and leave the location short). */
+        return oms__fail(cmd, OMS_EINVAL, change->unavailable_field,
+                         "unavailable (%lld) cannot exceed the on_hand counted (%lld) at '%s'",
+                         (long long)change->unavailable, (long long)change->counted, location);
+    }
     if (change->is_count) {
         /* Rule 6: a count is true at as_of. A newer count already applied supersedes it; else
          * movements recorded after as_of are re-applied on top, so a late count never

@@ -46,6 +46,15 @@ static void decode_rows(struct oms_decoder *d, struct oms_call *call, json_t *ro
         oms_get_int(d, row, path, "on_hand", true, 0, OMS_QTY_MAX, &out[i].on_hand);
         out[i].has_unavailable =
             oms_get_int(d, row, path, "unavailable", false, 0, OMS_QTY_MAX, &out[i].unavailable);
+        if (!d->failed && out[i].has_unavailable &&
+            !oms_count_valid(out[i].on_hand, out[i].unavailable)) {
+            /* A row is a count as taken: the movements since as_of cannot mend it. */
+            char field[48];
+            snprintf(field, sizeof field, "%s.unavailable", path);
+            oms_decoder_fail(d, 422, "invalid_field", field,
+                             "%s (%lld) cannot exceed the on_hand counted (%lld)", field,
+                             (long long)out[i].unavailable, (long long)out[i].on_hand);
+        }
     }
     c->rows = out;
     c->rows_count = (uint32_t)count;

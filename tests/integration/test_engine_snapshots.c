@@ -374,6 +374,65 @@ static void test_snapshots__one_bad_row_refuses_the_whole_snapshot(void **state)
     finish(e, path);
 }
 
+/* A row is checked as counted, before the movements since as_of are re-applied and before a
+ * newer count is looked at: 5 unavailable of 4 counted is no count at all (rule 3b), even when
+ * a receipt since then would lift on_hand above 5 or a newer count would supersede the row.
+ * The same holds for a single count (POST /v1/stock/adjustments with set). Nothing changes. */
+static void test_snapshots__a_row_is_checked_as_counted_before_movements_are_reapplied(
+    void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "snap-as-counted", "2026-07-01T09:00:00Z",
+                                 OMS_POLICY_DENY, -1);
+    harness_receipt(e, "R1", "A", "WH1", 10); /* At 09:00: after the rows' as_of. */
+    assert_int_equal(order1(e, "O1", "A", 3), OMS_OK);
+    uint64_t digest = harness_digest(e);
+    int64_t seq = last_event_seq(e);
+    const struct oms_snapshot_row rows[] = {{"B", "WH1", 2, false, 0}, {"A", "WH1", 4, true, 5}};
+    struct oms_command cmd;
+    assert_int_equal(snapshot(e, &cmd, "S1", NULL, "2026-07-01T08:00:00Z", rows, 2, false),
+                     OMS_EINVAL);
+    assert_string_equal(cmd.err_field, "rows[1].unavailable");
+    assert_non_null(strstr(cmd.err_message, "4"));
+    oms_command_release(&cmd);
+    assert_int_equal(harness_digest(e), digest);
+    assert_int_equal(last_event_seq(e), seq);
+    /* A dry run is refused the same way. */
+    assert_int_equal(snapshot(e, &cmd, NULL, NULL, "2026-07-01T08:00:00Z", rows, 2, true),
+                     OMS_EINVAL);
+    assert_string_equal(cmd.err_field, "rows[1].unavailable");
+    oms_command_release(&cmd);
+    /* A count of A at WH1 at 08:30 supersedes a row as of 08:00: the row is still no count. */
+    assert_int_equal(harness_count(e, "A", "WH1", 10, harness_ms("2026-07-01T08:30:00Z")),
+                     OMS_OK);
+    digest = harness_digest(e);
+    seq = last_event_seq(e);
+    assert_int_equal(snapshot(e, &cmd, "S1", NULL, "2026-07-01T08:00:00Z", rows, 2, false),
+                     OMS_EINVAL);
+    assert_string_equal(cmd.err_field, "rows[1].unavailable");
+    oms_command_release(&cmd);
+    /* One count over the adjustments API: the same rule, naming its field. */
+    memset(&cmd, 0, sizeof cmd);
+    cmd.kind = OMS_CMD_ADJUST;
+    cmd.at_ms = harness_clock();
+    cmd.u.adjust = (struct oms_cmd_adjust){.sku = "A",
+                                           .location = "WH1",
+                                           .is_set = true,
+                                           .set = 4,
+                                           .has_unavailable = true,
+                                           .unavailable = 5,
+                                           .as_of_ms = harness_ms("2026-07-01T08:45:00Z")};
+    assert_int_equal(oms_engine_execute(e, &cmd), OMS_EINVAL);
+    assert_string_equal(cmd.err_field, "unavailable");
+    oms_command_release(&cmd);
+    assert_int_equal(harness_digest(e), digest);
+    assert_int_equal(last_event_seq(e), seq);
+    assert_level(e, "A", "WH1", 20, 3); /* The 08:30 count, plus the receipt since. */
+    assert_int_equal(harness_get_line(e, "O1", 1).allocated, 3);
+    finish(e, path);
+}
+
 /* A dry run answers the same report (a shortage included) and changes nothing: model, events,
  * ledger and stored snapshots. */
 static void test_snapshots__a_dry_run_reports_and_changes_nothing(void **state)
@@ -768,6 +827,8 @@ int main(void)
         cmocka_unit_test(test_snapshots__a_newer_count_supersedes_the_snapshot),
         cmocka_unit_test(test_snapshots__a_count_that_agrees_still_supersedes_older_snapshots),
         cmocka_unit_test(test_snapshots__one_bad_row_refuses_the_whole_snapshot),
+        cmocka_unit_test(
+            test_snapshots__a_row_is_checked_as_counted_before_movements_are_reapplied),
         cmocka_unit_test(test_snapshots__a_dry_run_reports_and_changes_nothing),
         cmocka_unit_test(test_snapshots__the_same_id_replays_the_first_report_after_a_restart),
         cmocka_unit_test(test_snapshots__b43_erp_syncs_publish_30_then_1_then_51),

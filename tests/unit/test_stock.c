@@ -69,6 +69,16 @@ static void test_stock__level_validity_refuses_negative_counters_and_excess_unav
     assert_false(oms_stock_level_valid(&too_big));
 }
 
+static void test_stock__a_count_never_holds_more_unavailable_than_it_counted(void **state)
+{
+    (void)state;
+    assert_true(oms_count_valid(4, 4));
+    assert_true(oms_count_valid(0, 0));
+    assert_false(oms_count_valid(4, 5));
+    assert_false(oms_count_valid(-1, 0));
+    assert_false(oms_count_valid(OMS_QTY_MAX + 1, 0));
+}
+
 static void test_stock__channel_sums_only_the_locations_it_sees(void **state)
 {
     (void)state;
@@ -272,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_stock__exactly_sold_out_is_neither_available_nor_short),
         cmocka_unit_test(
             test_stock__level_validity_refuses_negative_counters_and_excess_unavailable),
+        cmocka_unit_test(test_stock__a_count_never_holds_more_unavailable_than_it_counted),
         cmocka_unit_test(test_stock__channel_sums_only_the_locations_it_sees),
         cmocka_unit_test(test_stock__a_short_location_does_not_hide_another_locations_stock_b33),
         cmocka_unit_test(test_stock__buffers_hold_back_units_per_channel_b35),
