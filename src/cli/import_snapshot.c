@@ -363,10 +363,9 @@ int import_snapshot(const char *db, const struct cli_snapshot_options *o, const 
 
 bool import_snapshot_as_of(const char *text, int64_t *as_of_ms)
 {
-    if (!oms_rfc3339_parse(text, as_of_ms)) {
-        fprintf(stderr, "oms import: --as-of must be an RFC 3339 instant like "
-                        "2026-07-01T06:00:00Z, not '%s'\n",
-                text);
+    char why[160];
+    if (!oms_instant_parse("--as-of", text, as_of_ms, why, sizeof why)) {
+        fprintf(stderr, "oms import: %s, not '%s'\n", why, text);
         return false;
     }
     if (*as_of_ms > oms_now_ms() + AS_OF_SKEW_MS) {

@@ -12,6 +12,7 @@
 #include "base/assert.h"
 #include "base/jsonw.h"
 #include "core/calendar.h"
+#include "engine/clock.h"
 #include "engine/writer.h"
 
 static enum oms_err find_level(struct oms_writer *w, struct oms_command *cmd, const char *sku,
@@ -306,8 +307,16 @@ enum oms_err oms__apply_supply_receive(struct oms_writer *w, struct oms_command 
 
 enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd)
 {
-    /* The engine moved its clock before this handler; a tick has nothing more to do. */
-    (void)w;
+    /* The engine moved its clock before this handler (never backwards: an earlier instant
+     * left it where it was), so a tick has nothing more to do. Asked to move it back, say so:
+     * answering 200 with the unchanged clock read as if the clock had been set. */
+    if (cmd->u.forward_only && w->at_ms < w->state.clock_ms) {
+        char clock[OMS_RFC3339_LEN];
+        oms_rfc3339_format(w->state.clock_ms, clock);
+        return oms__fail(cmd, OMS_EINVAL, "at",
+                         "the engine clock only moves forward; it is at %s, later than at",
+                         clock);
+    }
     cmd->status = 200;
     return OMS_OK;
 }

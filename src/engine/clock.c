@@ -36,6 +36,25 @@ static bool take_char(const char **p, char c)
     return true;
 }
 
+bool oms_instant_parse(const char *name, const char *text, int64_t *ms, char *why,
+                       size_t why_len)
+{
+    int64_t parsed;
+    if (!oms_rfc3339_parse(text, &parsed)) {
+        snprintf(why, why_len, "%s must be an RFC 3339 instant like 2010-12-01T08:26:00Z", name);
+        return false;
+    }
+    if (parsed < OMS_INSTANT_MIN_MS || parsed > OMS_INSTANT_MAX_MS) {
+        char lo[OMS_RFC3339_LEN], hi[OMS_RFC3339_LEN];
+        oms_rfc3339_format(OMS_INSTANT_MIN_MS, lo);
+        oms_rfc3339_format(OMS_INSTANT_MAX_MS, hi);
+        snprintf(why, why_len, "%s must be an instant from %s to %s", name, lo, hi);
+        return false;
+    }
+    *ms = parsed;
+    return true;
+}
+
 bool oms_rfc3339_parse(const char *text, int64_t *ms)
 {
     const char *p = text;

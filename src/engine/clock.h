@@ -11,7 +11,19 @@
 #define OMS_MS_PER_DAY 86400000LL
 #define OMS_RFC3339_LEN 32 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" plus NUL, with room. */
 
+/* Instants taken from outside (a request's at, as_of, expires_at; --as-of): from 1970-01-02,
+ * because a command's at_ms 0 means "now" and the local day of every zone (UTC-12 to UTC+14)
+ * must still be day 0 or later; up to 9000-01-01, because dates are taken up to 9000-12-31
+ * and adding lead times and handling days to them must stay inside the calendar. */
+#define OMS_INSTANT_MIN_MS (1 * OMS_MS_PER_DAY)         /* 1970-01-02T00:00:00Z */
+#define OMS_INSTANT_MAX_MS (2567655LL * OMS_MS_PER_DAY) /* 9000-01-01T00:00:00Z */
+
 int64_t oms_now_ms(void);
+/* Parses an instant from outside: true with *ms set when it is RFC 3339 and in the range
+ * above. Else false, with `why` a sentence naming `name` for the caller's error: the form when
+ * the text is no instant, the range when it is one outside it. */
+bool oms_instant_parse(const char *name, const char *text, int64_t *ms, char *why,
+                       size_t why_len);
 /* Accepts "YYYY-MM-DDTHH:MM:SS[.fff...]" then "Z" or "+HH:MM"/"-HH:MM"; false otherwise. */
 bool oms_rfc3339_parse(const char *text, int64_t *ms);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (milliseconds only when non-zero). */

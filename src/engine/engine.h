@@ -417,6 +417,10 @@ struct oms_command {
         struct oms_cmd_return ret;
         struct oms_cmd_accept accept;
         const char *sku; /* OMS_CMD_REPEG. */
+        /* OMS_CMD_CLOCK: an earlier instant than the clock is refused (POST /v1/clock asks
+         * for a move). The server's own ticks leave it false: a tick racing a request that
+         * moved the clock past wall time is simply a no-op, not an error. */
+        bool forward_only;
         struct oms_cmd_subscribe subscribe;
         struct oms_cmd_webhook webhook;
         struct oms_cmd_deliveries deliveries;

@@ -183,5 +183,6 @@ void oms_route_post_clock(struct oms_http_request *req)
     struct oms_decoder d;
     oms_decoder_init(&d);
     oms_get_instant(&d, call->body, "", "at", true, &call->cmd.at_ms);
+    call->cmd.u.forward_only = true;
     fail_or_submit(req, call, &d, oms_encode_clock, "clock");
 }

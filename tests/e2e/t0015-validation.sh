@@ -40,9 +40,38 @@ if "$OMS_BIN" import --db "$WORK/v.db" snapshot --as-of "$T_COUNT" "$WORK/bad.cs
 fi
 grep -q 'row 1, column unavailable' "$WORK/err" || fail "CSV: row not named: $(cat "$WORK/err")"
 grep -q 'nothing was imported' "$WORK/err" || fail "CSV: all or nothing not said"
+# --as-of takes the same instants as the API's as_of, and says the range.
+printf 'sku,location,on_hand\nTSKU1,TW1,4\n' >"$WORK/good.csv"
+if "$OMS_BIN" import --db "$WORK/v.db" snapshot --as-of 1970-01-01T00:00:00Z "$WORK/good.csv" \
+    >"$WORK/out" 2>"$WORK/err"; then
+    fail "a snapshot as of 1970-01-01 was imported"
+fi
+grep -q '1970-01-02T00:00:00Z' "$WORK/err" || fail "--as-of: range not told: $(cat "$WORK/err")"
 start_server "$WORK/v.db"
 call GET /v1/stock/TSKU1
 [ "$(cat "$WORK/body")" = "$before" ] || fail "a refused CSV changed the stock: $(cat "$WORK/body")"
+
+# 2. The clock only moves forward: an earlier instant is a 422 naming at, with the clock's
+# value; an instant outside the accepted range is told the range, on every instant field.
+T_AHEAD=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+call POST /v1/clock "{\"at\":\"$T_AHEAD\"}"; expect_status 200 "clock forward"
+clock=$(body_of .clock)
+call POST /v1/clock "{\"at\":\"$T_COUNT\"}"
+expect_error 422 invalid_field at "an earlier clock"
+expect ".error.message | contains(\"$clock\") and contains(\"forward\")" "the message says the clock and why"
+call POST /v1/clock "{\"at\":\"$clock\"}"; expect_status 200 "the same instant again changes nothing"
+expect ".clock == \"$clock\"" "clock unchanged"
+for bad in 1970-01-01T00:00:00Z 9999-12-31T23:59:59Z; do
+    call POST /v1/clock "{\"at\":\"$bad\"}"
+    expect_error 422 invalid_field at "clock at $bad"
+    expect '.error.message | (contains("RFC 3339") | not) and contains("1970-01-02T00:00:00Z") and contains("9000-01-01T00:00:00Z")' "range told for $bad"
+    call POST /v1/stock/snapshots "{\"as_of\":\"$bad\",\"rows\":[{\"sku\":\"TSKU1\",\"location\":\"TW1\",\"on_hand\":4}]}"
+    expect_error 422 invalid_field as_of "as_of $bad"
+    expect '.error.message | contains("1970-01-02T00:00:00Z")' "range told for as_of $bad"
+done
+call POST /v1/clock '{"at":"2026-13-01T00:00:00Z"}'
+expect_error 422 invalid_field at "not an instant"
+expect '.error.message | contains("RFC 3339")' "the form told for text that is no instant"
 
 stop_server
 finish

@@ -189,6 +189,42 @@ static void test_decode__shows_a_strange_key_as_valid_utf8(void **state)
     assert_true(oms_http_utf8_valid(d.message, strlen(d.message)));
 }
 
+/* An instant that parses but lies outside what the engine takes is told the range, not told
+ * to be RFC 3339 (which it is); text that does not parse is told the form. */
+static void test_decode__an_instant_out_of_range_is_told_the_range(void **state)
+{
+    (void)state;
+    static const char *const out_of_range[] = {"1970-01-01T00:00:00Z", "1970-01-01T23:59:59Z",
+                                               "9000-01-01T00:00:01Z", "9999-12-31T23:59:59Z"};
+    int64_t ms = 0;
+    struct oms_decoder d;
+    for (size_t i = 0; i < sizeof out_of_range / sizeof *out_of_range; i++) {
+        json_t *obj = json_pack("{s:s}", "at", out_of_range[i]);
+        oms_decoder_init(&d);
+        assert_false(oms_get_instant(&d, obj, "", "at", true, &ms));
+        assert_string_equal(d.field, "at");
+        assert_int_equal(d.status, 422);
+        assert_null(strstr(d.message, "must be an RFC 3339"));
+        assert_non_null(strstr(d.message, "1970-01-02T00:00:00Z"));
+        assert_non_null(strstr(d.message, "9000-01-01T00:00:00Z"));
+        json_decref(obj);
+    }
+    /* The edges themselves are accepted. */
+    static const char *const edges[] = {"1970-01-02T00:00:00Z", "9000-01-01T00:00:00Z"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *obj = json_pack("{s:s}", "at", edges[i]);
+        oms_decoder_init(&d);
+        assert_true(oms_get_instant(&d, obj, "", "at", true, &ms));
+        json_decref(obj);
+    }
+    json_t *obj = json_pack("{s:s}", "as_of", "yesterday");
+    oms_decoder_init(&d);
+    assert_false(oms_get_instant(&d, obj, "rows[0]", "as_of", true, &ms));
+    assert_string_equal(d.field, "rows[0].as_of");
+    assert_non_null(strstr(d.message, "RFC 3339"));
+    json_decref(obj);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +235,8 @@ int main(void)
         cmocka_unit_test(test_decode__names_the_first_unknown_field_in_body_order),
         cmocka_unit_test(test_decode__lists_the_known_fields_in_the_message),
         cmocka_unit_test(test_decode__shows_a_strange_key_as_valid_utf8),
+
+        cmocka_unit_test(test_decode__an_instant_out_of_range_is_told_the_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
