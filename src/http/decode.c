@@ -56,6 +56,17 @@ json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
     }
     json_error_t error;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &error);
+    const char *nul = root ? NULL : memchr(body, '\0', len);
+    if (nul) {
+        /* A raw NUL is never JSON text, but jansson reports it as whatever it expected there
+         * ("near end of file", "control character 0x0"). Looked for only once the parse
+         * failed, so a good body pays nothing. */
+        oms_decoder_fail(d, 400, "invalid_json", NULL,
+                         "the body holds a NUL byte at offset %zu, which JSON text cannot hold "
+                         "(inside a string, write \\u0000)",
+                         (size_t)(nul - body));
+        return NULL;
+    }
     if (!root) {
         oms_decoder_fail(d, 400, "invalid_json", NULL, "malformed JSON at line %d column %d: %s",
                          error.line, error.column, error.text);

@@ -58,28 +58,30 @@ void oms_route_post_adjustment(struct oms_http_request *req)
     oms_decoder_init(&d);
     oms_get_id(&d, b, "", "sku", true, OMS_SKU_BYTES_MAX, &c->sku);
     oms_get_id(&d, b, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
-    bool has_delta = json_object_get(b, "delta") != NULL;
-    bool has_set = json_object_get(b, "set") != NULL;
-    if (!d.failed && has_delta == has_set) {
-        oms_decoder_fail(&d, 422, has_delta ? "invalid_field" : "missing_field",
-                         has_delta ? "set" : "delta",
-                         "give exactly one of delta (a change) or set (a count)");
-    }
-    if (has_delta) oms_get_int(&d, b, "", "delta", true, -OMS_QTY_MAX, OMS_QTY_MAX, &c->delta);
-    if (has_delta && json_object_get(b, "as_of")) {
-        oms_decoder_fail(&d, 422, "invalid_field", "as_of",
-                         "as_of belongs to a count (set); a delta happens when it is sent");
-    }
-    if (has_set) {
-        c->is_set = true;
-        oms_get_int(&d, b, "", "set", true, 0, OMS_QTY_MAX, &c->set);
-        if (!oms_get_instant(&d, b, "", "as_of", false, &c->as_of_ms)) c->as_of_ms = 0;
-    }
+    /* Every value is checked on its own before how the fields go together: an error names the
+     * field whose value is wrong ({"safety": -1} is about safety, not a missing delta). */
+    oms_get_int(&d, b, "", "delta", false, -OMS_QTY_MAX, OMS_QTY_MAX, &c->delta);
+    oms_get_int(&d, b, "", "set", false, 0, OMS_QTY_MAX, &c->set);
+    if (!oms_get_instant(&d, b, "", "as_of", false, &c->as_of_ms)) c->as_of_ms = 0;
     oms_get_text(&d, b, "", "reason", false, REASON_BYTES_MAX, &c->reason);
     c->has_safety = oms_get_int(&d, b, "", "safety", false, 0, OMS_QTY_MAX, &c->safety);
     c->has_unavailable =
         oms_get_int(&d, b, "", "unavailable", false, 0, OMS_QTY_MAX, &c->unavailable);
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
+    bool has_delta = json_object_get(b, "delta") != NULL;
+    bool has_set = json_object_get(b, "set") != NULL;
+    if (!d.failed && has_delta == has_set) {
+        oms_decoder_fail(&d, 422, has_delta ? "invalid_field" : "missing_field",
+                         has_delta ? "set" : "delta",
+                         has_delta ? "give exactly one of delta (a change) or set (a count)"
+                                   : "give exactly one of delta (a change) or set (a count); "
+                                     "to change only safety or unavailable, send delta 0");
+    }
+    if (!d.failed && has_delta && json_object_get(b, "as_of")) {
+        oms_decoder_fail(&d, 422, "invalid_field", "as_of",
+                         "as_of belongs to a count (set); a delta happens when it is sent");
+    }
+    c->is_set = has_set;
     /* A count taken in the future is a mistake (a clock or a zone), not a count. */
     int64_t now = call->cmd.at_ms ? call->cmd.at_ms : oms_now_ms();
     if (c->is_set && c->as_of_ms > now + AS_OF_SKEW_MS) {

@@ -73,5 +73,29 @@ call POST /v1/clock '{"at":"2026-13-01T00:00:00Z"}'
 expect_error 422 invalid_field at "not an instant"
 expect '.error.message | contains("RFC 3339")' "the form told for text that is no instant"
 
+# 3. An error names the field whose value is wrong, whatever else is missing; a raw NUL byte
+# is named as such, with where it is.
+adj='"sku":"TSKU1","location":"TW1"'
+for case in 'safety:-1' 'unavailable:-1' 'reason:5' 'delta:"x"' 'set:-2' 'as_of:"nope"' 'at:"nope"'; do
+    key=${case%%:*}; value=${case#*:}
+    call POST /v1/stock/adjustments "{$adj,\"$key\":$value}"
+    expect_error 422 invalid_field "$key" "an adjustment with only a bad $key"
+done
+call POST /v1/stock/adjustments "{$adj,\"delta\":1,\"set\":\"x\"}"
+expect_error 422 invalid_field set "both, set bad"
+call POST /v1/stock/adjustments "{$adj,\"set\":2,\"as_of\":\"nope\"}"
+expect_error 422 invalid_field as_of "a count with a bad as_of"
+call POST /v1/stock/adjustments "{$adj,\"safety\":2}"
+expect_error 422 missing_field delta "safety alone"
+expect '.error.message | contains("delta") and contains("set")' "safety alone: the message says what to send"
+call POST /v1/stock/adjustments "{$adj,\"delta\":1,\"set\":2}"
+expect_error 422 invalid_field set "both delta and set"
+printf '{"sku":"TSKU1","location":"TW1","delta":1,"reason":"a\0b"}' >"$WORK/nul.json"
+call POST /v1/stock/adjustments "" --data-binary "@$WORK/nul.json" -H 'Content-Type: application/json'
+expect_error 400 invalid_json null "a raw NUL byte"
+expect '.error.message | contains("NUL byte") and contains("offset 53") and (contains("end of file") | not)' "the NUL byte named at its offset"
+call GET /v1/stock/TSKU1
+expect '.locations[0].safety == 0 and .locations[0].unavailable == 0' "refused adjustments changed nothing"
+
 stop_server
 finish

@@ -225,6 +225,32 @@ static void test_decode__an_instant_out_of_range_is_told_the_range(void **state)
     json_decref(obj);
 }
 
+/* A raw NUL byte is not JSON text: the error says so and where, not "end of file". */
+static void test_decode__a_nul_byte_in_the_body_is_named_with_its_offset(void **state)
+{
+    (void)state;
+    static const char body[] = "{\"sku\":\"A\0B\"}";
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    assert_null(oms_decode_object(&d, body, sizeof body - 1));
+    assert_int_equal(d.status, 400);
+    assert_string_equal(d.code, "invalid_json");
+    assert_non_null(strstr(d.message, "NUL byte"));
+    assert_non_null(strstr(d.message, "offset 9"));
+    assert_null(strstr(d.message, "end of file"));
+    /* Outside a string too. */
+    static const char body2[] = "{\"a\":1}\0";
+    oms_decoder_init(&d);
+    assert_null(oms_decode_object(&d, body2, sizeof body2 - 1));
+    assert_non_null(strstr(d.message, "offset 7"));
+    /* An escaped NUL inside a string is JSON: the body parses (fields refuse it later). */
+    static const char escaped[] = "{\"sku\":\"A\\u0000B\"}";
+    oms_decoder_init(&d);
+    json_t *obj = oms_decode_object(&d, escaped, sizeof escaped - 1);
+    assert_non_null(obj);
+    json_decref(obj);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_decode__shows_a_strange_key_as_valid_utf8),
 
         cmocka_unit_test(test_decode__an_instant_out_of_range_is_told_the_range),
+        cmocka_unit_test(test_decode__a_nul_byte_in_the_body_is_named_with_its_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
