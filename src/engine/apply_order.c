@@ -13,6 +13,8 @@
 #include "base/assert.h"
 #include "base/jsonw.h"
 #include "core/calendar.h"
+#include "engine/clock.h"
+#include "engine/tz.h"
 #include "engine/writer.h"
 
 /* snprintf(out, cap, "%s%s", prefix, text) without the printf machinery (700 instructions a
@@ -86,6 +88,43 @@ static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, u
     return index;
 }
 
+/* The order's date: the earliest local day of its instant at the channel's locations (UTC
+ * when it lists none). No promise is earlier than the day it is made at its location, and
+ * the earliest zone is taken so that no date a promise could meet is refused. */
+static oms_day order_day(const struct oms_writer *w, uint32_t channel)
+{
+    const struct oms_channel *ch = &w->state.channels[channel];
+    oms_day day = OMS_DAY_NONE;
+    for (uint32_t l = 0; l < w->state.locations_count; l++) {
+        if (!(ch->visible >> l & 1)) continue;
+        oms_day local = oms_tz_day(w->tz[l], w->at_ms);
+        if (day == OMS_DAY_NONE || local < day) day = local;
+    }
+    return day == OMS_DAY_NONE ? (oms_day)(w->at_ms / OMS_MS_PER_DAY) : day;
+}
+
+/* A customer's latest date (the last promise they accept) before the order's own date can
+ * never be met: refused naming the line, before anything changes, rather than the line
+ * decided and held at once for a consent nobody could give (decisions.md 46). */
+static enum oms_err check_latest(struct oms_writer *w, struct oms_command *cmd, uint32_t channel)
+{
+    const struct oms_cmd_order *c = &cmd->u.order;
+    oms_day day = OMS_DAY_NONE; /* Computed once, and only when a line gives a date. */
+    for (uint32_t i = 0; i < c->lines_count; i++) {
+        if (!c->lines[i].has_latest) continue;
+        if (day == OMS_DAY_NONE) day = order_day(w, channel);
+        if (c->lines[i].latest_day >= day) continue;
+        char field[48], latest[11], placed[11];
+        snprintf(field, sizeof field, "lines[%u].latest_date", i);
+        oms_day_format(c->lines[i].latest_day, latest);
+        oms_day_format(day, placed);
+        return oms__fail(cmd, OMS_EINVAL, field,
+                         "%s (%s) is before the order's date (%s): no promise can meet it",
+                         field, latest, placed);
+    }
+    return OMS_OK;
+}
+
 enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cmd)
 {
     struct oms_state *state = &w->state;
@@ -105,9 +144,11 @@ enum oms_err oms__apply_order_place(struct oms_writer *w, struct oms_command *cm
         }
     }
     OMS_ASSERT(c->lines_count > 0 && c->lines_count <= OMS_LINES_PER_ORDER_MAX);
+    enum oms_err err = check_latest(w, cmd, channel);
+    if (err) return err;
     uint32_t hold;
     enum oms_hold_use hold_use;
-    enum oms_err err = oms__order_hold(w, cmd, channel, &hold, &hold_use);
+    err = oms__order_hold(w, cmd, channel, &hold, &hold_use);
     if (err) return err;
     uint32_t index = add_order(w, cmd, channel, collect);
     state->orders[index].hold_id = oms_strdup(c->hold);

@@ -97,5 +97,12 @@ expect '.error.message | contains("NUL byte") and contains("offset 53") and (con
 call GET /v1/stock/TSKU1
 expect '.locations[0].safety == 0 and .locations[0].unavailable == 0' "refused adjustments changed nothing"
 
+# 4. A latest_date before the order's date can never be met: 422 naming the line's field,
+# nothing placed. (The clock stands a day ahead now: the order's at says its date.)
+T_ORDER=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+call POST /v1/orders "{\"id\":\"O2\",\"channel\":\"web\",\"at\":\"$T_ORDER\",\"lines\":[{\"sku\":\"TSKU1\",\"qty\":1},{\"sku\":\"TSKU1\",\"qty\":1,\"latest_date\":\"2000-01-01\"}]}"
+expect_error 422 invalid_field 'lines[1].latest_date' "latest_date before the order's date"
+call GET /v1/orders/O2; expect_status 404 "nothing placed"
+
 stop_server
 finish

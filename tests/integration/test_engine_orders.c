@@ -134,10 +134,63 @@ static void test_engine__b22_cancel_after_partial_shipment_releases_the_rest(voi
     oms_engine_close(e);
 }
 
+/* Places one order of two lines of A (the second with the latest date given) at `at`; the
+ * engine's error and field come back. */
+static enum oms_err order_latest(struct oms_engine *e, const char *id, const char *at,
+                                 const char *latest, char field[96])
+{
+    const struct oms_cmd_line lines[] = {
+        {.sku = "A", .qty = 1, .price_minor = -1},
+        {.sku = "A", .qty = 1, .price_minor = -1, .has_latest = true,
+         .latest_day = harness_day(latest)}};
+    struct oms_command cmd = {.kind = OMS_CMD_ORDER_PLACE, .at_ms = harness_ms(at)};
+    snprintf(cmd.fingerprint, sizeof cmd.fingerprint, "%s", id);
+    cmd.u.order = (struct oms_cmd_order){
+        .id = id, .channel = "web", .region = "UK", .lines = lines, .lines_count = 2};
+    enum oms_err err = oms_engine_execute(e, &cmd);
+    snprintf(field, 96, "%s", cmd.err_field);
+    oms_command_release(&cmd);
+    return err;
+}
+
+/* A latest date before the day the order was placed can never be met (no promise is earlier
+ * than that day): refused naming the line's field, nothing placed, rather than the line
+ * allocated and held at once for a consent the customer could not have given. The order's
+ * own day is a date like any other; an order dated in the past is judged on its own day. */
+static void test_engine__a_latest_date_before_the_order_date_is_refused(void **state)
+{
+    (void)state;
+    char path[512], field[96];
+    harness_set_clock(harness_ms("2026-07-01T09:00:00Z"));
+    struct oms_engine *e = setup(path, sizeof path, "latest", OMS_POLICY_BACKORDER, -1, 7, 10);
+    uint64_t digest = harness_digest(e);
+    assert_int_equal(order_latest(e, "O1", "2026-07-01T09:00:00Z", "2026-06-30", field),
+                     OMS_EINVAL);
+    assert_string_equal(field, "lines[1].latest_date");
+    assert_int_equal(order_latest(e, "O1", "2026-07-01T09:00:00Z", "2000-01-01", field),
+                     OMS_EINVAL);
+    assert_int_equal(harness_digest(e), digest);
+    assert_int_equal(harness_orders_count(e), 0);
+    /* The order's own day: allocated today, within the date. */
+    assert_int_equal(order_latest(e, "O1", "2026-07-01T09:00:00Z", "2026-07-01", field),
+                     OMS_OK);
+    assert_int_equal(harness_get_line(e, "O1", 2).allocated, 1);
+    /* A late-arriving order placed on 28 June: its day is the bound. */
+    assert_int_equal(order_latest(e, "O2", "2026-06-28T09:00:00Z", "2026-06-27", field),
+                     OMS_EINVAL);
+    assert_string_equal(field, "lines[1].latest_date");
+    assert_int_equal(order_latest(e, "O2", "2026-06-28T09:00:00Z", "2026-06-28", field),
+                     OMS_OK);
+    reopen_and_check(&e, path);
+    oms_engine_close(e);
+    harness_set_clock(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine__b01_two_orders_for_the_last_units_one_wins),
+        cmocka_unit_test(test_engine__a_latest_date_before_the_order_date_is_refused),
         cmocka_unit_test(test_engine__b07_cancelled_backorder_adds_no_stock),
         cmocka_unit_test(test_engine__b14_receipt_fills_a_waiting_backorder),
         cmocka_unit_test(test_engine__b22_cancel_after_partial_shipment_releases_the_rest),
