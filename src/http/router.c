@@ -77,6 +77,15 @@ static bool method_equals(const char *route_method, const char *method, size_t m
     return strlen(route_method) == method_len && memcmp(route_method, method, method_len) == 0;
 }
 
+/* True when a route of `route_method` answers `method`: its own, and HEAD for every GET
+ * (RFC 9110 9.3.2: HEAD is GET without the body, which send_answer leaves out). Load
+ * balancers and uptime checks probe with HEAD; a 405 there marks a healthy server down. */
+static bool method_serves(const char *route_method, const char *method, size_t method_len)
+{
+    return method_equals(route_method, method, method_len) ||
+           (strcmp(route_method, "GET") == 0 && method_len == 4 && memcmp(method, "HEAD", 4) == 0);
+}
+
 /* Appends `method` to the Allow list unless it is there already. */
 static void allow_add(char *allow, const char *method)
 {
@@ -140,7 +149,7 @@ enum oms_http_route_result oms_http_route_find(const struct oms_http_route *rout
     for (size_t r = 0; r < routes_count; r++) {
         const char *pattern = routes[r].pattern;
         if (strlen(pattern) == path_len && memcmp(pattern, path, path_len) == 0 &&
-            !memchr(pattern, '{', path_len) && method_equals(routes[r].method, method, method_len)) {
+            !memchr(pattern, '{', path_len) && method_serves(routes[r].method, method, method_len)) {
             match->route = &routes[r];
             return OMS_HTTP_ROUTE_FOUND;
         }
@@ -159,7 +168,7 @@ enum oms_http_route_result oms_http_route_find(const struct oms_http_route *rout
         OMS_ASSERT(count != SIZE_MAX);
         if (!segments_match(segs, count, path_segs, path_count)) continue;
         any_path_match = true;
-        if (!method_equals(routes[r].method, method, method_len)) continue;
+        if (!method_serves(routes[r].method, method, method_len)) continue;
         if (match->route != NULL && specificity_compare(segs, best_segs, count) >= 0) continue;
         match->route = &routes[r];
         memcpy(best_segs, segs, count * sizeof segs[0]);
@@ -171,6 +180,7 @@ enum oms_http_route_result oms_http_route_find(const struct oms_http_route *rout
             size_t count = split_segments(routes[r].pattern, strlen(routes[r].pattern), segs);
             if (segments_match(segs, count, path_segs, path_count)) {
                 allow_add(match->allow, routes[r].method);
+                if (strcmp(routes[r].method, "GET") == 0) allow_add(match->allow, "HEAD");
             }
         }
         return OMS_HTTP_ROUTE_NO_METHOD;
@@ -288,6 +298,10 @@ bool oms_http_routes_check(const struct oms_http_route *routes, size_t routes_co
             *why = "method is not 1 to 7 upper-case letters";
             return false;
         }
+        if (strcmp(routes[r].method, "HEAD") == 0) {
+            *why = "HEAD comes with every GET route and is not declared";
+            return false;
+        }
         if (routes[r].handler == NULL) {
             *why = "route has no handler";
             return false;
@@ -306,8 +320,9 @@ bool oms_http_routes_check(const struct oms_http_route *routes, size_t routes_co
                 return false;
             }
         }
-        if (!method_seen && ++methods_distinct > 12) {
-            *why = "more than twelve distinct methods do not fit an Allow header";
+        /* Eleven declared, so the HEAD every GET brings still fits twelve. */
+        if (!method_seen && ++methods_distinct > 11) {
+            *why = "more than eleven distinct methods (and HEAD) do not fit an Allow header";
             return false;
         }
     }

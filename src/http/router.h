@@ -12,6 +12,8 @@
  *   parameter "{name}" (name: [a-z0-9_]+). No empty segment, except the pattern "/" itself.
  *   At most OMS_HTTP_PARAMS_MAX parameters and OMS_HTTP_SEGMENTS_MAX segments. Two routes with
  *   the same method must not have the same shape (literals and parameters in the same places).
+ *   No route declares HEAD: every GET route answers HEAD too (the server sends GET's headers
+ *   without the body), and the Allow list of a 405 names HEAD after GET.
  *   oms_http_routes_check() verifies all of this once, at startup.
  * - Matching works on the raw path as sent (still percent-encoded), so "/v1/items/A%2FB" is one
  *   segment and its parameter decodes to "A/B". Literal segments compare byte for byte. A
@@ -76,8 +78,9 @@ struct oms_http_match {
     struct oms_http_param params[OMS_HTTP_PARAMS_MAX];
     uint32_t params_count;
     uint32_t bad_param_index;
-    char allow[OMS_HTTP_ALLOW_BYTES_MAX]; /* NO_METHOD: "GET, POST", in table order, no
-                                           * repeats, NUL-terminated; otherwise "". */
+    char allow[OMS_HTTP_ALLOW_BYTES_MAX]; /* NO_METHOD: "GET, HEAD, POST", in table order
+                                           * (HEAD after GET), no repeats, NUL-terminated;
+                                           * otherwise "". */
 };
 
 /* Checks a route table (rules above). Returns true; or false with *why set to a static sentence

@@ -104,5 +104,12 @@ call POST /v1/orders "{\"id\":\"O2\",\"channel\":\"web\",\"at\":\"$T_ORDER\",\"l
 expect_error 422 invalid_field 'lines[1].latest_date' "latest_date before the order's date"
 call GET /v1/orders/O2; expect_status 404 "nothing placed"
 
+# 5. HEAD is answered like GET without a body (load balancers probe /healthz with it).
+code=$(curl -sS -o "$WORK/head" -w '%{http_code}' -I "$BASE/healthz")
+[ "$code" = 200 ] || fail "HEAD /healthz: status $code"
+grep -qi '^content-length: [1-9]' "$WORK/head" || fail "HEAD /healthz: no content-length of GET's body: $(cat "$WORK/head")"
+code=$(curl -sS -o "$WORK/head" -w '%{http_code}' -I "$BASE/v1/stock/TSKU1")
+[ "$code" = 200 ] || fail "HEAD /v1/stock/TSKU1: status $code"
+
 stop_server
 finish

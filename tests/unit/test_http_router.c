@@ -104,10 +104,10 @@ static void test_router__reports_405_with_allow_in_table_order(void **state)
     find("PUT", "/v1/stock/adjustments", &f);
     assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_METHOD);
     assert_null(f.match.route);
-    assert_string_equal(f.match.allow, "GET, POST");
+    assert_string_equal(f.match.allow, "GET, HEAD, POST");
     find("DELETE", "/v1/items/x", &f);
     assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_METHOD);
-    assert_string_equal(f.match.allow, "GET, PUT");
+    assert_string_equal(f.match.allow, "GET, HEAD, PUT");
     find("get", "/v1/items/x", &f); /* Methods are case-sensitive. */
     assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_METHOD);
 }
@@ -174,6 +174,26 @@ static void test_router__check_refuses_malformed_tables(void **state)
     const char *why = NULL;
     size_t bad = 0;
     assert_true(oms_http_routes_check(same_shape, 2, &why, &bad)); /* Different methods. */
+}
+
+/* HEAD is GET without a body (RFC 9110 9.3.2; load balancers probe with it): every GET route
+ * answers it, the Allow list names it after GET, and a table may not declare it itself. */
+static void test_router__head_is_served_by_the_get_route(void **state)
+{
+    (void)state;
+    struct found f;
+    find("HEAD", "/", &f);
+    assert_found(&f, "GET", "/");
+    find("HEAD", "/v1/items/x%41", &f);
+    assert_found(&f, "GET", "/v1/items/{sku}");
+    assert_int_equal(f.match.params_count, 1);
+    find("HEAD", "/v1/orders/x/cancel", &f); /* POST only: no GET, no HEAD. */
+    assert_int_equal(f.result, OMS_HTTP_ROUTE_NO_METHOD);
+    assert_string_equal(f.match.allow, "POST");
+    find("DELETE", "/v1/items/x", &f);
+    assert_string_equal(f.match.allow, "GET, HEAD, PUT");
+    const struct oms_http_route head[] = {{"HEAD", "/a", handle_nothing}};
+    assert_table_refused(head, 1, 0);
 }
 
 static bool decodes_to(const char *src, bool plus, const char *want)
@@ -370,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_router__literal_beats_parameter_for_the_same_method),
         cmocka_unit_test(test_router__decodes_parameters_and_names_them),
         cmocka_unit_test(test_router__reports_405_with_allow_in_table_order),
+        cmocka_unit_test(test_router__head_is_served_by_the_get_route),
         cmocka_unit_test(test_router__reports_404_for_paths_no_pattern_matches),
         cmocka_unit_test(test_router__refuses_parameters_that_do_not_decode),
         cmocka_unit_test(test_router__check_refuses_malformed_tables),
