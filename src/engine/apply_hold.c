@@ -223,7 +223,15 @@ enum oms_err oms__apply_hold_create(struct oms_writer *w, struct oms_command *cm
     for (uint32_t i = 0; i < c->lines_count; i++) {
         place_line(w, index, w->state.holds[index].first_line + i, c->all_or_nothing);
     }
-    oms_state_hold_activate(&w->state, index);
+    if (hold_held(&w->state, index) == 0) {
+        /* Nothing held (all or nothing and short, nothing free, unknown SKUs): "active" would
+         * tell a checkout its cart is kept when nothing is. It ends now, as unfilled; the
+         * lines say why, the id is taken (a retry answers the same), nothing will expire. */
+        w->state.holds[index].status = OMS_HOLD_UNFILLED;
+        w->state.holds[index].ended_ms = w->state.clock_ms;
+    } else {
+        oms_state_hold_activate(&w->state, index);
+    }
     oms__save_hold(w, index);
     emit_hold(w, "hold.created", index);
     cmd->status = 201;

@@ -176,7 +176,8 @@ oms_qty oms_hold_line_held(const struct oms_hold_line *line)
 
 const char *oms_hold_status_name(enum oms_hold_status status)
 {
-    static const char *const names[] = {"active", "consumed", "released", "expired"};
+    static const char *const names[] = {"active", "consumed", "released", "expired",
+                                        "unfilled"};
     OMS_ASSERT((size_t)status < OMS_ARRAY_LEN(names));
     return names[status];
 }

@@ -175,8 +175,15 @@ struct oms_subscription {
 
 /* A hold (a cart or checkout, API.md "Holds"): units reserved for a channel until an expiry on
  * the engine clock. While active, each line's allocs are counted in `reserved` of their levels;
- * a hold ends once (consumed by an order, released, or expired) and its units are then freed. */
-enum oms_hold_status { OMS_HOLD_ACTIVE, OMS_HOLD_CONSUMED, OMS_HOLD_RELEASED, OMS_HOLD_EXPIRED };
+ * a hold ends once (consumed by an order, released, or expired) and its units are then freed.
+ * A hold that held nothing when placed is never active: it ends at once as unfilled. */
+enum oms_hold_status {
+    OMS_HOLD_ACTIVE,
+    OMS_HOLD_CONSUMED,
+    OMS_HOLD_RELEASED,
+    OMS_HOLD_EXPIRED,
+    OMS_HOLD_UNFILLED, /* Stored as 4 (migration 12). */
+};
 
 struct oms_hold_alloc {
     uint32_t location;

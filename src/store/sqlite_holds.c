@@ -198,7 +198,7 @@ static enum oms_err load_hold(struct oms_state *state, sqlite3_stmt *row)
     if (sqlite3_column_int64(row, 0) != state->holds_count) return OMS_ECORRUPT;
     int64_t channel = sqlite3_column_int64(row, 2), status = sqlite3_column_int64(row, 8);
     if (channel < 0 || channel >= state->channels_count) return OMS_ECORRUPT;
-    if (status < OMS_HOLD_ACTIVE || status > OMS_HOLD_EXPIRED) return OMS_ECORRUPT;
+    if (status < OMS_HOLD_ACTIVE || status > OMS_HOLD_UNFILLED) return OMS_ECORRUPT;
     oms_grow((void **)&state->holds, &state->holds_cap, state->holds_count + 1,
              sizeof *state->holds);
     struct oms_hold *h = &state->holds[state->holds_count];

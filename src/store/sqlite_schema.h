@@ -160,6 +160,18 @@ static const char *const oms_sqlite_migrations[] = {
     "DROP INDEX events_by_subject;"
     "CREATE INDEX events_by_subject ON events(subject, seq) WHERE type <> 'stock.changed'"
     "  AND type <> 'stock.short' AND type <> 'item.status_changed';",
+    /* 12: a hold that holds nothing when placed ends at once as unfilled (status 4). SQLite
+     * cannot widen a CHECK in place: the table is rebuilt with the same rows and columns. */
+    "CREATE TABLE holds_new(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  id TEXT NOT NULL UNIQUE, channel INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+    "  ended_ms INTEGER NOT NULL, status INTEGER NOT NULL CHECK(status BETWEEN 0 AND 4),"
+    "  order_id TEXT, first_line INTEGER NOT NULL, lines_count INTEGER NOT NULL,"
+    "  fingerprint TEXT NOT NULL, answer BLOB);"
+    "INSERT INTO holds_new SELECT idx, shard, id, channel, region, at_ms, created_ms, expires_ms,"
+    "  ended_ms, status, order_id, first_line, lines_count, fingerprint, answer FROM holds;"
+    "DROP TABLE holds;"
+    "ALTER TABLE holds_new RENAME TO holds;",
 };
 
 #endif

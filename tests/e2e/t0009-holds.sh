@@ -67,7 +67,7 @@ call GET '/v1/availability?channel=market&sku=A'; expect '.items[0].available ==
 call GET /v1/stock/A; expect '.locations[0].reserved == 5 and .locations[0].free == 5' "reserved 5"
 call POST /v1/holds "{\"id\":\"Y\",\"channel\":\"web\",\"partial\":false,\"lines\":[{\"sku\":\"A\",\"qty\":6}],\"expires_at\":\"$(instant 3600)\"}"
 expect_status 201 "Y all or nothing"
-expect '.held == 0 and .lines[0].reason == "ship_complete_unavailable"' "Y holds nothing"
+expect '.held == 0 and .status == "unfilled" and .lines[0].reason == "ship_complete_unavailable"' "Y holds nothing: unfilled"
 call GET '/v1/availability?channel=web&sku=A&qty=6'; expect '.items[0].status == "out_of_stock" and .items[0].available == 5' "max orderable 5"
 call POST /v1/holds "{\"id\":\"Y2\",\"channel\":\"web\",\"lines\":[{\"sku\":\"A\",\"qty\":6}],\"expires_at\":\"$(instant 3600)\"}"
 expect '.held == 5 and .lines[0].qty == 6 and .lines[0].reason == "out_of_stock"' "a partial hold holds what there is"

@@ -111,5 +111,17 @@ grep -qi '^content-length: [1-9]' "$WORK/head" || fail "HEAD /healthz: no conten
 code=$(curl -sS -o "$WORK/head" -w '%{http_code}' -I "$BASE/v1/stock/TSKU1")
 [ "$code" = 200 ] || fail "HEAD /v1/stock/TSKU1: status $code"
 
+# 6. A hold that holds nothing (all or nothing, short) is answered unfilled, not active: it
+# reserves nothing, ends at once, and an order naming it is placed without it.
+T_EXP=$(date -u -d '+1 day 20 minutes' +%Y-%m-%dT%H:%M:%SZ)
+call POST /v1/holds "{\"id\":\"K1\",\"channel\":\"web\",\"partial\":false,\"lines\":[{\"sku\":\"TSKU1\",\"qty\":500}],\"expires_at\":\"$T_EXP\"}"
+expect_status 201 "an all-or-nothing hold that cannot be filled"
+expect '.status == "unfilled" and .held == 0 and .ended_at != null and .lines[0].reason == "ship_complete_unavailable"' "unfilled, with the line's reason"
+call GET /v1/holds/K1; expect '.status == "unfilled"' "GET says unfilled"
+call DELETE /v1/holds/K1; expect_status 200 "release an unfilled hold"
+expect '.released_now == false and .status == "unfilled"' "nothing to release"
+call POST /v1/holds "{\"id\":\"K2\",\"channel\":\"web\",\"partial\":false,\"lines\":[{\"sku\":\"TSKU1\",\"qty\":1}],\"expires_at\":\"$T_EXP\"}"
+expect '.status == "active" and .held == 1' "a hold that can be filled is active"
+
 stop_server
 finish

@@ -671,12 +671,49 @@ static void test_holds__refuse_bad_expiry_channel_and_a_reused_id(void **state)
     finish(e, path);
 }
 
+/* A hold that holds nothing when placed (all or nothing and short, or nothing free) ends at
+ * once as unfilled: placed (its lines say why), nothing reserved, never active, so it never
+ * expires; its id is taken (a retry answers the first answer); an order naming it is placed
+ * on free stock without it. A hold that holds something stays active. */
+static void test_holds__a_hold_that_holds_nothing_is_unfilled_not_active(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "holds_unfilled", OMS_POLICY_DENY, -1, -1, 5);
+    const char *expires = "2026-03-02T10:30:00Z";
+    assert_int_equal(hold_spec(e, "K1", "web", "A", 6, expires, false, NULL, NULL), OMS_OK);
+    struct hold_view v = get_hold(e, "K1");
+    assert_int_equal(v.status, OMS_HOLD_UNFILLED);
+    assert_int_equal(v.held, 0);
+    assert_int_equal(v.ended_ms, harness_clock());
+    assert_reserved(e, "WH1", 0);
+    bool replayed = false;
+    assert_int_equal(hold_spec(e, "K1", "web", "A", 6, expires, false, NULL, &replayed), OMS_OK);
+    assert_true(replayed);
+    /* Partial: what there is; with nothing free, nothing, so unfilled too. */
+    assert_int_equal(hold1(e, "K2", "web", 5, expires), OMS_OK);
+    assert_int_equal(get_hold(e, "K2").status, OMS_HOLD_ACTIVE);
+    assert_int_equal(hold1(e, "K3", "web", 1, expires), OMS_OK);
+    assert_int_equal(get_hold(e, "K3").status, OMS_HOLD_UNFILLED);
+    assert_int_equal(harness_tick(e, "2026-03-02T10:31:00Z"), OMS_OK);
+    assert_int_equal(harness_count_events(e, "hold.expired", "K2"), 1);
+    assert_int_equal(harness_count_events(e, "hold.expired", "K1"), 0);
+    assert_int_equal(harness_count_events(e, "hold.expired", "K3"), 0);
+    assert_int_equal(get_hold(e, "K1").status, OMS_HOLD_UNFILLED);
+    /* An order naming it is placed on free stock; the hold is not applied. */
+    assert_int_equal(order_with_hold(e, "O1", "web", 2, "K1", NULL), OMS_OK);
+    assert_int_equal(order_hold_use(e, "O1"), OMS_HOLD_USE_NOT_ACTIVE);
+    assert_int_equal(harness_get_line(e, "O1", 1).allocated, 2);
+    finish(e, path); /* Reloads the unfilled holds as they were. */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_holds__lower_availability_on_every_channel_that_sees_the_location),
         cmocka_unit_test(test_holds__b04_second_cart_learns_max_orderable_and_expiry_releases),
         cmocka_unit_test(test_holds__expire_once_on_the_engine_clock),
+        cmocka_unit_test(test_holds__a_hold_that_holds_nothing_is_unfilled_not_active),
         cmocka_unit_test(test_holds__released_once_by_delete),
         cmocka_unit_test(test_holds__freed_units_go_to_waiting_backorders_first),
         cmocka_unit_test(test_holds__an_order_consumes_its_own_hold_once),
