@@ -804,7 +804,7 @@ static void op_adjust(struct sim *s)
 
 struct hold_info {
     const char *id, *sku;
-    bool active, consumed;
+    bool active, consumed, unfilled;
     uint32_t channel;
     oms_qty held;          /* Of sku. */
     bool split;            /* The sku's item may split. */
@@ -824,6 +824,7 @@ static void get_hold_info(const struct oms_state *state, void *ctx)
     const struct oms_hold *hold = &state->holds[index];
     v->active = hold->status == OMS_HOLD_ACTIVE;
     v->consumed = hold->status == OMS_HOLD_CONSUMED;
+    v->unfilled = hold->status == OMS_HOLD_UNFILLED;
     v->channel = hold->channel;
     v->held = 0;
     for (uint32_t k = 0; k < hold->lines_count; k++) {
@@ -922,7 +923,8 @@ static void op_hold(struct sim *s)
     SIM_EXPECT(s, harness_run(s->e, &cmd), OMS_OK);
     s->holds_count++;
     struct hold_info v = hold_info(s, h);
-    SIM_CHECK(s, v.active);
+    /* Decision 48: active while it holds something; holding nothing, it ends as unfilled. */
+    SIM_CHECK(s, v.held > 0 ? v.active : v.unfilled);
     /* Never more than rule 1 lets the channel allocate; all of it when it may split. */
     SIM_CHECK(s, v.held <= a.available);
     if (!partial) SIM_CHECK(s, v.held == 0 || v.held == line.qty);
