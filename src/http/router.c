@@ -149,7 +149,8 @@ enum oms_http_route_result oms_http_route_find(const struct oms_http_route *rout
     for (size_t r = 0; r < routes_count; r++) {
         const char *pattern = routes[r].pattern;
         if (strlen(pattern) == path_len && memcmp(pattern, path, path_len) == 0 &&
-            !memchr(pattern, '{', path_len) && method_serves(routes[r].method, method, method_len)) {
+            !memchr(pattern, '{', path_len) &&
+            method_serves(routes[r].method, method, method_len)) {
             match->route = &routes[r];
             return OMS_HTTP_ROUTE_FOUND;
         }
