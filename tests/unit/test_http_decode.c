@@ -261,7 +261,6 @@ int main(void)
         cmocka_unit_test(test_decode__names_the_first_unknown_field_in_body_order),
         cmocka_unit_test(test_decode__lists_the_known_fields_in_the_message),
         cmocka_unit_test(test_decode__shows_a_strange_key_as_valid_utf8),
-
         cmocka_unit_test(test_decode__an_instant_out_of_range_is_told_the_range),
         cmocka_unit_test(test_decode__a_nul_byte_in_the_body_is_named_with_its_offset),
     };
