@@ -192,7 +192,7 @@ static void test_router__head_is_served_by_the_get_route(void **state)
     assert_string_equal(f.match.allow, "POST");
     find("DELETE", "/v1/items/x", &f);
     assert_string_equal(f.match.allow, "GET, HEAD, PUT");
-    const struct oms_http_route head[] = {{"HEAD", "/a", handle_nothing}};
+    const struct oms_http_route head[] = {{"HEAD", "/a", handle_nothing, NULL}};
     assert_table_refused(head, 1, 0);
 }
 
