@@ -81,7 +81,9 @@ struct oms_engine {
     struct oms_store *checkpoint_store;
     pthread_t checkpointer;
     pthread_cond_t checkpoint_wake;
+    pthread_cond_t checkpoint_idle; /* The checkpointer finished a checkpoint. */
     bool checkpoint_wanted, checkpoint_stopping;
+    bool checkpoint_running; /* The checkpointer holds SQLite's checkpoint lock, or may. */
     uint32_t checkpoint_frames; /* WAL frames that call for a checkpoint (8x: the writer's). */
     uint32_t checkpoint_mark;   /* WAL frames at the last request (writer thread only). */
     /* Counts for the log line at close: how well commits were grouped (syncer thread only). */
@@ -299,6 +301,15 @@ static void want_checkpoint(struct oms_engine *engine)
     uint32_t frames = oms_store_wal_frames(engine->writer.store);
     if (frames < engine->checkpoint_mark) engine->checkpoint_mark = 0; /* It started over. */
     if (frames >= 8 * engine->checkpoint_frames) {
+        /* SQLite refuses a second checkpoint while one runs (without waiting), so the
+         * writer waits for the checkpointer's to end: a checkpointer slowed down (a loaded
+         * machine) must not let the WAL grow past the bound while the writer commits on. */
+        pthread_mutex_lock(&engine->sync_lock);
+        engine->checkpoint_wanted = false;
+        while (engine->checkpoint_running) {
+            pthread_cond_wait(&engine->checkpoint_idle, &engine->sync_lock);
+        }
+        pthread_mutex_unlock(&engine->sync_lock);
         oms__must(oms_store_checkpoint(engine->writer.store), "checkpoint the WAL");
         engine->stat_writer_checkpoints++;
     } else if (frames >= engine->checkpoint_mark + engine->checkpoint_frames) {
@@ -321,6 +332,7 @@ static void *checkpointer_main(void *arg)
         }
         if (engine->checkpoint_stopping) break;
         engine->checkpoint_wanted = false;
+        engine->checkpoint_running = true;
         pthread_mutex_unlock(&engine->sync_lock);
         /* A failure leaves the frames in the WAL, where they are safe: the next try (or the
          * writer's, past the bound) copies them. */
@@ -328,6 +340,8 @@ static void *checkpointer_main(void *arg)
             oms_log(OMS_LOG_WARN, "the checkpointer could not copy the WAL; it will retry");
         }
         pthread_mutex_lock(&engine->sync_lock);
+        engine->checkpoint_running = false;
+        pthread_cond_broadcast(&engine->checkpoint_idle);
         engine->stat_checkpoints++;
     }
     pthread_mutex_unlock(&engine->sync_lock);
@@ -583,6 +597,7 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     pthread_cond_init(&engine->sync_wake, NULL);
     pthread_cond_init(&engine->sync_room, NULL);
     pthread_cond_init(&engine->checkpoint_wake, NULL);
+    pthread_cond_init(&engine->checkpoint_idle, NULL);
     const char *frames = getenv("OMS_CHECKPOINT_FRAMES"); /* Tests checkpoint often. */
     engine->checkpoint_frames = frames && atoi(frames) > 0 ? (uint32_t)atoi(frames) : 1000;
     engine->next_expiry_ms = oms_state_hold_next_expiry(&w->state);
@@ -672,6 +687,7 @@ void oms_engine_close(struct oms_engine *engine)
     pthread_cond_destroy(&engine->sync_wake);
     pthread_cond_destroy(&engine->sync_room);
     pthread_cond_destroy(&engine->checkpoint_wake);
+    pthread_cond_destroy(&engine->checkpoint_idle);
     free(engine);
 }
 

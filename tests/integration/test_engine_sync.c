@@ -8,8 +8,9 @@
  * (decision 38).
  *
  * The first test holds the sync itself: it defines fdatasync(), which the engine (linked statically
- * into this program) calls instead of libc's. Armed, the next call blocks until the test
- * releases it; then it syncs for real.
+ * into this program) and SQLite call instead of libc's. Armed, the next call blocks until the
+ * test releases it; then it syncs for real. The checkpoint test slows down the syncs of the
+ * database file (a checkpoint's, never the WAL's), as a loaded disk does.
  */
 #include "base/platform.h"
 
@@ -33,10 +34,26 @@ static pthread_mutex_t sync_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sync_cv = PTHREAD_COND_INITIALIZER;
 static bool sync_armed, sync_entered, sync_released;
 static int sync_calls;
+static int slow_db_syncs; /* Syncs of a file other than a WAL still to slow down. */
+
+static void sleep_ms(long ms);
+
+static bool is_wal(int fd)
+{
+    char link[64], target[1024];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    return n >= 4 && memcmp(target + n - 4, "-wal", 4) == 0;
+}
 
 int fdatasync(int fd);
 int fdatasync(int fd)
 {
+    pthread_mutex_lock(&sync_mu);
+    bool slow = slow_db_syncs > 0 && !is_wal(fd);
+    if (slow) slow_db_syncs--;
+    pthread_mutex_unlock(&sync_mu);
+    if (slow) sleep_ms(300);
     pthread_mutex_lock(&sync_mu);
     sync_calls++;
     if (sync_armed) {
@@ -200,7 +217,10 @@ static void count_orders(const struct oms_state *state, void *ctx)
 /* Checkpoints run off the writer (decision 38): the WAL stays bounded while orders keep
  * coming (the writer's own automatic checkpoint is off, so without the checkpointer and the
  * writer's fallback past 8x the WAL would hold every order since the start), the database file
- * itself receives them, and a reopen loads everything. */
+ * itself receives them, and a reopen loads everything. The first checkpoints' syncs of the
+ * database file take 300 ms (a slow disk, a loaded machine): past 8x the writer waits for
+ * the checkpointer's checkpoint to end rather than commit on while SQLite refuses it a
+ * second one. */
 static void test_sync__checkpoints_keep_the_wal_bounded(void **state)
 {
     (void)state;
@@ -221,6 +241,9 @@ static void test_sync__checkpoints_keep_the_wal_bounded(void **state)
     static const char *const skus[] = {"A"};
     static const oms_qty qtys[] = {1};
     long wal_max = 0;
+    pthread_mutex_lock(&sync_mu);
+    slow_db_syncs = 3;
+    pthread_mutex_unlock(&sync_mu);
     for (int i = 0; i < ORDERS; i++) {
         char id[32];
         snprintf(id, sizeof id, "C%d", i);
@@ -232,6 +255,9 @@ static void test_sync__checkpoints_keep_the_wal_bounded(void **state)
      * crossed it and room for the checkpointer's lag. */
     long bound = (8L * FRAMES + 2L * FRAMES) * (4096 + 24) + 32;
     assert_true(wal_max <= bound);
+    pthread_mutex_lock(&sync_mu);
+    assert_int_equal(slow_db_syncs, 0); /* The checkpoints were slow indeed. */
+    pthread_mutex_unlock(&sync_mu);
     assert_true(file_size(path) > db_before); /* The orders reached the database file. */
     oms_engine_close(e);
     e = harness_open(path);
