@@ -485,19 +485,23 @@ size_t oms_http_query_values(const struct oms_http_query_pair *pairs, size_t pai
     return found;
 }
 
-/* Finds `key` in a route's query list; *repeats says whether it is marked '*'. */
+/* Finds `key` in a route's query list; *repeats says whether it is marked '*'. One pass,
+ * comparing as it goes, no strlen or strcspn per name: an availability read checks 21 pairs,
+ * 20 of them "sku", on every request. */
 static bool spec_find(const char *spec, const char *key, bool *repeats)
 {
-    size_t key_len = strlen(key);
     for (const char *at = spec; at && *at;) {
-        size_t len = strcspn(at, " ");
-        bool star = len > 0 && at[len - 1] == '*';
-        size_t name_len = star ? len - 1 : len;
-        if (name_len == key_len && memcmp(at, key, key_len) == 0) {
-            *repeats = star;
+        const char *k = key;
+        while (*at != '\0' && *at != ' ' && *at != '*' && *at == *k) {
+            at++;
+            k++;
+        }
+        if (*k == '\0' && (*at == '\0' || *at == ' ' || *at == '*')) {
+            *repeats = *at == '*';
             return true;
         }
-        at += len + (at[len] == ' ' ? 1 : 0);
+        while (*at != '\0' && *at != ' ') at++; /* The rest of this name. */
+        if (*at == ' ') at++;
     }
     return false;
 }
@@ -506,10 +510,14 @@ enum oms_http_query_result oms_http_query_check(const char *spec,
                                                 const struct oms_http_query_pair *pairs,
                                                 size_t pairs_count, size_t *bad_index)
 {
+    bool last_repeats = false; /* The pair before this one is a name that may repeat. */
     for (size_t i = 0; i < pairs_count; i++) {
-        bool repeats = false;
         *bad_index = i;
+        /* sku=..&sku=..: the same repeatable name again needs no search of the list. */
+        if (last_repeats && strcmp(pairs[i].key, pairs[i - 1].key) == 0) continue;
+        bool repeats = false;
         if (!spec_find(spec, pairs[i].key, &repeats)) return OMS_HTTP_QUERY_UNKNOWN;
+        last_repeats = repeats;
         if (repeats) continue;
         /* Each key without '*' can be seen once before this returns, so the scan stays within
          * (listed keys) x (pairs) compares, however long the query. */

@@ -329,6 +329,10 @@ static void test_router__query_check_takes_listed_keys_and_repeats_only_starred(
     const char *repeated[] = {"channel", "sku", "qty", "sku", "qty"};
     assert_int_equal(check_keys(spec, repeated, 5, &bad), OMS_HTTP_QUERY_REPEATED);
     assert_int_equal(bad, 4); /* The second qty. */
+    /* A run of a starred key between single ones: the second channel is still caught. */
+    const char *runs[] = {"sku", "sku", "channel", "sku", "sku", "channel"};
+    assert_int_equal(check_keys(spec, runs, 6, &bad), OMS_HTTP_QUERY_REPEATED);
+    assert_int_equal(bad, 5);
     const char *twice[] = {"channel", "channel"};
     assert_int_equal(check_keys(spec, twice, 2, &bad), OMS_HTTP_QUERY_REPEATED);
     assert_int_equal(bad, 1);
