@@ -3,8 +3,9 @@
  * file: a hold lowers availability on every channel that sees its location; it expires on the
  * engine clock exactly once (and after a restart); an order consumes its own hold and a retry
  * does not consume it twice; rule 3b takes a shortage from holds newest first; what a hold
- * frees goes to waiting backorders first. Field scenarios B02, B04, B13, B27 and B53 are here. Every
- * test checks the invariants (reserved == what active holds hold) and reopens the file.
+ * frees goes to waiting backorders first. Field scenarios B02, B04, B13, B27, B50 and B53 are
+ * here. Every test checks the invariants (reserved == what active holds hold) and reopens the
+ * file.
  */
 #include "base/platform.h"
 
@@ -707,6 +708,63 @@ static void test_holds__a_hold_that_holds_nothing_is_unfilled_not_active(void **
     finish(e, path); /* Reloads the unfilled holds as they were. */
 }
 
+/* B50: a store in Australia/Brisbane (UTC+10) on a UTC server, a checkout held 60 minutes from
+ * 02:00Z (noon local). The expiry is an instant on the engine clock, never a local time read as
+ * UTC: the hold stands at 02:05Z and 02:59Z (ten hours "old" only to a clock that mixes zones),
+ * ends at 03:00Z, told once by hold.expired (the scenario's order.expired), and a hold placed
+ * after that tick's cut-off is not touched by it. */
+static void test_holds__b50_expiry_is_an_instant_not_a_local_time(void **state)
+{
+    (void)state;
+    char path[512];
+    harness_set_clock(harness_ms("2026-02-01T02:00:00Z"));
+    harness_db_path(path, sizeof path, "holds_b50");
+    struct oms_engine *e = harness_open(path);
+    harness_location(e, "BNE", "AU", 1, 0);
+    harness_location_days(e, "BNE", ALL_DAYS);
+    struct oms_command tz = {.kind = OMS_CMD_PUT_LOCATION};
+    tz.u.location = (struct oms_cmd_location){
+        .code = "BNE", .fields = OMS_F_TIMEZONE, .timezone = "Australia/Brisbane"};
+    assert_int_equal(harness_run(e, &tz), OMS_OK);
+    static const char *const bne[] = {"BNE"};
+    harness_channel(e, "web", bne, 1, 0, false, 10);
+    harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
+    harness_set_stock(e, "A", "BNE", 1);
+    assert_int_equal(hold1(e, "O1", "web", 1, "2026-02-01T03:00:00Z"), OMS_OK);
+    assert_reserved(e, "BNE", 1);
+    assert_int_equal(available(e, "web"), 0);
+
+    assert_int_equal(harness_tick(e, "2026-02-01T02:05:00Z"), OMS_OK);
+    assert_int_equal(get_hold(e, "O1").status, OMS_HOLD_ACTIVE);
+    assert_reserved(e, "BNE", 1);
+    assert_int_equal(harness_tick(e, "2026-02-01T02:59:00Z"), OMS_OK);
+    assert_int_equal(get_hold(e, "O1").status, OMS_HOLD_ACTIVE);
+    assert_reserved(e, "BNE", 1);
+    assert_int_equal(harness_count_events(e, "hold.expired", "O1"), 0);
+
+    assert_int_equal(harness_tick(e, "2026-02-01T03:01:00Z"), OMS_OK);
+    struct hold_view o1 = get_hold(e, "O1");
+    assert_int_equal(o1.status, OMS_HOLD_EXPIRED);
+    assert_int_equal(o1.ended_ms, harness_ms("2026-02-01T03:00:00Z"));
+    assert_reserved(e, "BNE", 0);
+    assert_int_equal(available(e, "web"), 1);
+    assert_int_equal(harness_count_events(e, "hold.expired", "O1"), 1);
+
+    /* Created after the cut-off: the same ticks never touch it until its own instant. */
+    assert_int_equal(hold1(e, "O2", "web", 1, "2026-02-01T04:01:00Z"), OMS_OK);
+    assert_int_equal(harness_tick(e, "2026-02-01T04:00:59Z"), OMS_OK);
+    assert_int_equal(get_hold(e, "O2").status, OMS_HOLD_ACTIVE);
+    assert_reserved(e, "BNE", 1);
+    harness_reopen(&e, path);
+    assert_int_equal(get_hold(e, "O2").status, OMS_HOLD_ACTIVE);
+    assert_int_equal(harness_tick(e, "2026-02-01T04:01:00Z"), OMS_OK);
+    assert_int_equal(get_hold(e, "O2").status, OMS_HOLD_EXPIRED);
+    assert_reserved(e, "BNE", 0);
+    assert_int_equal(harness_count_events(e, "hold.expired", "O1"), 1);
+    assert_int_equal(harness_count_events(e, "hold.expired", "O2"), 1);
+    finish(e, path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_holds__the_timer_expires_a_hold_with_no_traffic),
         cmocka_unit_test(test_holds__the_timer_moves_a_live_clock_past_midnight),
         cmocka_unit_test(test_holds__refuse_bad_expiry_channel_and_a_reused_id),
+        cmocka_unit_test(test_holds__b50_expiry_is_an_instant_not_a_local_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -437,6 +437,74 @@ static void test_engine__b19_backorder_after_a_partial_shipment_is_the_rest(void
     finish(e, path);
 }
 
+static enum oms_err return_units(struct oms_engine *e, const char *id, oms_qty qty)
+{
+    struct oms_cmd_return_line back = {.line_no = 1, .qty = qty, .sellable = true};
+    struct oms_command cmd = {.kind = OMS_CMD_ORDER_RETURN};
+    cmd.u.ret = (struct oms_cmd_return){.id = id, .location = "WH1", .lines = &back,
+                                        .lines_count = 1};
+    return harness_run(e, &cmd);
+}
+
+static enum oms_err unship_units(struct oms_engine *e, const char *id, oms_qty qty)
+{
+    struct oms_cmd_qty_line back = {1, qty};
+    struct oms_command cmd = {.kind = OMS_CMD_ORDER_UNSHIP};
+    cmd.u.ship = (struct oms_cmd_ship){.id = id, .location = "WH1", .lines = &back,
+                                       .lines_count = 1};
+    return harness_run(e, &cmd);
+}
+
+/* B24: status toggles must not multiply stock moves ([on_hand/allocated/available] after each
+ * step). Our engine has no "re-open": a cancelled order stays cancelled, sending it again is a
+ * replay of its first answer that moves nothing, and the customer's second attempt is a new
+ * order; on_hand never moves for any of it. A return is told once per unit shipped: a second
+ * "cancelled-as-return" of the same five units and a "cancelled shipment" of returned units
+ * are refused and change nothing. */
+static void test_engine__b24_toggling_an_order_never_multiplies_its_moves(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_engine *e = setup(path, sizeof path, "b24", "2026-07-01T09:00:00Z",
+                                 OMS_POLICY_DENY, -1, -1, 15);
+    assert_int_equal(order1(e, "O1", "web", "A", 1), OMS_OK);
+    assert_level(e, "A", "WH1", 15, 1);
+    assert_int_equal(avail(e, "web", "A", 1).available, 14);
+    assert_int_equal(harness_cancel_all(e, "O1"), OMS_OK);
+    assert_level(e, "A", "WH1", 15, 0);
+    assert_int_equal(avail(e, "web", "A", 1).available, 15);
+    /* "Re-open": the same order again is its first answer, not a second allocation. */
+    uint64_t before = harness_digest(e);
+    assert_int_equal(order1(e, "O1", "web", "A", 1), OMS_OK);
+    assert_true(harness_digest(e) == before);
+    assert_level(e, "A", "WH1", 15, 0);
+    assert_int_equal(order1(e, "O1-again", "web", "A", 1), OMS_OK);
+    assert_level(e, "A", "WH1", 15, 1);
+    assert_int_equal(avail(e, "web", "A", 1).available, 14);
+
+    /* Part 2: O2 ships 5 and comes back as a return once; every later toggle is refused. */
+    assert_int_equal(order1(e, "O2", "web", "A", 5), OMS_OK);
+    assert_int_equal(harness_ship(e, "O2", "WH1", 1, 5), OMS_OK);
+    assert_level(e, "A", "WH1", 10, 1);
+    assert_int_equal(return_units(e, "O2", 5), OMS_OK);
+    assert_level(e, "A", "WH1", 15, 1);
+    assert_int_equal(avail(e, "web", "A", 1).available, 14);
+    before = harness_digest(e);
+    assert_int_equal(return_units(e, "O2", 5), OMS_EINSUFFICIENT_SHIPPED);
+    assert_int_equal(return_units(e, "O2", 1), OMS_EINSUFFICIENT_SHIPPED);
+    assert_int_equal(unship_units(e, "O2", 5), OMS_EINSUFFICIENT_SHIPPED);
+    oms_qty cancelled = -1;
+    assert_int_equal(harness_cancel_line(e, "O2", 1, 0, &cancelled), OMS_OK);
+    assert_int_equal(cancelled, 0);
+    assert_true(harness_digest(e) == before);
+    struct harness_line o2 = harness_get_line(e, "O2", 1);
+    assert_int_equal(o2.shipped, 5);
+    assert_int_equal(o2.cancelled, 0);
+    assert_level(e, "A", "WH1", 15, 1);
+    assert_int_equal(harness_count_events(e, "line.returned", "O2"), 1);
+    finish(e, path);
+}
+
 static void test_engine__b30_split_follows_location_rank(void **state)
 {
     (void)state;
@@ -1163,6 +1231,7 @@ int main(void)
         cmocka_unit_test(test_engine__b18_one_location_that_fills_the_line_is_preferred),
         cmocka_unit_test(test_engine__b18_split_shipments_consume_each_location_once),
         cmocka_unit_test(test_engine__b19_backorder_after_a_partial_shipment_is_the_rest),
+        cmocka_unit_test(test_engine__b24_toggling_an_order_never_multiplies_its_moves),
         cmocka_unit_test(test_engine__b30_split_follows_location_rank),
         cmocka_unit_test(test_engine__b32_cancel_releases_every_location),
         cmocka_unit_test(test_engine__b33_channel_sees_only_its_locations),
