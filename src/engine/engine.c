@@ -180,7 +180,7 @@ static bool replay_if_known(struct oms_writer *w, struct oms_command *cmd)
         uint32_t order = oms_state_order(&w->state, cmd->u.order.id);
         if (order == OMS_NONE) return false;
         snprintf(fingerprint, sizeof fingerprint, "%s", w->state.orders[order].fingerprint);
-        oms__must(oms_store_order_answer(w->store, cmd->u.order.id, &body, &len),
+        oms__must(oms_store_order_answer(w->store, order, &body, &len),
                   "read an order's first answer");
         cmd->result_index = order;
         err = OMS_OK;

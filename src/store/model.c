@@ -413,6 +413,11 @@ bool oms_state_check(const struct oms_state *state, char *why, size_t why_len)
         const struct oms_line *line = &state->lines[i];
         struct oms_line_counts counts;
         oms_line_counts_get(line, &counts);
+        CHECK(line->order < state->orders_count, "line %u has no order", i);
+        const struct oms_order *order = &state->orders[line->order];
+        CHECK(i >= order->first_line && i - order->first_line < order->lines_count &&
+                  line->line_no == i - order->first_line + 1,
+              "line %u is not line %u of order '%s'", i, line->line_no, order->id);
         CHECK(oms_line_counts_valid(&counts), "line %u of order '%s' breaks the line invariant",
               line->line_no, state->orders[line->order].id);
         for (uint32_t k = 0; k < line->allocs_count; k++) {

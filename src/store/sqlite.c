@@ -95,7 +95,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
     [ST_IDEM_GET] = "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
     [ST_IDEM_PUT] = "INSERT INTO idempotency(key, fingerprint, status, body, created_ms)"
                     " VALUES(?,?,?,?,?)",
-    [ST_ORDER_ANSWER] = "SELECT answer FROM orders WHERE id = ?",
+    [ST_ORDER_ANSWER] = "SELECT answer FROM orders WHERE idx = ?",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [ST_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)",
     /* The type terms repeat the index's WHERE (migration 11), so SQLite uses it. */
@@ -785,11 +785,11 @@ enum oms_err oms_store_idem_put(struct oms_store *store, const char *key, const 
     return step_done(store, ST_IDEM_PUT);
 }
 
-enum oms_err oms_store_order_answer(struct oms_store *store, const char *id, char **body,
+enum oms_err oms_store_order_answer(struct oms_store *store, uint32_t order, char **body,
                                     size_t *body_len)
 {
     sqlite3_stmt *stmt = store->stmts[ST_ORDER_ANSWER];
-    bind_text(stmt, 1, id);
+    sqlite3_bind_int64(stmt, 1, order);
     int rc = sqlite3_step(stmt);
     enum oms_err err = OMS_OK;
     *body = NULL;

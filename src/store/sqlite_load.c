@@ -42,7 +42,11 @@ static enum oms_err each_row(sqlite3 *db, const char *sql, struct oms_state *sta
     enum oms_err err = rc == SQLITE_OK ? OMS_OK : OMS_ESTORE;
     while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) err = fn(state, stmt);
     if (!err && rc != SQLITE_DONE) err = OMS_ESTORE;
-    if (err) oms_log(OMS_LOG_ERROR, "cannot load '%.40s': %s", sql, sqlite3_errmsg(db));
+    if (err == OMS_ECORRUPT) {
+        oms_log(OMS_LOG_ERROR, "cannot load '%.40s': a row contradicts the rows before it", sql);
+    } else if (err) {
+        oms_log(OMS_LOG_ERROR, "cannot load '%.40s': %s", sql, sqlite3_errmsg(db));
+    }
     sqlite3_finalize(stmt);
     return err;
 }
@@ -253,6 +257,14 @@ static enum oms_err load_order(struct oms_state *state, sqlite3_stmt *row)
     if (sqlite3_column_int64(row, 0) != state->orders_count) return OMS_ECORRUPT;
     int64_t channel = sqlite3_column_int64(row, 2);
     if (channel < 0 || channel >= state->channels_count) return OMS_ECORRUPT;
+    /* No index keeps ids unique in the file (migration 13): the writer does, and the load
+     * refuses what it would have refused. */
+    uint32_t taken;
+    if (oms_strmap_get(&state->order_by_id, col_text(row, 1), &taken)) {
+        oms_log(OMS_LOG_ERROR, "orders %u and %u have one id '%s'", taken, state->orders_count,
+                col_text(row, 1));
+        return OMS_ECORRUPT;
+    }
     oms_grow((void **)&state->orders, &state->orders_cap, state->orders_count + 1,
              sizeof *state->orders);
     struct oms_order *o = &state->orders[state->orders_count];
@@ -314,6 +326,14 @@ static enum oms_err load_line(struct oms_state *state, sqlite3_stmt *row)
     memset(l, 0, sizeof *l);
     l->order = (uint32_t)order;
     l->line_no = (uint32_t)sqlite3_column_int64(row, 2);
+    /* An order's lines are the rows first_line.. in line order (no index checks it in the
+     * file: migration 13). */
+    const struct oms_order *o = &state->orders[order];
+    uint32_t at = state->lines_count;
+    if (at < o->first_line || at - o->first_line >= o->lines_count ||
+        l->line_no != at - o->first_line + 1) {
+        return OMS_ECORRUPT;
+    }
     l->item = sqlite3_column_type(row, 3) == SQLITE_NULL ? OMS_NONE
                                                          : (uint32_t)sqlite3_column_int64(row, 3);
     if (l->item != OMS_NONE && l->item >= state->items_count) return OMS_ECORRUPT;

@@ -172,6 +172,36 @@ static const char *const oms_sqlite_migrations[] = {
     "  ended_ms, status, order_id, first_line, lines_count, fingerprint, answer FROM holds;"
     "DROP TABLE holds;"
     "ALTER TABLE holds_new RENAME TO holds;",
+    /* 13: no UNIQUE index on orders.id nor on lines(order_idx, line_no). The writer is the only
+     * path that adds an order, and it decides "is this id taken" on its in-memory map before
+     * anything is written; the load refuses a file with two orders of one id or a line out of
+     * its order's range (decision 49). Each index cost every order a B-tree insert at a random
+     * leaf (about 6,000 instructions) and a WAL frame per batch. SQLite cannot drop a UNIQUE
+     * constraint in place: both tables are rebuilt with the same rows and columns. */
+    "CREATE TABLE orders_new(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  id TEXT NOT NULL, channel INTEGER NOT NULL, region TEXT NOT NULL,"
+    "  customer_ref TEXT, contact TEXT, at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    "  first_line INTEGER NOT NULL, lines_count INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
+    "  answer BLOB, hold TEXT, hold_use INTEGER NOT NULL DEFAULT 0, collect INTEGER);"
+    "INSERT INTO orders_new SELECT idx, shard, id, channel, region, customer_ref, contact, at_ms,"
+    "  created_ms, first_line, lines_count, fingerprint, answer, hold, hold_use, collect"
+    "  FROM orders;"
+    "DROP TABLE orders;"
+    "ALTER TABLE orders_new RENAME TO orders;"
+    "CREATE TABLE lines_new(idx INTEGER PRIMARY KEY, shard INTEGER NOT NULL DEFAULT 0,"
+    "  order_idx INTEGER NOT NULL, line_no INTEGER NOT NULL, item INTEGER, sku TEXT NOT NULL,"
+    "  qty INTEGER NOT NULL CHECK(qty > 0), shipped INTEGER NOT NULL CHECK(shipped >= 0),"
+    "  cancelled INTEGER NOT NULL CHECK(cancelled >= 0),"
+    "  rejected INTEGER NOT NULL CHECK(rejected >= 0), reason INTEGER NOT NULL,"
+    "  ship_complete INTEGER NOT NULL, price_minor INTEGER NOT NULL, promise_day INTEGER,"
+    "  allocs TEXT NOT NULL, pegs TEXT NOT NULL, latest_day INTEGER,"
+    "  held INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0 CHECK(returned >= 0),"
+    "  first_promise_day INTEGER);"
+    "INSERT INTO lines_new SELECT idx, shard, order_idx, line_no, item, sku, qty, shipped,"
+    "  cancelled, rejected, reason, ship_complete, price_minor, promise_day, allocs, pegs,"
+    "  latest_day, held, returned, first_promise_day FROM lines;"
+    "DROP TABLE lines;"
+    "ALTER TABLE lines_new RENAME TO lines;",
 };
 
 #endif

@@ -159,8 +159,9 @@ OMS_MUST_CHECK enum oms_err oms_store_idem_put(struct oms_store *store, const ch
                                                const char *fingerprint, int status,
                                                const char *body, size_t body_len,
                                                int64_t created_ms);
-/* The first answer stored with an order. *body is malloc'd (NULL when none was stored). */
-OMS_MUST_CHECK enum oms_err oms_store_order_answer(struct oms_store *store, const char *id,
+/* The first answer stored with the order of that index (its row's idx, the model's index).
+ * *body is malloc'd (NULL when none was stored). */
+OMS_MUST_CHECK enum oms_err oms_store_order_answer(struct oms_store *store, uint32_t order,
                                                    char **body, size_t *body_len);
 
 OMS_MUST_CHECK enum oms_err oms_store_meta_get(struct oms_store *store, const char *key,
