@@ -63,11 +63,8 @@ struct oms_writer {
 
 /* Stock level rows are a checkpoint, not written with every move (issue 4): a load replays
  * the ledger rows after it. A checkpoint is written in the batch's transaction once this
- * many levels are stale, or once a load would replay this many ledger rows, and at close.
- * Levels of many SKUs sit on random pages of stock_levels: 4,096 of 100,000 dirtied nearly
- * every page (3 MB of WAL) as 65,536 do, so the larger bound writes the same pages 16 times
- * less often (WAL bytes per order on 100,000 SKUs 5,219 -> 4,356, place_bench). */
-#define OMS_LEVELS_STALE_MAX 65536
+ * many levels are stale, or once a load would replay this many ledger rows, and at close. */
+#define OMS_LEVELS_STALE_MAX 4096
 #define OMS_LEVELS_TAIL_MAX 200000
 
 /* Fatal on a store error: the model and the store would disagree. */
