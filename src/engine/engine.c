@@ -544,6 +544,11 @@ void oms_engine_start_hold_timer(struct oms_engine *engine, int64_t period_ms)
     OMS_ASSERT(pthread_create(&engine->timer, NULL, hold_timer_main, engine) == 0);
 }
 
+static void level_stale(void *ctx, uint32_t item, uint32_t location)
+{
+    oms__level_stale(ctx, item, location);
+}
+
 enum oms_err oms_engine_open(const struct oms_engine_options *options, struct oms_engine **out)
 {
     struct oms_engine *engine = calloc(1, sizeof *engine);
@@ -551,10 +556,14 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     struct oms_writer *w = &engine->writer;
     oms_state_init(&w->state);
     w->fills_location = OMS_NONE;
-    const char *stale = getenv("OMS_LEVELS_STALE_MAX"); /* Tests checkpoint often. */
-    w->levels_stale_max = stale && atoi(stale) > 0 ? (uint32_t)atoi(stale) : OMS_LEVELS_STALE_MAX;
+    const char *sweep = getenv("OMS_LEVELS_SWEEP_BATCHES"); /* Tests checkpoint often. */
+    w->sweep_batches = sweep && atoi(sweep) > 0 ? (uint32_t)atoi(sweep) : OMS_LEVELS_SWEEP_BATCHES;
     enum oms_err err = oms_store_open(options->db_path, options->exclusive, false, &w->store);
     if (!err) err = oms_store_load(w->store, &w->state);
+    /* The rows of the levels the load replayed are stale: the sweep's first pass saves them
+     * before it moves the checkpoint past the ledger rows it replayed. */
+    if (!err) err = oms_store_each_tail_level(w->store, &w->state, level_stale, w);
+    w->sweep_seq = oms_store_ledger_seq(w->store);
     if (!err) err = oms_store_last_event_seq(w->store, &w->event_seq);
     if (!err) err = oms_store_defer_sync(w->store); /* The syncer makes commits durable. */
     if (!err) err = oms_store_open(options->db_path, false, false, &engine->checkpoint_store);
@@ -653,7 +662,8 @@ void oms_engine_close(struct oms_engine *engine)
     }
     oms__webhooks_free(engine->webhooks);
     struct oms_writer *w = &engine->writer;
-    if (w->dirty_levels_count > 0) { /* Every row current again: readers of the file agree. */
+    /* Every row current again: readers of the file see the levels without the ledger. */
+    if (w->levels_stale > 0 || oms_store_levels_tail(w->store) > 0) {
         oms__must(oms_store_begin(w->store), "begin a transaction");
         oms__save_levels(w, true);
         oms__must(oms_store_commit(w->store), "commit");
@@ -666,7 +676,6 @@ void oms_engine_close(struct oms_engine *engine)
     free(w->touched);
     free(w->touched_locations);
     free(w->level_dirty);
-    free(w->dirty_levels);
     free(w->fills);
     free(w->spare_view);
     oms__notices_free(w->notices);

@@ -41,7 +41,7 @@ void oms__mark_dirty(struct oms_writer *w, uint32_t item)
     w->dirty_items[w->dirty_count++] = item;
 }
 
-static void mark_level_stale(struct oms_writer *w, uint32_t item, uint32_t location)
+void oms__level_stale(struct oms_writer *w, uint32_t item, uint32_t location)
 {
     if (item >= w->level_dirty_cap) {
         uint32_t old = w->level_dirty_cap;
@@ -51,28 +51,63 @@ static void mark_level_stale(struct oms_writer *w, uint32_t item, uint32_t locat
     uint64_t bit = UINT64_C(1) << location;
     if (w->level_dirty[item] & bit) return;
     w->level_dirty[item] |= bit;
-    oms_grow((void **)&w->dirty_levels, &w->dirty_levels_cap, w->dirty_levels_count + 1,
-             sizeof *w->dirty_levels);
-    w->dirty_levels[w->dirty_levels_count].item = item;
-    w->dirty_levels[w->dirty_levels_count].location = location;
-    w->dirty_levels_count++;
+    w->levels_stale++;
+}
+
+/* Saves the stale levels of items [from, to): one page of stock_levels holds the levels of
+ * neighbouring items, so a range costs few pages however many of its levels changed. */
+static void save_stale_range(struct oms_writer *w, uint32_t from, uint32_t to)
+{
+    if (to > w->level_dirty_cap) to = w->level_dirty_cap;
+    for (uint32_t item = from; item < to; item++) {
+        for (uint64_t bits = w->level_dirty[item]; bits != 0; bits &= bits - 1) {
+            uint32_t location = (uint32_t)__builtin_ctzll(bits);
+            oms__must(oms_store_save_level(w->store, &w->state, item, location),
+                      "save a stock level");
+            w->levels_stale--;
+        }
+        w->level_dirty[item] = 0;
+    }
+}
+
+static void start_sweep(struct oms_writer *w)
+{
+    w->sweep_item = 0;
+    w->sweep_batch = 0;
+    w->sweep_seq = oms_store_ledger_seq(w->store);
 }
 
 void oms__save_levels(struct oms_writer *w, bool now)
 {
-    if (!now && w->dirty_levels_count < w->levels_stale_max &&
-        oms_store_levels_tail(w->store) < OMS_LEVELS_TAIL_MAX) {
+    int64_t tail = oms_store_levels_tail(w->store);
+    if (now || tail >= OMS_LEVELS_TAIL_MAX) {
+        if (w->levels_stale == 0 && tail == 0) return;
+        save_stale_range(w, 0, w->level_dirty_cap);
+        OMS_ASSERT(w->levels_stale == 0);
+        oms__must(oms_store_levels_checkpoint(w->store), "save the levels checkpoint");
+        start_sweep(w);
         return;
     }
-    if (w->dirty_levels_count == 0 && oms_store_levels_tail(w->store) == 0) return;
-    for (uint32_t i = 0; i < w->dirty_levels_count; i++) {
-        uint32_t item = w->dirty_levels[i].item, location = w->dirty_levels[i].location;
-        oms__must(oms_store_save_level(w->store, &w->state, item, location),
-                  "save a stock level");
-        w->level_dirty[item] = 0;
+    /* The pass is as far along as its share of sweep_batches batches, or of
+     * OMS_LEVELS_SWEEP_ROWS ledger rows if those come first (big batches). */
+    uint64_t items = w->state.items_count;
+    uint64_t rows = (uint64_t)(oms_store_ledger_seq(w->store) - w->sweep_seq);
+    w->sweep_batch++;
+    uint64_t by_batches = items * w->sweep_batch / w->sweep_batches;
+    uint64_t by_rows = items * rows / OMS_LEVELS_SWEEP_ROWS;
+    uint64_t target = by_batches > by_rows ? by_batches : by_rows;
+    if (target > items) target = items;
+    if (target > w->sweep_item) {
+        save_stale_range(w, w->sweep_item, (uint32_t)target);
+        w->sweep_item = (uint32_t)target;
     }
-    w->dirty_levels_count = 0;
-    oms__must(oms_store_levels_checkpoint(w->store), "save the levels checkpoint");
+    if (w->sweep_item < items) return;
+    /* Every level stale when the pass began has been saved since: the rows reflect the
+     * ledger up to there at least (a load's replay sets counters to their `after`, so the
+     * rows saved later than that are replayed onto harmlessly). */
+    oms__must(oms_store_levels_checkpoint_at(w->store, w->sweep_seq),
+              "save the levels checkpoint");
+    start_sweep(w);
 }
 
 static const char *const counter_names[] = {"on_hand", "allocated", "reserved", "safety",
@@ -120,7 +155,7 @@ void oms__move(struct oms_writer *w, uint32_t item, uint32_t location, enum oms_
         .ref = ref,
     };
     oms__must(oms_store_append_ledger(w->store, &entry), "append to the ledger");
-    mark_level_stale(w, item, location);
+    oms__level_stale(w, item, location);
     if (item >= w->touched_locations_cap) {
         uint32_t old = w->touched_locations_cap;
         oms_grow((void **)&w->touched_locations, &w->touched_locations_cap, item + 1,

@@ -50,21 +50,26 @@ struct oms_writer {
     uint64_t *touched_locations; /* Per item, bit l: (item, l) is in touched (a snapshot may
                                   * touch 100,000 levels: no scan of the list per move). */
     uint32_t touched_locations_cap;
-    uint64_t *level_dirty; /* Per item, bit l: the level at location l changed since the
-                            * last levels checkpoint (its row in the store is stale). */
+    uint64_t *level_dirty; /* Per item, bit l: the level at location l changed since its row
+                            * was last saved (the row in the store is stale). */
     uint32_t level_dirty_cap;
-    struct {
-        uint32_t item, location;
-    } *dirty_levels; /* The same levels, in first-change order. */
-    uint32_t dirty_levels_count, dirty_levels_cap;
-    uint32_t levels_stale_max; /* OMS_LEVELS_STALE_MAX, or env OMS_LEVELS_STALE_MAX (tests). */
+    uint32_t levels_stale;  /* Bits set in level_dirty. */
+    /* The levels sweep (oms__save_levels): each batch saves the stale levels of the next few
+     * items, so that a pass over every item takes sweep_batches batches. */
+    uint32_t sweep_item;    /* The next item to save. */
+    uint32_t sweep_batch;   /* Batches since the current pass began. */
+    uint32_t sweep_batches; /* OMS_LEVELS_SWEEP_BATCHES, or env of that name (tests). */
+    int64_t sweep_seq;      /* The ledger's last row when the current pass began. */
     void *spare_view; /* repeg.c's planning view, kept between calls (NULL while in use). */
 };
 
 /* Stock level rows are a checkpoint, not written with every move (issue 4): a load replays
- * the ledger rows after it. A checkpoint is written in the batch's transaction once this
- * many levels are stale, or once a load would replay this many ledger rows, and at close. */
-#define OMS_LEVELS_STALE_MAX 4096
+ * the ledger rows after it. A sweep saves the stale levels of a few items per batch, a pass
+ * over every item in SWEEP_BATCHES batches or SWEEP_ROWS ledger rows, whichever comes first,
+ * and a finished pass moves the checkpoint to where it began (decision 50). Past TAIL_MAX
+ * ledger rows to replay, or at close, every stale level is saved at once. */
+#define OMS_LEVELS_SWEEP_BATCHES 1024
+#define OMS_LEVELS_SWEEP_ROWS 50000
 #define OMS_LEVELS_TAIL_MAX 200000
 
 /* Fatal on a store error: the model and the store would disagree. */
@@ -92,6 +97,8 @@ void oms__save_line(struct oms_writer *w, uint32_t line);
 /* Writes the stale level rows and the levels checkpoint when a limit above is reached, or
  * always when `now`. Inside a transaction. */
 void oms__save_levels(struct oms_writer *w, bool now);
+/* Marks a level's row stale: it will be saved by the sweep (or at once, by a full save). */
+void oms__level_stale(struct oms_writer *w, uint32_t item, uint32_t location);
 void oms__save_supply(struct oms_writer *w, uint32_t supply);
 
 /* Sets the command's error and returns it. */

@@ -655,8 +655,42 @@ enum oms_err oms_store_append_ledger(struct oms_store *store, const struct oms_l
 
 enum oms_err oms_store_levels_checkpoint(struct oms_store *store)
 {
-    enum oms_err err = oms_store_meta_put(store, LEVELS_SEQ_KEY, store->ledger_seq);
-    if (!err) store->levels_seq = store->ledger_seq;
+    return oms_store_levels_checkpoint_at(store, store->ledger_seq);
+}
+
+enum oms_err oms_store_levels_checkpoint_at(struct oms_store *store, int64_t seq)
+{
+    OMS_ASSERT(seq >= store->levels_seq && seq <= store->ledger_seq);
+    if (seq == store->levels_seq) return OMS_OK;
+    enum oms_err err = oms_store_meta_put(store, LEVELS_SEQ_KEY, seq);
+    if (!err) store->levels_seq = seq;
+    return err;
+}
+
+int64_t oms_store_ledger_seq(const struct oms_store *store) { return store->ledger_seq; }
+
+enum oms_err oms_store_each_tail_level(struct oms_store *store, const struct oms_state *state,
+                                       void (*fn)(void *ctx, uint32_t item, uint32_t location),
+                                       void *ctx)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(store->db,
+                                "SELECT DISTINCT sku, location FROM ledger WHERE seq > ?", -1,
+                                &stmt, NULL);
+    if (rc != SQLITE_OK) return fail(store, rc, "list the levels the ledger's tail moved");
+    sqlite3_bind_int64(stmt, 1, store->levels_seq);
+    enum oms_err err = OMS_OK;
+    while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        uint32_t item = oms_state_item(state, (const char *)sqlite3_column_text(stmt, 0));
+        uint32_t location = oms_state_location(state, (const char *)sqlite3_column_text(stmt, 1));
+        if (item == OMS_NONE || location == OMS_NONE) {
+            err = OMS_ECORRUPT;
+        } else {
+            fn(ctx, item, location);
+        }
+    }
+    if (!err && rc != SQLITE_DONE) err = fail(store, rc, "list the levels the ledger's tail moved");
+    sqlite3_finalize(stmt);
     return err;
 }
 

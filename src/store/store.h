@@ -74,6 +74,18 @@ OMS_MUST_CHECK enum oms_err oms_store_save_level(struct oms_store *store,
 /* Records that every level row now reflects the ledger up to its last row (call after
  * saving every level changed since the previous checkpoint, in the same transaction). */
 OMS_MUST_CHECK enum oms_err oms_store_levels_checkpoint(struct oms_store *store);
+/* The same up to ledger row `seq` (between the last checkpoint and the last row): every level
+ * row reflects at least every ledger row up to it; rows after it are replayed by a load. */
+OMS_MUST_CHECK enum oms_err oms_store_levels_checkpoint_at(struct oms_store *store, int64_t seq);
+/* The ledger's last row (0: none). */
+int64_t oms_store_ledger_seq(const struct oms_store *store);
+/* Calls fn once for every level a ledger row after the last checkpoint moved (the levels
+ * whose rows a load found stale). */
+OMS_MUST_CHECK enum oms_err oms_store_each_tail_level(struct oms_store *store,
+                                                      const struct oms_state *state,
+                                                      void (*fn)(void *ctx, uint32_t item,
+                                                                 uint32_t location),
+                                                      void *ctx);
 /* Ledger rows appended since the last levels checkpoint (what a load would replay). */
 int64_t oms_store_levels_tail(const struct oms_store *store);
 OMS_MUST_CHECK enum oms_err oms_store_save_supply(struct oms_store *store,

@@ -134,27 +134,68 @@ static void test_engine__levels_after_kill_come_from_the_ledger(void **state)
     assert_int_equal(sql_int(copy, "SELECT sum(allocated) FROM stock_levels"), allocated);
 }
 
-/* Checkpoints in the middle (every 2 stale levels here): a kill after some of them loads the
- * checkpointed rows plus the ledger after the last one. */
+/* The database and its WAL as a kill now would leave them, loaded: it has every
+ * acknowledged allocation. */
+static void assert_kill_keeps(const char *path, const char *name, const oms_qty *units)
+{
+    char copy[320];
+    snprintf(copy, sizeof copy, "%s.%s", path, name);
+    crash_copy(path, copy);
+    struct oms_engine *k = harness_open(copy);
+    assert_levels(k, units);
+    oms_engine_close(k);
+}
+
+/* A sweep pass every 2 batches here (decision 50): a kill after any batch, in the middle of
+ * a pass or right after one moved the checkpoint, loads the saved rows plus the ledger after
+ * the checkpoint. */
 static void test_engine__levels_after_kill_between_checkpoints(void **state)
 {
     (void)state;
-    setenv("OMS_LEVELS_STALE_MAX", "2", 1);
-    char path[256], copy[300];
+    setenv("OMS_LEVELS_SWEEP_BATCHES", "2", 1);
+    char path[256];
     struct oms_engine *e = setup(path, sizeof path, "levels_checkpoints");
     oms_qty units[SKUS_COUNT] = {0};
-    place(e, "o", 8, units); /* The 8th order's batch leaves one level stale. */
+    for (int i = 0; i < 9; i++) {
+        char prefix[16], name[16];
+        snprintf(prefix, sizeof prefix, "o%d", i);
+        place(e, prefix, 1 + i % SKUS_COUNT, units); /* Not always SKU A first. */
+        snprintf(name, sizeof name, "killed%d", i);
+        assert_kill_keeps(path, name, units);
+    }
+    int64_t saved = sql_int(path, "SELECT coalesce(sum(allocated), 0) FROM stock_levels");
+    assert_true(saved > 0); /* Passes saved rows... */
+    assert_true(sql_int(path, "SELECT value FROM meta WHERE key = 'levels_ledger_seq'") > 0);
+    oms_engine_close(e);
+    unsetenv("OMS_LEVELS_SWEEP_BATCHES");
+}
+
+/* A load replays the ledger after the checkpoint onto rows that stay stale in the file: the
+ * reopened engine's first pass must save them before it moves the checkpoint past the rows
+ * it replayed, or a second kill would load them without those rows. */
+static void test_engine__levels_after_two_kills(void **state)
+{
+    (void)state;
+    char path[256], copy[300];
+    struct oms_engine *e = setup(path, sizeof path, "levels_two_kills");
+    oms_qty units[SKUS_COUNT] = {0};
+    place(e, "o", 10, units); /* No pass ends: 1,024 batches each by default. */
     snprintf(copy, sizeof copy, "%s.killed", path);
     crash_copy(path, copy);
-    int64_t saved = sql_int(copy, "SELECT coalesce(sum(allocated), 0) FROM stock_levels");
-    assert_true(saved > 0); /* Some checkpoints were written... */
-    assert_true(sql_int(copy, "SELECT count(*) FROM ledger WHERE seq >"
-                              " (SELECT value FROM meta WHERE key = 'levels_ledger_seq')") > 0);
-    struct oms_engine *k = harness_open(copy); /* ...and the ledger after the last one too. */
-    assert_levels(k, units);
-    oms_engine_close(k);
     oms_engine_close(e);
-    unsetenv("OMS_LEVELS_STALE_MAX");
+    setenv("OMS_LEVELS_SWEEP_BATCHES", "2", 1);
+    struct oms_engine *k = harness_open(copy);
+    assert_levels(k, units);
+    for (int i = 0; i < 6; i++) { /* Three passes: every checkpoint after the load's rows. */
+        char prefix[16], name[16];
+        snprintf(prefix, sizeof prefix, "p%d", i);
+        place(k, prefix, 1, units);
+        snprintf(name, sizeof name, "again%d", i);
+        assert_kill_keeps(copy, name, units);
+    }
+    assert_true(sql_int(copy, "SELECT value FROM meta WHERE key = 'levels_ledger_seq'") > 0);
+    oms_engine_close(k);
+    unsetenv("OMS_LEVELS_SWEEP_BATCHES");
 }
 
 struct types {
@@ -191,6 +232,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_engine__levels_after_kill_come_from_the_ledger),
         cmocka_unit_test(test_engine__levels_after_kill_between_checkpoints),
+        cmocka_unit_test(test_engine__levels_after_two_kills),
         cmocka_unit_test(test_engine__timeline_of_an_order_named_like_a_sku),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
