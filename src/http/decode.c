@@ -11,26 +11,13 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/utf8.h"
 #include "core/calendar.h"
 #include "engine/clock.h"
 #include "http/decode.h"
 #include "http/dump.h"
 
 void oms_decoder_init(struct oms_decoder *d) { memset(d, 0, sizeof *d); }
-
-/* Drops a UTF-8 sequence cut short at the end of s (snprintf cuts bytes, not characters): an
- * error that names a client's key must stay valid UTF-8, or its answer would be a 500. */
-static void utf8_trim(char *s)
-{
-    size_t len = strlen(s);
-    size_t start = len;
-    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80) start--;
-    if (start == 0) return;
-    unsigned char lead = (unsigned char)s[start - 1];
-    if (lead < 0xC0) return; /* The last character is ASCII or complete. */
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (len - (start - 1) < need) s[start - 1] = '\0';
-}
 
 void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const char *field,
                       const char *fmt, ...)
@@ -44,8 +31,8 @@ void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const
     va_start(args, fmt);
     vsnprintf(d->message, sizeof d->message, fmt, args);
     va_end(args);
-    utf8_trim(d->field);
-    utf8_trim(d->message);
+    oms_utf8_trim(d->field);
+    oms_utf8_trim(d->message);
 }
 
 json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
@@ -131,7 +118,7 @@ static void key_shown(char out[65], const char *key, size_t key_len)
         out[i] = c < 0x20 || c == 0x7f ? '?' : key[i];
     }
     out[n] = '\0';
-    utf8_trim(out);
+    oms_utf8_trim(out);
 }
 
 static void fail_unknown(struct oms_decoder *d, const char *path, const char *key,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/utf8.h"
 #include "http/router.h"
 
 /* A segment of a path or pattern: the bytes between two '/'. */
@@ -371,48 +372,7 @@ bool oms_http_percent_decode(const char *src, size_t src_len, bool plus_is_space
     }
     OMS_ASSERT(out <= src_len);
     *dst_len = out;
-    return oms_http_utf8_valid(dst, out);
-}
-
-/* For a UTF-8 lead byte: how many continuation bytes follow, the payload bits it carries, and
- * the smallest code point that needs this length (to refuse overlong forms). False for bytes
- * that cannot start a sequence. */
-static bool utf8_lead(uint32_t byte, size_t *extra, uint32_t *bits, uint32_t *min)
-{
-    static const struct {
-        uint32_t mask, value, extra, min;
-    } leads[] = {{0xe0, 0xc0, 1, 0x80}, {0xf0, 0xe0, 2, 0x800}, {0xf8, 0xf0, 3, 0x10000}};
-    for (size_t i = 0; i < OMS_ARRAY_LEN(leads); i++) {
-        if ((byte & leads[i].mask) != leads[i].value) continue;
-        *extra = leads[i].extra;
-        *bits = byte & ~leads[i].mask & 0xffu;
-        *min = leads[i].min;
-        return true;
-    }
-    return false;
-}
-
-bool oms_http_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        if (p[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t extra = 0;
-        uint32_t c = 0, min = 0;
-        if (!utf8_lead(p[i], &extra, &c, &min)) return false;
-        if (len - i - 1 < extra) return false;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) return false;
-            c = (c << 6) | (p[i + k] & 0x3fu);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return false;
-        i += extra + 1;
-    }
-    return true;
+    return oms_utf8_valid(dst, out, NULL);
 }
 
 size_t oms_http_query_pairs_bound(const char *query, size_t query_len)

@@ -104,9 +104,6 @@ enum oms_http_route_result oms_http_route_find(const struct oms_http_route *rout
 OMS_MUST_CHECK bool oms_http_percent_decode(const char *src, size_t src_len, bool plus_is_space,
                                             char *dst, size_t *dst_len);
 
-/* True when s[0..len) is well-formed UTF-8 (no overlong forms, no surrogates, <= U+10FFFF). */
-bool oms_http_utf8_valid(const char *s, size_t len);
-
 /* One decoded query pair; both strings NUL-terminated, in the caller's scratch. A piece with no
  * '=' ("flag") has the value "". */
 struct oms_http_query_pair {

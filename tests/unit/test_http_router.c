@@ -228,21 +228,24 @@ static void test_router__percent_decode_accepts_only_utf8_without_nul(void **sta
     assert_false(oms_http_percent_decode("a\0b", 3, false, dst, &len)); /* A raw NUL. */
 }
 
+/* The router's check is base/utf8.h's (test_utf8.c tests it whole): the edges of each row of
+ * Unicode's Table 3-7, percent-encoded, as a client would send them. */
 static void test_router__utf8_validation_follows_the_standard(void **state)
 {
     (void)state;
-    assert_true(oms_http_utf8_valid("", 0));
-    assert_true(oms_http_utf8_valid("\x7f", 1));
-    assert_true(oms_http_utf8_valid("\xdf\xbf", 2));             /* U+07FF */
-    assert_true(oms_http_utf8_valid("\xef\xbf\xbf", 3));         /* U+FFFF */
-    assert_true(oms_http_utf8_valid("\xf4\x8f\xbf\xbf", 4));     /* U+10FFFF */
-    assert_false(oms_http_utf8_valid("\xc1\xbf", 2));            /* Overlong. */
-    assert_false(oms_http_utf8_valid("\xe0\x9f\xbf", 3));        /* Overlong. */
-    assert_false(oms_http_utf8_valid("\xf0\x8f\xbf\xbf", 4));    /* Overlong. */
-    assert_false(oms_http_utf8_valid("\xed\xbf\xbf", 3));        /* Surrogate. */
-    assert_false(oms_http_utf8_valid("\xf4\x90\x80\x80", 4));    /* Past U+10FFFF. */
-    assert_false(oms_http_utf8_valid("\xe2\x82", 2));            /* Truncated. */
-    assert_false(oms_http_utf8_valid("\xe2\x28\xa1", 3));        /* Bad continuation. */
+    assert_true(decodes_to("%7F", false, "\x7f"));
+    assert_true(decodes_to("%DF%BF", false, "\xdf\xbf"));                 /* U+07FF */
+    assert_true(decodes_to("%EF%BF%BF", false, "\xef\xbf\xbf"));         /* U+FFFF */
+    assert_true(decodes_to("%ED%9F%BF", false, "\xed\x9f\xbf"));         /* U+D7FF */
+    assert_true(decodes_to("%F4%8F%BF%BF", false, "\xf4\x8f\xbf\xbf")); /* U+10FFFF */
+    assert_true(refused("%C1%BF"));       /* Overlong. */
+    assert_true(refused("%E0%9F%BF"));    /* Overlong. */
+    assert_true(refused("%F0%8F%BF%BF")); /* Overlong. */
+    assert_true(refused("%ED%BF%BF"));    /* Surrogate. */
+    assert_true(refused("%F4%90%80%80")); /* Past U+10FFFF. */
+    assert_true(refused("%E2%82"));       /* Truncated. */
+    assert_true(refused("%E2%28%A1"));    /* Bad continuation. */
+    assert_true(refused("%E8"));          /* A Latin-1 byte: GET /v1/items/%E8. */
 }
 
 static void test_router__query_splits_decodes_and_keeps_repeats(void **state)

@@ -1,0 +1,48 @@
+/*
+ * utf8.h - the one UTF-8 check of the engine, and the repair its JSON writers use (decision 51).
+ * Every text the engine keeps comes in well-formed: JSON bodies are checked by jansson, path and
+ * query parameters by the router, and the rest here, at the edge, into an error that says where:
+ * every field of every CSV record (base/csv.c, so every importer), the command-line options
+ * that name or become stored text, and the Idempotency-Key header (oms_check_id). What goes out
+ * is UTF-8 too: a JSON writer that meets a stored string which is not (a database written
+ * before decision 51) replaces each ill-formed part with U+FFFD instead of failing, so an answer
+ * or an event is never lost and the server never stops on one.
+ *
+ * Well-formed is Unicode's Table 3-7: no overlong forms, no surrogates (U+D800..U+DFFF),
+ * nothing past U+10FFFF, no sequence cut short. U+0000 is well-formed here: the callers hold C
+ * strings or refuse NUL themselves (the CSV reader, the router, oms_get_text for JSON).
+ * Pure: no allocation, no state; every pointer is the caller's and nothing is kept.
+ */
+#ifndef OMS_UTF8_H
+#define OMS_UTF8_H
+
+#include "base/platform.h"
+
+#define OMS_UTF8_REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD, three bytes. */
+#define OMS_UTF8_REPLACEMENT_LEN 3
+
+/* The character at the start of s[0..len), len > 0: its length in bytes (1 to 4) when it is
+ * well-formed. Otherwise 0, and *bad_len is the length (1 to 3) of the maximal ill-formed
+ * subpart there: the bytes one U+FFFD stands for (Unicode 3.9, "U+FFFD Substitution of Maximal
+ * Subparts"; the practice of the WHATWG decoder and of Python). */
+size_t oms_utf8_char(const char *s, size_t len, size_t *bad_len);
+
+/* True when s[0..len) is well-formed. Otherwise false, and *bad_offset (when not NULL) is the
+ * offset of the first byte of the first ill-formed sequence: "byte 0xE8 at offset 2". */
+bool oms_utf8_valid(const char *s, size_t len, size_t *bad_offset);
+
+/* Bytes oms_utf8_repair() writes for s[0..len): len when it is well-formed, never more than
+ * 3 * len. */
+size_t oms_utf8_repaired_len(const char *s, size_t len);
+
+/* Copies s[0..len) to out with each maximal ill-formed subpart replaced by U+FFFD; returns the
+ * bytes written (oms_utf8_repaired_len()). out has room for them and does not overlap s; no NUL
+ * is appended. Well-formed text is copied unchanged. */
+size_t oms_utf8_repair(const char *s, size_t len, char *out);
+
+/* Drops a character cut short at the end of the NUL-terminated s, as snprintf() leaves one when
+ * it cuts a message at a byte limit: a message that quotes a client's text stays well-formed
+ * (the text itself was). Nothing else is changed. */
+void oms_utf8_trim(char *s);
+
+#endif
