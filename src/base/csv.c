@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "base/csv.h"
+#include "base/utf8.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -85,6 +86,36 @@ static void store_byte(struct oms_csv *csv, unsigned char c)
     csv->row[csv->row_used++] = (char)c;
 }
 
+/* The bytes of a header name an error shows: at most 40, cut between characters (the header
+ * is well-formed UTF-8, or it would not be the header). */
+static int name_shown_len(const char *name)
+{
+    size_t len = strlen(name);
+    if (len <= 40) return (int)len;
+    len = 40;
+    while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80) len--;
+    return (int)len;
+}
+
+/* Field `index` of the record being read, which ends at row_used, is not well-formed UTF-8:
+ * the error names its column and the first bad byte (decision 51). A Latin-1 or Windows-1252
+ * export is the usual cause, so the message says what to do. */
+static void check_utf8(struct oms_csv *csv, uint32_t index)
+{
+    const char *field = csv->row + csv->field_start;
+    size_t offset = 0;
+    if (oms_utf8_valid(field, csv->row_used - csv->field_start, &offset)) return;
+    unsigned int byte = (unsigned char)field[offset];
+    if (csv->header && index < csv->width) {
+        const char *name = csv->names[index];
+        set_error(csv, "column %.*s: byte 0x%02X at offset %zu is not UTF-8 (save the file as "
+                  "UTF-8)", name_shown_len(name), name, byte, offset);
+    } else {
+        set_error(csv, "field %" PRIu32 ": byte 0x%02X at offset %zu is not UTF-8 (save the "
+                  "file as UTF-8)", index + 1, byte, offset);
+    }
+}
+
 static void end_field(struct oms_csv *csv)
 {
     if (csv->fields_count == OMS_CSV_FIELDS_MAX) {
@@ -93,6 +124,7 @@ static void end_field(struct oms_csv *csv)
     }
     OMS_ASSERT(csv->field_start <= csv->row_used);
 
+    if (csv->error[0] == '\0') check_utf8(csv, csv->fields_count);
     size_t length = csv->row_used - csv->field_start;
     store_byte(csv, '\0');
     csv->fields[csv->fields_count] = csv->row + csv->field_start;
@@ -218,7 +250,9 @@ void oms_csv_release(struct oms_csv *csv)
     OMS_ASSERT(csv != NULL);
 
     free(csv->row);
+    free(csv->header);
     csv->row = NULL;
+    csv->header = NULL;
     csv->fields_count = 0;
     csv->broken = true;
 }
@@ -249,8 +283,23 @@ int oms_csv_header(struct oms_csv *csv)
     OMS_ASSERT(csv != NULL);
 
     csv->width = 0;
+    free(csv->header);
+    csv->header = NULL;
     int rc = oms_csv_next(csv);
-    if (rc == 1) csv->width = csv->fields_count;
+    if (rc != 1) return rc;
+    /* The fields end at row_used, each with its NUL: a copy keeps them past the next record. */
+    csv->header = malloc(csv->row_used);
+    if (csv->header == NULL) {
+        csv->broken = true;
+        csv->fields_count = 0;
+        snprintf(csv->error, sizeof(csv->error), "out of memory for the header");
+        return -1;
+    }
+    memcpy(csv->header, csv->row, csv->row_used);
+    for (uint32_t index = 0; index < csv->fields_count; index++) {
+        csv->names[index] = csv->header + (csv->fields[index] - csv->row);
+    }
+    csv->width = csv->fields_count;
     return rc;
 }
 

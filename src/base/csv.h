@@ -16,8 +16,12 @@
  *
  * What is rejected (oms_csv_next() returns -1 and names the problem in `error`): an unterminated
  * quoted field, a character other than ',' or a line ending after a closing quote, a CR not
- * followed by LF outside quotes (old Mac line endings), a NUL byte, more than OMS_CSV_FIELDS_MAX
- * fields, a record needing more than OMS_CSV_ROW_BYTES_MAX bytes, a read error, and no memory.
+ * followed by LF outside quotes (old Mac line endings), a NUL byte, a field that is not
+ * well-formed UTF-8 (base/utf8.h; decision 51: "line 2: column name: byte 0xE8 at offset 2 is
+ * not UTF-8", the column named by the header when there is one, else "field 2"), more than
+ * OMS_CSV_FIELDS_MAX fields, a record needing more than OMS_CSV_ROW_BYTES_MAX bytes, a read
+ * error, and no memory. Every field of every record is checked, the header's too, so no
+ * importer can store text a JSON answer could not hold (a Latin-1 export, "Cr\xE8me").
  * After a malformed record the reader has consumed the whole record (up to its line ending), so
  * the caller may report it and call oms_csv_next() again; read errors and no memory are sticky.
  *
@@ -61,6 +65,8 @@ struct oms_csv {
     uint8_t pending_count;
     uint8_t pending_index;
     uint32_t width;         /* Fields every record must have (the header's); 0: any. */
+    char *header;           /* The header record's bytes, owned, to name columns in errors. */
+    const char *names[OMS_CSV_FIELDS_MAX]; /* Its fields, in `header`; width of them. */
     bool started;           /* The BOM check has been done. */
     bool broken;            /* A read error or no memory: every later call returns -1. */
 };
@@ -69,7 +75,8 @@ struct oms_csv {
  * fails, the first oms_csv_next() returns -1 with an "out of memory" error. */
 void oms_csv_init(struct oms_csv *csv, FILE *file);
 
-/* Frees the row buffer; leaves the FILE open. Safe to call twice and after a failed init. */
+/* Frees the row buffer and the header's copy; leaves the FILE open. Safe to call twice and
+ * after a failed init. */
 void oms_csv_release(struct oms_csv *csv);
 
 /* Reads the next record. Returns 1 with fields set, 0 at end of file (nothing left but empty
@@ -79,7 +86,8 @@ OMS_MUST_CHECK int oms_csv_next(struct oms_csv *csv);
 
 /* Reads the next record as the file's header: as oms_csv_next(), and after 1 every later record
  * must have header's fields_count fields (others return -1, the record consumed, the message
- * giving both counts). After 0 or -1 no width is fixed. */
+ * giving both counts), and errors in a field name its column. After 0 or -1 no width is
+ * fixed. */
 OMS_MUST_CHECK int oms_csv_header(struct oms_csv *csv);
 
 /* Index of the first field of the current record equal to `name` (exact bytes: no trimming, case

@@ -32,13 +32,11 @@ static const char *keep(struct import_row *row, const char *text)
     return copy;
 }
 
-/* An identifier: 1 to max - 1 bytes (room for the NUL the model keeps), no control bytes. */
-static bool check_id(const char *text, size_t max, char *why, size_t len)
+/* No control byte (C0 or DEL), as the API's text fields (oms_get_text): a cell may hold a line
+ * break inside quotes, but a name with one could not be set over HTTP. The CSV reader has
+ * already refused NUL and what is not UTF-8 (decision 51). */
+static bool check_controls(const char *text, char *why, size_t len)
 {
-    if (strlen(text) >= max) {
-        snprintf(why, len, "longer than %zu bytes", max - 1);
-        return false;
-    }
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         if (*p < 0x20 || *p == 0x7f) {
             snprintf(why, len, "contains a control character");
@@ -46,6 +44,26 @@ static bool check_id(const char *text, size_t max, char *why, size_t len)
         }
     }
     return true;
+}
+
+/* An identifier: 1 to max - 1 bytes (room for the NUL the model keeps), no control bytes. */
+static bool check_id(const char *text, size_t max, char *why, size_t len)
+{
+    if (strlen(text) >= max) {
+        snprintf(why, len, "longer than %zu bytes", max - 1);
+        return false;
+    }
+    return check_controls(text, why, len);
+}
+
+/* A name: at most NAME_BYTES_MAX bytes, no control bytes. */
+static bool check_name(const char *text, char *why, size_t len)
+{
+    if (strlen(text) > NAME_BYTES_MAX) {
+        snprintf(why, len, "longer than %d bytes", NAME_BYTES_MAX);
+        return false;
+    }
+    return check_controls(text, why, len);
 }
 
 static bool whole(const char *text, int64_t min, int64_t max, int64_t *out, char *why,
@@ -87,10 +105,7 @@ static bool item_sku(struct import_row *r, const char *t, char *why, size_t n)
 
 static bool item_name(struct import_row *r, const char *t, char *why, size_t n)
 {
-    if (strlen(t) > NAME_BYTES_MAX) {
-        snprintf(why, n, "longer than %d bytes", NAME_BYTES_MAX);
-        return false;
-    }
+    if (!check_name(t, why, n)) return false;
     ITEM(r)->name = keep(r, t);
     ITEM(r)->fields |= OMS_F_NAME;
     return true;
@@ -217,10 +232,7 @@ static bool loc_code(struct import_row *r, const char *t, char *why, size_t n)
 
 static bool loc_name(struct import_row *r, const char *t, char *why, size_t n)
 {
-    if (strlen(t) > NAME_BYTES_MAX) {
-        snprintf(why, n, "longer than %d bytes", NAME_BYTES_MAX);
-        return false;
-    }
+    if (!check_name(t, why, n)) return false;
     LOC(r)->name = keep(r, t);
     LOC(r)->fields |= OMS_F_NAME;
     return true;

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "base/csv.h"
+#include "base/utf8.h"
 
 /* A reader over an anonymous temporary file holding exactly `size` bytes (NULs allowed). */
 struct csv_fixture {
@@ -143,17 +144,20 @@ static void test_csv__skips_a_utf8_bom_at_the_start(void **state)
     fixture_close(&f);
 }
 
+/* Bytes that start like a BOM and are not one are data, read again from the first: here they
+ * are a character cut short, which the UTF-8 check finds at offset 0 (so nothing was skipped). */
 static void test_csv__keeps_bytes_that_only_start_like_a_bom(void **state)
 {
     (void)state;
     struct csv_fixture f;
-    fixture_open_text(&f, "\xEF\xBBz,1\n");
+    fixture_open_text(&f, "\xEF\xBBz,1\n\xEF\xBB\xBEz,2\n");
 
-    expect_record(&f.csv, 2, (const char *const[]){"\xEF\xBBz", "1"});
+    expect_malformed(&f.csv, "line 1: field 1: byte 0xEF at offset 0 is not UTF-8");
+    expect_record(&f.csv, 2, (const char *const[]){"\xEF\xBB\xBEz", "2"}); /* U+FEFE */
     fixture_close(&f);
 
     fixture_open_text(&f, "\xEF\xBB");
-    expect_record(&f.csv, 1, (const char *const[]){"\xEF\xBB"});
+    expect_malformed(&f.csv, "byte 0xEF at offset 0");
     assert_int_equal(oms_csv_next(&f.csv), 0);
     fixture_close(&f);
 
@@ -288,6 +292,53 @@ static void test_csv__rejects_a_nul_byte_quoted_or_not(void **state)
     expect_malformed(&f.csv, "NUL byte");
     assert_non_null(strstr(f.csv.error, "line 2:"));
     expect_record(&f.csv, 1, (const char *const[]){"ok"});
+    fixture_close(&f);
+}
+
+/* Decision 51: a field that is not UTF-8 makes its record malformed, whatever the field (quoted
+ * or not, the header's too), named by its column and its first bad byte; the reader goes on. */
+static void test_csv__rejects_a_field_that_is_not_utf8_naming_its_column(void **state)
+{
+    (void)state;
+    struct csv_fixture f;
+    fixture_open_text(&f, "sku,name\nLAT,Cr\xE8me\nOK,Cr\xC3\xA8me\n\"Q\xC0\xAF\",x\n"
+                          "S,\xED\xA0\x80\nT,\xF4\x90\x80\x80\nU,\"a,\xE2\x82\"\n"
+                          "V,\xF0\x9F\x98\x80\n");
+
+    assert_int_equal(oms_csv_header(&f.csv), 1);
+    expect_malformed(&f.csv, "line 2: column name: byte 0xE8 at offset 2 is not UTF-8");
+    assert_non_null(strstr(f.csv.error, "save the file as UTF-8"));
+    assert_int_equal(f.csv.record_number, 2);
+    expect_record(&f.csv, 2, (const char *const[]){"OK", "Cr\xC3\xA8me"});
+    expect_malformed(&f.csv, "line 4: column sku: byte 0xC0 at offset 1"); /* Overlong '/'. */
+    expect_malformed(&f.csv, "line 5: column name: byte 0xED at offset 0"); /* U+D800 */
+    expect_malformed(&f.csv, "line 6: column name: byte 0xF4 at offset 0"); /* U+110000 */
+    expect_malformed(&f.csv, "line 7: column name: byte 0xE2 at offset 2"); /* Cut short. */
+    expect_record(&f.csv, 2, (const char *const[]){"V", "\xF0\x9F\x98\x80"});
+    assert_int_equal(oms_csv_next(&f.csv), 0);
+    fixture_close(&f);
+
+    /* The header itself, and a file read without one: the field by its number. */
+    fixture_open_text(&f, "sku,n\xE4me\nA,b\n");
+    assert_int_equal(oms_csv_header(&f.csv), -1);
+    assert_non_null(strstr(f.csv.error, "line 1: field 2: byte 0xE4 at offset 1 is not UTF-8"));
+    expect_record(&f.csv, 2, (const char *const[]){"A", "b"});
+    fixture_close(&f);
+}
+
+/* A long column name is cut between characters in an error, so the message stays UTF-8. */
+static void test_csv__cuts_a_long_column_name_between_characters(void **state)
+{
+    (void)state;
+    struct csv_fixture f;
+    char text[256];
+    /* 39 ASCII bytes, then U+00E8 over bytes 39 and 40: the cut at 40 backs off to 39. */
+    snprintf(text, sizeof text, "%s\xC3\xA8tail,b\nx\xFF,y\n",
+             "abcdefghijklmnopqrstuvwxyzabcdefghijklm");
+    fixture_open_text(&f, text);
+    assert_int_equal(oms_csv_header(&f.csv), 1);
+    expect_malformed(&f.csv, "column abcdefghijklmnopqrstuvwxyzabcdefghijklm: byte 0xFF");
+    assert_true(oms_utf8_valid(f.csv.error, strlen(f.csv.error), NULL));
     fixture_close(&f);
 }
 
@@ -600,6 +651,8 @@ int main(void)
         cmocka_unit_test(test_csv__rejects_text_after_a_closing_quote_then_reads_on),
         cmocka_unit_test(test_csv__rejects_a_lone_carriage_return),
         cmocka_unit_test(test_csv__rejects_a_nul_byte_quoted_or_not),
+        cmocka_unit_test(test_csv__rejects_a_field_that_is_not_utf8_naming_its_column),
+        cmocka_unit_test(test_csv__cuts_a_long_column_name_between_characters),
         cmocka_unit_test(test_csv__reads_fields_max_and_rejects_one_more),
         cmocka_unit_test(test_csv__reads_a_record_at_the_byte_limit_and_rejects_one_more),
         cmocka_unit_test(test_csv__finds_columns_by_exact_header_name),
