@@ -307,6 +307,7 @@ int cmd_import(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
         if (!import_snapshot_as_of(as_of, &snapshot.as_of_ms)) return CLI_EXIT_USAGE;
+        if (!import_snapshot_texts(&snapshot, argv[optind + 1])) return CLI_EXIT_USAGE;
         return import_snapshot(db, &snapshot, argv[optind + 1]);
     }
     if (snapshot_option) {

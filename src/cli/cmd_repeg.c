@@ -70,6 +70,7 @@ int cmd_repeg(int argc, char **argv)
         fputs(cmd_repeg_usage, stderr);
         return CLI_EXIT_USAGE;
     }
+    if (!cli_option_text("SKU", argv[optind], OMS_SKU_BYTES_MAX)) return CLI_EXIT_USAGE;
     struct oms_engine *engine = cli_engine_open(db);
     if (!engine) return CLI_EXIT_FAIL;
     printf("%s queue of '%s':\n", dry_run ? "dry run of a re-run of the" : "re-ran the",

@@ -55,6 +55,10 @@ int cmd_replay(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     options.path = argv[optind];
+    if (!cli_option_text("--channel-uk", options.channel_uk, OMS_CODE_BYTES_MAX) ||
+        !cli_option_text("--channel-other", options.channel_other, OMS_CODE_BYTES_MAX)) {
+        return CLI_EXIT_USAGE;
+    }
     struct oms_engine *engine = cli_engine_open(db);
     if (!engine) return CLI_EXIT_FAIL;
     int status = replay_run(engine, &options);

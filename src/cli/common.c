@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/csv.h"
+#include "base/utf8.h"
 #include "cli/common.h"
 #include "core/calendar.h"
 
@@ -330,6 +331,37 @@ bool cli_option_int(const char *option, const char *text, int64_t min, int64_t m
     if (oms_parse_int64(text, min, max, out)) return true;
     fprintf(stderr, "oms: --%s: '%s' is not a whole number from %lld to %lld\n", option, text,
             (long long)min, (long long)max);
+    return false;
+}
+
+bool cli_text_ok(const char *text, size_t max_bytes, char *why, size_t why_len)
+{
+    size_t len = strlen(text), offset = 0;
+    if (len == 0 || len > max_bytes) {
+        snprintf(why, why_len, "must be 1 to %zu bytes", max_bytes);
+        return false;
+    }
+    if (!oms_utf8_valid(text, len, &offset)) {
+        snprintf(why, why_len, "byte 0x%02X at offset %zu is not UTF-8",
+                 (unsigned)(unsigned char)text[offset], offset);
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f) {
+            snprintf(why, why_len, "contains a control character (byte 0x%02X at offset %zu)",
+                     (unsigned)c, i);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool cli_option_text(const char *name, const char *text, size_t max_bytes)
+{
+    char why[96];
+    if (cli_text_ok(text, max_bytes, why, sizeof why)) return true;
+    fprintf(stderr, "oms: %s: %s\n", name, why);
     return false;
 }
 

@@ -117,6 +117,14 @@ void cli_format_instant(int64_t ms, char out[32]);
 OMS_MUST_CHECK bool cli_option_int(const char *option, const char *text, int64_t min,
                                    int64_t max, int64_t *out);
 
+/* Text from the command line that the engine stores or looks up (decision 51): 1 to
+ * max_bytes bytes of well-formed UTF-8 without a control byte (C0 or DEL), as the API takes
+ * its ids and texts. True, or false with why (why_len bytes) saying what is wrong. */
+OMS_MUST_CHECK bool cli_text_ok(const char *text, size_t max_bytes, char *why, size_t why_len);
+/* cli_text_ok() for an option or argument, named as typed ("--source", "SKU"): false after
+ * printing "oms: --source: byte 0xE9 at offset 4 is not UTF-8". */
+OMS_MUST_CHECK bool cli_option_text(const char *name, const char *text, size_t max_bytes);
+
 /* Sorts and returns the lower median of values (count > 0); values is reordered. */
 int32_t cli_median_i32(int32_t *values, size_t count);
 
