@@ -65,7 +65,9 @@ bool oms_get_array(struct oms_decoder *d, json_t *obj, const char *path, const c
                    bool required, size_t max, json_t **out);
 /* True when the field is present and JSON null. */
 bool oms_is_null(json_t *obj, const char *key);
-/* Checks an identifier from a path or query. */
+/* Checks an identifier from a path, a query or a header: 1 to max_bytes bytes of UTF-8
+ * without a control byte (the router has decoded paths and queries as UTF-8 already; a header
+ * comes as sent). False, d failed with 422 naming `field`, otherwise. */
 bool oms_check_id(struct oms_decoder *d, const char *field, const char *value, size_t max_bytes);
 
 /* SHA-256 hex of method, path and the canonical form of the body (keys sorted, compact), so
