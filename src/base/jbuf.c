@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "base/jbuf.h"
+#include "base/utf8.h"
 
 void oms_jbuf_init(struct oms_jbuf *b, char *storage, size_t cap)
 {
@@ -41,12 +42,28 @@ void oms_jbuf_str(struct oms_jbuf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t len = strlen(s);
-    /* Worst case: every byte a \u00XX escape, plus the quotes. */
+    /* Worst case: every byte a \u00XX escape (or a U+FFFD, 3 bytes), plus the quotes. */
     if (6 * len + 2 > b->cap - b->len) oms_jbuf_grow(b, 6 * len + 2);
     char *out = b->text + b->len;
     *out++ = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {
+            /* A character is copied whole; an ill-formed part (text stored before decision
+             * 51) is written as U+FFFD, so the answer stays UTF-8 and says where it was. */
+            size_t bad_len = 0, n = oms_utf8_char(s + i, len - i, &bad_len);
+            if (n > 0) {
+                memcpy(out, s + i, n);
+                out += n;
+                i += n;
+            } else {
+                memcpy(out, OMS_UTF8_REPLACEMENT, OMS_UTF8_REPLACEMENT_LEN);
+                out += OMS_UTF8_REPLACEMENT_LEN;
+                i += bad_len;
+            }
+            continue;
+        }
+        i++;
         if (c >= 0x20 && c != '"' && c != '\\') {
             *out++ = (char)c;
             continue;

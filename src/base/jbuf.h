@@ -34,7 +34,8 @@ static inline void oms_jbuf_raw(struct oms_jbuf *b, const char *text, size_t len
 /* A string literal, punctuation included: oms_jbuf_lit(b, "{\"items\":["). */
 #define oms_jbuf_lit(b, literal) oms_jbuf_raw((b), (literal), sizeof(literal) - 1)
 
-/* A quoted, escaped JSON string of valid UTF-8 `s`. */
+/* A quoted, escaped JSON string of `s`: UTF-8 as it is, each ill-formed part of text that is
+ * not (stored before decision 51) as U+FFFD. */
 void oms_jbuf_str(struct oms_jbuf *b, const char *s);
 /* A decimal integer. */
 void oms_jbuf_int(struct oms_jbuf *b, int64_t value);

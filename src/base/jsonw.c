@@ -8,6 +8,7 @@
 
 #include "base/assert.h"
 #include "base/jsonw.h"
+#include "base/utf8.h"
 
 static void put(struct oms_jsonw *w, const char *text, size_t len)
 {
@@ -19,14 +20,15 @@ static void put(struct oms_jsonw *w, const char *text, size_t len)
 
 static void put_string(struct oms_jsonw *w, const char *s)
 {
-    /* The usual string (a key, a SKU, an id, a code) needs no escape: copied while scanned,
-     * between its quotes, with put()'s bound (two bytes kept for "}" and the terminator). */
+    /* The usual string (a key, a SKU, an id, a code) is ASCII that needs no escape: copied
+     * while scanned, between its quotes, with put()'s bound (two bytes kept for "}" and the
+     * terminator). Anything else takes the loop below. */
     size_t room = sizeof w->text - w->len;
     if (room >= 4) {
         char *out = w->text + w->len;
         const unsigned char *p = (const unsigned char *)s;
         size_t n = 0, most = room - 4;
-        while (n < most && p[n] >= 0x20 && p[n] != '"' && p[n] != '\\') {
+        while (n < most && p[n] >= 0x20 && p[n] < 0x80 && p[n] != '"' && p[n] != '\\') {
             out[1 + n] = (char)p[n];
             n++;
         }
@@ -41,6 +43,20 @@ static void put_string(struct oms_jsonw *w, const char *s)
     put(w, "\"", 1);
     const unsigned char *run = (const unsigned char *)s, *p = run;
     for (;; p++) {
+        if (*p >= 0x80) {
+            /* A character stays in the run; an ill-formed part (text stored before decision
+             * 51) is written as U+FFFD. oms_utf8_char stops at the NUL: it continues nothing. */
+            size_t bad_len = 0, n = oms_utf8_char((const char *)p, 4, &bad_len);
+            if (n > 0) {
+                p += n - 1;
+                continue;
+            }
+            if (p > run) put(w, (const char *)run, (size_t)(p - run));
+            put(w, OMS_UTF8_REPLACEMENT, OMS_UTF8_REPLACEMENT_LEN);
+            p += bad_len - 1;
+            run = p + 1;
+            continue;
+        }
         /* Characters that need no escape are copied a run at a time (one memcpy, not one per
          * character: every event carries a SKU, an order id or a location code). */
         if (*p != '\0' && *p != '"' && *p != '\\' && *p >= 0x20) continue;

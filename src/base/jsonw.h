@@ -1,6 +1,7 @@
 /*
  * jsonw.h - a minimal writer of small flat JSON objects into a fixed buffer, for outbox event
- * payloads written by the engine (which does not link a JSON library). Strings are escaped;
+ * payloads written by the engine (which does not link a JSON library). Strings are escaped,
+ * and an ill-formed UTF-8 part of one (text stored before decision 51) is written as U+FFFD;
  * every input is bounded by a named limit, so overflow is our bug (asserted).
  */
 #ifndef OMS_JSONW_H

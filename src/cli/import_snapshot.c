@@ -31,7 +31,6 @@
 #include "store/model.h"
 
 #define AS_OF_SKEW_MS (5 * 60 * 1000) /* As the API: clocks of ERPs drift a little. */
-#define PATH_BYTES_MAX 4096           /* A file's path standing for --source (PATH_MAX). */
 
 enum { COL_SKU, COL_LOCATION, COL_ON_HAND, COL_UNAVAILABLE, COLS_COUNT };
 static const char *const column_names[COLS_COUNT] = {"sku", "location", "on_hand", "unavailable"};
@@ -382,9 +381,9 @@ bool import_snapshot_texts(const struct cli_snapshot_options *o, const char *pat
 {
     if (o->id && !cli_option_text("--id", o->id, OMS_ID_BYTES_MAX)) return false;
     if (o->source) return cli_option_text("--source", o->source, OMS_SNAPSHOT_SOURCE_BYTES_MAX);
-    /* The path is the source the report keeps: it must be text too, but may be long. */
+    /* The path is the source the report and the event keep: the same text as --source. */
     char why[96];
-    if (cli_text_ok(path, PATH_BYTES_MAX, why, sizeof why)) return true;
+    if (cli_text_ok(path, OMS_SNAPSHOT_SOURCE_BYTES_MAX, why, sizeof why)) return true;
     fprintf(stderr, "oms import: without --source the file's name is the snapshot's source, "
                     "and it cannot be (%s): give --source TEXT\n",
             why);

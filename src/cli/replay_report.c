@@ -18,6 +18,7 @@
 #include "core/calendar.h"
 #include "core/line.h"
 #include "engine/clock.h"
+#include "http/dump.h"
 
 struct final_read {
     const struct replay_tally *tally;
@@ -349,8 +350,9 @@ static json_t *json_history(const struct replay *rp)
     char first[OMS_RFC3339_LEN], last[OMS_RFC3339_LEN];
     oms_rfc3339_format(s->first_at_ms, first);
     oms_rfc3339_format(s->last_at_ms, last);
-    return json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:o}, s:I, s:f}", "file",
-                     rp->options->path, "rows", (json_int_t)s->rows, "first_at", first, "last_at",
+    /* A file's name need not be UTF-8: shown with U+FFFD for what is not (decision 51). */
+    return json_pack("{s:o, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:o}, s:I, s:f}", "file",
+                     oms_json_text(rp->options->path), "rows", (json_int_t)s->rows, "first_at", first, "last_at",
                      last, "invoices", (json_int_t)s->invoices, "cancel_invoices",
                      (json_int_t)s->cancel_invoices, "skipped", "lines",
                      (json_int_t)s->skipped_lines, "codes", codes, "ignored_lines",

@@ -32,6 +32,7 @@
 #include "base/jsonw.h"
 #include "base/log.h"
 #include "base/strmap.h"
+#include "base/utf8.h"
 #include "engine/clock.h"
 #include "engine/webhooks.h"
 #include "store/model.h"
@@ -231,13 +232,28 @@ static char *event_body(int64_t seq, const char *type, int64_t at_ms, const char
     oms_jsonw_str(&json, "type", type);
     oms_jsonw_str(&json, "at", at);
     oms_jsonw_str(&json, "subject", subject);
-    /* The head is an open object: the data, already JSON text, goes in as it is. */
-    size_t cap = json.len + strlen(data_json) + 16;
+    /* The head is an open object: the data, already JSON text, goes in as it is, but for the
+     * bytes of a row stored before decision 51 that are not UTF-8, sent as U+FFFD. */
+    size_t data_len = strlen(data_json);
+    bool valid = oms_utf8_valid(data_json, data_len, NULL);
+    size_t shown_len = valid ? data_len : oms_utf8_repaired_len(data_json, data_len);
+    size_t cap = json.len + shown_len + 16;
     char *body = malloc(cap);
     OMS_ASSERT(body != NULL);
-    int n = snprintf(body, cap, "%s,\"data\":%s}", json.text, data_json);
-    OMS_ASSERT(n > 0 && (size_t)n < cap);
-    *len = (size_t)n;
+    memcpy(body, json.text, json.len);
+    size_t n = json.len;
+    memcpy(body + n, ",\"data\":", 8);
+    n += 8;
+    if (valid) {
+        memcpy(body + n, data_json, data_len);
+    } else {
+        oms_utf8_repair(data_json, data_len, body + n);
+    }
+    n += shown_len;
+    body[n++] = '}';
+    body[n] = '\0';
+    OMS_ASSERT(n < cap);
+    *len = n;
     return body;
 }
 
@@ -627,6 +643,7 @@ static uint32_t collect(struct oms_webhooks *d)
         if (result != CURLE_OK) {
             const char *why = t->error[0] ? t->error : curl_easy_strerror(result);
             snprintf(error, sizeof error, "%.*s", (int)sizeof error - 1, why);
+            oms_utf8_trim(error); /* Kept and shown as last_error: not cut in a character. */
         } else {
             snprintf(error, sizeof error, "HTTP %ld", status);
         }

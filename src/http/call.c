@@ -141,6 +141,11 @@ void oms_call_fail(struct oms_http_request *req, struct oms_call *call, const st
     oms_call_free(call);
 }
 
+/* The answer to a refused command whose error could not be encoded (memory ran out). */
+static const char unencodable_error[] =
+    "{\"error\":{\"code\":\"internal_error\",\"message\":\"the error could not be encoded "
+    "(out of memory)\",\"field\":null}}";
+
 /* Runs on the engine's syncer thread once the command is durable. */
 static void call_done(struct oms_command *cmd)
 {
@@ -151,14 +156,20 @@ static void call_done(struct oms_command *cmd)
     if (cmd->err) {
         const char *code;
         status = oms_http_status_of(cmd->err, &code);
-        json_t *error = json_pack("{s:{s:s, s:s, s:o}}", "error", "code", code, "message",
-                                  cmd->err_message[0] ? cmd->err_message
-                                                      : oms_err_message(cmd->err),
-                                  "field",
-                                  cmd->err_field[0] ? json_string(cmd->err_field) : json_null());
+        /* The message may quote stored text or be cut inside a character by its buffer:
+         * oms_json_text keeps the answer JSON either way. */
+        const char *message = cmd->err_message[0] ? cmd->err_message : oms_err_message(cmd->err);
+        const char *field = cmd->err_field[0] ? cmd->err_field : NULL;
+        json_t *error = json_pack("{s:{s:s, s:o, s:o}}", "error", "code", code, "message",
+                                  oms_json_text(message), "field", oms_json_text(field));
         body = oms_json_dump(error, false, &len);
         json_decref(error);
-        OMS_ASSERT(body != NULL);
+        if (!body) { /* Memory ran out. */
+            status = 500;
+            body = strdup(unencodable_error);
+            OMS_ASSERT(body != NULL); /* Twice: nothing left to answer with. */
+            len = sizeof unencodable_error - 1;
+        }
     } else {
         status = cmd->status;
         body = cmd->answer;

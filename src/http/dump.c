@@ -1,12 +1,15 @@
 /*
  * dump.c - compact JSON text of a jansson value without jansson's per-container cycle check
- * (our values are trees built by the encoders). See dump.h.
+ * (our values are trees built by the encoders), and stored text as JSON strings. See dump.h.
  */
 #include "base/platform.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
+#include "base/utf8.h"
 #include "http/dump.h"
 
 struct out {
@@ -214,4 +217,34 @@ char *oms_json_dump(const json_t *json, bool sort_keys, size_t *len)
     out.data[out.len] = '\0';
     if (len) *len = out.len;
     return out.data;
+}
+
+json_t *oms_json_text(const char *text)
+{
+    static _Atomic bool told = false;
+    if (!text) return json_null();
+    size_t len = strlen(text);
+    if (oms_utf8_valid(text, len, NULL)) return json_stringn_nocheck(text, len);
+    size_t fixed_len = oms_utf8_repaired_len(text, len);
+    char *fixed = malloc(fixed_len);
+    if (!fixed) return NULL;
+    oms_utf8_repair(text, len, fixed);
+    json_t *json = json_stringn_nocheck(fixed, fixed_len);
+    if (!atomic_exchange(&told, true)) {
+        /* Once: a database with such text answers with it on every read that shows it. */
+        oms_log(OMS_LOG_WARN, "stored text is not UTF-8 (written before decision 51); answered "
+                "with U+FFFD in place of the bad bytes, first '%.*s'",
+                (int)(fixed_len < 200 ? fixed_len : 200), fixed);
+    }
+    free(fixed);
+    return json;
+}
+
+int oms_json_set_text_key(json_t *object, const char *key, json_t *value)
+{
+    json_t *text = oms_json_text(key);
+    int rc = text ? json_object_set_new_nocheck(object, json_string_value(text), value) : -1;
+    if (!text) json_decref(value);
+    json_decref(text); /* The object keeps a copy of the key. */
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/log.h"
 #include "core/calendar.h"
 #include "engine/clock.h"
 #include "http/dump.h"
@@ -14,6 +15,12 @@
 
 static const char *const kind_names[] = {"warehouse", "store", "dc"};
 static const char *const day_names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+/* The answer that stands in for one that cannot be built (memory ran out): the change, if any,
+ * was made, so the status stays; the body says why it is not the usual one. */
+static const char unencodable_json[] =
+    "{\"error\":{\"code\":\"internal_error\",\"message\":\"the answer could not be built "
+    "(out of memory); the request was carried out\",\"field\":null}}";
 
 json_t *oms_json_date(oms_day day)
 {
@@ -36,9 +43,10 @@ json_t *oms_json_item(const struct oms_state *state, uint32_t index)
 {
     (void)state;
     const struct oms_item *item = &state->items[index];
-    return json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:b}", "sku", item->sku,
-                     "name", item->name, "price", (json_int_t)item->price_minor, "currency",
-                     item->currency, "policy", oms_policy_name(item->policy), "backorder_limit",
+    return json_pack("{s:o, s:o, s:I, s:o, s:s, s:o, s:o, s:o, s:I, s:o, s:b}", "sku",
+                     oms_json_text(item->sku), "name", oms_json_text(item->name), "price",
+                     (json_int_t)item->price_minor, "currency", oms_json_text(item->currency),
+                     "policy", oms_policy_name(item->policy), "backorder_limit",
                      qty_or_null(item->backorder_limit), "lead_time_days",
                      qty_or_null(item->lead_time_days), "low_stock_threshold",
                      qty_or_null(item->low_stock_threshold), "min_order_qty",
@@ -53,9 +61,10 @@ json_t *oms_json_location(const struct oms_state *state, uint32_t index)
     for (int i = 0; i < 7; i++) {
         if ((l->working_mask >> i) & 1u) json_array_append_new(days, json_string(day_names[i]));
     }
-    return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:o}", "code", l->code, "name",
-                     l->name, "kind", kind_names[l->kind], "region", l->region, "priority",
-                     l->priority, "timezone", l->timezone, "handling_days", l->handling_days,
+    return json_pack("{s:o, s:o, s:s, s:o, s:i, s:o, s:i, s:o}", "code", oms_json_text(l->code),
+                     "name", oms_json_text(l->name), "kind", kind_names[l->kind], "region",
+                     oms_json_text(l->region), "priority", l->priority, "timezone",
+                     oms_json_text(l->timezone), "handling_days", l->handling_days,
                      "working_days", days);
 }
 
@@ -64,10 +73,11 @@ json_t *oms_json_channel(const struct oms_state *state, uint32_t index)
     const struct oms_channel *c = &state->channels[index];
     json_t *locations = json_array();
     for (uint32_t i = 0; i < c->location_codes_count; i++) {
-        json_array_append_new(locations, json_string(c->location_codes[i]));
+        json_array_append_new(locations, oms_json_text(c->location_codes[i]));
     }
-    return json_pack("{s:s, s:s, s:o, s:I, s:i, s:b, s:b, s:i, s:s}", "code", c->code, "name",
-                     c->name, "locations", locations, "buffer", (json_int_t)c->buffer,
+    return json_pack("{s:o, s:o, s:o, s:I, s:i, s:b, s:b, s:i, s:s}", "code",
+                     oms_json_text(c->code), "name", oms_json_text(c->name), "locations",
+                     locations, "buffer", (json_int_t)c->buffer,
                      "buffer_percent", c->buffer_percent, "exclude_stores", c->exclude_stores,
                      "allow_backorder", c->allow_backorder, "priority", c->priority,
                      "delay_policy", c->cancel_on_delay ? "cancel" : "hold");
@@ -76,11 +86,11 @@ json_t *oms_json_channel(const struct oms_state *state, uint32_t index)
 json_t *oms_json_supply(const struct oms_state *state, uint32_t index)
 {
     const struct oms_supply *s = &state->supplies[index];
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:s, s:I}", "id", s->id, "kind",
-                     s->transfer ? "transfer" : "purchase_order", "sku",
-                     state->items[s->item].sku, "location", state->locations[s->location].code,
-                     "from", s->transfer ? json_string(state->locations[s->from_location].code)
-                                         : json_null(),
+    return json_pack("{s:o, s:s, s:o, s:o, s:o, s:I, s:I, s:o, s:s, s:I}", "id",
+                     oms_json_text(s->id), "kind", s->transfer ? "transfer" : "purchase_order",
+                     "sku", oms_json_text(state->items[s->item].sku), "location",
+                     oms_json_text(state->locations[s->location].code), "from",
+                     oms_json_text(s->transfer ? state->locations[s->from_location].code : NULL),
                      "qty", (json_int_t)s->qty, "received", (json_int_t)s->received,
                      "expected_date", oms_json_date(s->expected_day), "status",
                      oms_supply_status_name(s->status), "pegged", (json_int_t)s->pegged);
@@ -94,12 +104,12 @@ json_t *oms_json_stock(const struct oms_state *state, uint32_t index)
         const struct oms_stock_level *v = &item->levels[l];
         json_array_append_new(
             locations,
-            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "location",
-                      state->locations[l].code, "on_hand", (json_int_t)v->on_hand, "allocated",
-                      (json_int_t)v->allocated, "reserved", (json_int_t)v->reserved, "safety",
-                      (json_int_t)v->safety, "unavailable", (json_int_t)v->unavailable, "free",
-                      (json_int_t)oms_stock_free(v), "available",
-                      (json_int_t)oms_stock_available(v), "short",
+            json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "location",
+                      oms_json_text(state->locations[l].code), "on_hand",
+                      (json_int_t)v->on_hand, "allocated", (json_int_t)v->allocated, "reserved",
+                      (json_int_t)v->reserved, "safety", (json_int_t)v->safety, "unavailable",
+                      (json_int_t)v->unavailable, "free", (json_int_t)oms_stock_free(v),
+                      "available", (json_int_t)oms_stock_available(v), "short",
                       (json_int_t)oms_stock_short(v)));
     }
     json_t *supply = json_array();
@@ -107,16 +117,19 @@ json_t *oms_json_stock(const struct oms_state *state, uint32_t index)
         if (state->supplies[i].item == index) json_array_append_new(supply, oms_json_supply(state, i));
     }
     oms_qty backordered = item->backordered;
-    return json_pack("{s:s, s:o, s:o, s:I}", "sku", item->sku, "locations", locations, "supply",
-                     supply, "backordered", (json_int_t)backordered);
+    return json_pack("{s:o, s:o, s:o, s:I}", "sku", oms_json_text(item->sku), "locations",
+                     locations, "supply", supply, "backordered", (json_int_t)backordered);
 }
 
 char *oms_json_answer(json_t *json, size_t *len)
 {
-    OMS_ASSERT(json != NULL);
-    char *text = oms_json_dump(json, false, len);
+    char *text = oms_json_dump(json, false, len); /* NULL for a NULL json. */
     json_decref(json);
-    OMS_ASSERT(text != NULL);
+    if (text) return text;
+    oms_log(OMS_LOG_ERROR, "cannot build an answer (out of memory?): sent a note instead");
+    text = strdup(unencodable_json);
+    OMS_ASSERT(text != NULL); /* Memory ran out twice: nothing left to answer with. */
+    *len = sizeof unencodable_json - 1;
     return text;
 }
 
@@ -149,9 +162,10 @@ static void add_changes(json_t *answer, const struct oms_command *cmd,
         const struct oms_promise_change *c = &cmd->changes[i];
         const struct oms_line *line = &state->lines[c->line];
         json_array_append_new(changes,
-                              json_pack("{s:s, s:i, s:s, s:o, s:o, s:I}", "order",
-                                        state->orders[line->order].id, "line",
-                                        (int)line->line_no, "sku", line->sku, "old_date",
+                              json_pack("{s:o, s:i, s:o, s:o, s:o, s:I}", "order",
+                                        oms_json_text(state->orders[line->order].id), "line",
+                                        (int)line->line_no, "sku", oms_json_text(line->sku),
+                                        "old_date",
                                         oms_json_date(c->old_day), "new_date",
                                         oms_json_date(c->new_day), "allocated",
                                         (json_int_t)c->allocated));
@@ -186,7 +200,7 @@ char *oms_encode_supply(struct oms_command *cmd, const struct oms_state *state, 
 
 char *oms_encode_repeg(struct oms_command *cmd, const struct oms_state *state, size_t *len)
 {
-    json_t *answer = json_pack("{s:s}", "sku", state->items[cmd->result_index].sku);
+    json_t *answer = json_pack("{s:o}", "sku", oms_json_text(state->items[cmd->result_index].sku));
     add_changes(answer, cmd, state);
     return oms_json_answer(answer, len);
 }
@@ -197,8 +211,8 @@ char *oms_encode_receipt(struct oms_command *cmd, const struct oms_state *state,
     json_t *to = json_array();
     for (uint32_t i = 0; i < r->fills_count; i++) {
         const struct oms_line *line = &state->lines[r->fills[i].line];
-        json_array_append_new(to, json_pack("{s:s, s:i, s:I}", "order",
-                                            state->orders[line->order].id, "line",
+        json_array_append_new(to, json_pack("{s:o, s:i, s:I}", "order",
+                                            oms_json_text(state->orders[line->order].id), "line",
                                             (int)line->line_no, "qty",
                                             (json_int_t)r->fills[i].qty));
     }

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "engine/engine.h"
+#include "http/dump.h"
 #include "store/model.h"
 
 json_t *oms_json_item(const struct oms_state *state, uint32_t item);
@@ -47,7 +48,9 @@ char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state
 void oms__add_promise_changes(json_t *answer, const struct oms_command *cmd,
                               const struct oms_state *state);
 
-/* Serialises and frees: the answer text of a command. */
+/* Serialises and frees: the answer text of a command. A NULL json (memory ran out while it was
+ * built) gives a fixed note that the answer could not be built, logged: the command was
+ * carried out, so its status stands. */
 char *oms_json_answer(json_t *json, size_t *len);
 
 #endif

@@ -14,8 +14,9 @@
 
 static json_t *row_place(const struct oms_cmd_snapshot *c, uint32_t row)
 {
-    return json_pack("{s:I, s:s, s:s}", "row", (json_int_t)row, "sku", c->rows[row].sku,
-                     "location", c->rows[row].location);
+    return json_pack("{s:I, s:o, s:o}", "row", (json_int_t)row, "sku",
+                     oms_json_text(c->rows[row].sku), "location",
+                     oms_json_text(c->rows[row].location));
 }
 
 static json_t *change_json(const struct oms_cmd_snapshot *c, uint32_t row)
@@ -44,8 +45,9 @@ static json_t *lines_json(const struct oms_cmd_snapshot *c, const struct oms_sna
     for (uint32_t i = w->lines_first; i < w->lines_first + w->lines_count; i++) {
         const struct oms_snapshot_line *l = &c->lines[i];
         const struct oms_line *line = &state->lines[l->line];
-        json_array_append_new(lines, json_pack("{s:s, s:i, s:I}", "order",
-                                               state->orders[line->order].id, "line",
+        json_array_append_new(lines, json_pack("{s:o, s:i, s:I}", "order",
+                                               oms_json_text(state->orders[line->order].id),
+                                               "line",
                                                (int)line->line_no, "backordered_by_shortage",
                                                (json_int_t)l->taken));
     }
@@ -62,7 +64,9 @@ static void snapshot_promise_changes(json_t *answer, const struct oms_command *c
     const struct oms_cmd_snapshot *c = &cmd->u.snapshot;
     oms__add_promise_changes(answer, cmd, state);
     json_t *changes = json_object_get(answer, "promise_changes");
-    OMS_ASSERT(json_is_array(changes) && json_array_size(changes) == cmd->changes_count);
+    /* One entry per change, unless memory ran out while they were built (answer NULL, or an
+     * entry missing): then the answer says less rather than the server stopping. */
+    if (!json_is_array(changes) || json_array_size(changes) != cmd->changes_count) return;
     for (uint32_t i = 0; i < c->lines_count; i++) {
         const struct oms_snapshot_line *l = &c->lines[i];
         bool seen = false;
@@ -74,9 +78,10 @@ static void snapshot_promise_changes(json_t *answer, const struct oms_command *c
         }
         if (!entry) {
             const struct oms_line *line = &state->lines[l->line];
-            entry = json_pack("{s:s, s:i, s:s, s:o, s:o, s:I}", "order",
-                              state->orders[line->order].id, "line", (int)line->line_no, "sku",
-                              line->sku, "old_date", oms_json_date(l->promise_day), "new_date",
+            entry = json_pack("{s:o, s:i, s:o, s:o, s:o, s:I}", "order",
+                              oms_json_text(state->orders[line->order].id), "line",
+                              (int)line->line_no, "sku", oms_json_text(line->sku), "old_date",
+                              oms_json_date(l->promise_day), "new_date",
                               oms_json_date(l->promise_day), "allocated", (json_int_t)0);
             json_array_append_new(changes, entry);
         }
@@ -177,8 +182,8 @@ char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state
     }
     json_t *answer = json_pack(
         "{s:o, s:o, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "id",
-        c->out_id[0] ? json_string(c->out_id) : json_null(), "as_of",
-        oms_json_instant(c->as_of_ms), "source", c->source ? json_string(c->source) : json_null(),
+        oms_json_text(c->out_id[0] ? c->out_id : NULL), "as_of", oms_json_instant(c->as_of_ms),
+        "source", oms_json_text(c->source),
         "recorded_at", oms_json_instant(state->clock_ms), "dry_run", cmd->dry_run, "rows",
         (json_int_t)c->rows_count, "unchanged", (json_int_t)c->unchanged, "changed",
         (json_int_t)c->changed, "superseded", (json_int_t)c->superseded, "changes", changes,

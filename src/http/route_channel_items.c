@@ -82,8 +82,8 @@ static json_t *rule_json(const struct oms_state *state, uint32_t item, uint32_t 
         cap_json(set & OMS_RULE_CAP, rule ? rule->cap_qty : 0, rule ? rule->cap_period : 0),
         "floor", (json_int_t)((set & OMS_RULE_FLOOR) ? rule->floor : 0), "exclude_stores",
         ch->exclude_stores);
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "channel", ch->code, "sku", it->sku,
-                     "rules", rules, "effective", effective, "counters",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "channel", oms_json_text(ch->code), "sku",
+                     oms_json_text(it->sku), "rules", rules, "effective", effective, "counters",
                      counters_json(rule, today), "availability",
                      availability_json(state, item, channel, &limits));
 }
@@ -136,8 +136,9 @@ static char *encode_rules(struct oms_command *cmd, const struct oms_state *state
         json_array_append_new(items, rule_json(state, i, channel));
         found++;
     }
-    return oms_json_answer(json_pack("{s:s, s:o, s:o}", "channel", state->channels[channel].code,
-                                     "items", items, "next", next),
+    return oms_json_answer(json_pack("{s:o, s:o, s:o}", "channel",
+                                     oms_json_text(state->channels[channel].code), "items",
+                                     items, "next", next),
                            len);
 }
 

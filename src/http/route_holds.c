@@ -27,13 +27,14 @@ static json_t *json_hold_line(const struct oms_state *state, uint32_t index)
     json_t *locations = json_array();
     for (uint32_t i = 0; i < line->allocs_count; i++) {
         json_array_append_new(locations,
-                              json_pack("{s:s, s:I}", "location",
-                                        state->locations[line->allocs[i].location].code, "qty",
-                                        (json_int_t)line->allocs[i].qty));
+                              json_pack("{s:o, s:I}", "location",
+                                        oms_json_text(
+                                            state->locations[line->allocs[i].location].code),
+                                        "qty", (json_int_t)line->allocs[i].qty));
     }
     const char *reason = oms_reject_reason_name(line->reason);
-    return json_pack("{s:i, s:s, s:I, s:I, s:I, s:o, s:o}", "line", (int)line->line_no, "sku",
-                     line->sku, "qty", (json_int_t)line->qty, "held",
+    return json_pack("{s:i, s:o, s:I, s:I, s:I, s:o, s:o}", "line", (int)line->line_no, "sku",
+                     oms_json_text(line->sku), "qty", (json_int_t)line->qty, "held",
                      (json_int_t)oms_hold_line_reported(line), "consumed", (json_int_t)line->consumed,
                      "locations", locations, "reason",
                      reason ? json_string(reason) : json_null());
@@ -50,14 +51,15 @@ json_t *oms_json_hold(const struct oms_state *state, uint32_t index)
     }
     /* A hold stores "" for "no region" (no region code is empty); the API says null, as an
      * order does. */
-    json_t *region = hold->region[0] ? json_string(hold->region) : json_null();
-    return json_pack("{s:s, s:s, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "id", hold->id,
-                     "channel", state->channels[hold->channel].code, "region", region,
+    json_t *region = oms_json_text(hold->region[0] ? hold->region : NULL);
+    return json_pack("{s:o, s:o, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
+                     oms_json_text(hold->id), "channel",
+                     oms_json_text(state->channels[hold->channel].code), "region", region,
                      "status", oms_hold_status_name(hold->status), "held", (json_int_t)held,
                      "created_at", oms_json_instant(hold->created_ms), "expires_at",
                      oms_json_instant(hold->expires_ms), "ended_at",
                      hold->ended_ms ? oms_json_instant(hold->ended_ms) : json_null(), "order",
-                     hold->order_id ? json_string(hold->order_id) : json_null(), "lines", lines);
+                     oms_json_text(hold->order_id), "lines", lines);
 }
 
 static char *encode_hold(struct oms_command *cmd, const struct oms_state *state, size_t *len)

@@ -298,8 +298,8 @@ static char *read_item(struct oms_command *cmd, const struct oms_state *state, s
             continue;
         }
         json_array_append_new(channels,
-                              json_pack("{s:s, s:s, s:I, s:o}", "channel",
-                                        state->channels[c].code, "status",
+                              json_pack("{s:o, s:s, s:I, s:o}", "channel",
+                                        oms_json_text(state->channels[c].code), "status",
                                         oms_avail_status_name(a.status), "available",
                                         (json_int_t)a.available, "promise_date",
                                         oms_json_date(a.promise_day)));

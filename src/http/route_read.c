@@ -12,6 +12,7 @@
 
 #include "base/assert.h"
 #include "base/jbuf.h"
+#include "base/utf8.h"
 #include "core/calendar.h"
 #include "http/call.h"
 #include "http/encode.h"
@@ -43,7 +44,7 @@ static bool query_int(struct oms_http_request *req, struct oms_decoder *d, const
  * the same shape for GET /v1/availability. */
 static json_t *availability_json(const char *sku, const struct oms_availability *a)
 {
-    json_t *item = json_pack("{s:s, s:s, s:I}", "sku", sku, "status",
+    json_t *item = json_pack("{s:o, s:s, s:I}", "sku", oms_json_text(sku), "status",
                              oms_avail_status_name(a->status), "available",
                              (json_int_t)a->available);
     if (a->status == OMS_AVAIL_UNKNOWN_SKU) return item;
@@ -53,7 +54,8 @@ static json_t *availability_json(const char *sku, const struct oms_availability 
     }
     json_t *locations = json_array();
     for (uint32_t k = 0; k < a->locations_count; k++) {
-        json_array_append_new(locations, json_pack("{s:s, s:I}", "location", a->locations[k].code,
+        json_array_append_new(locations, json_pack("{s:o, s:I}", "location",
+                                                   oms_json_text(a->locations[k].code),
                                                    "available",
                                                    (json_int_t)a->locations[k].available));
     }
@@ -223,9 +225,9 @@ void oms_route_get_channel_feed(struct oms_http_request *req)
         return;
     }
     oms_http_reply_json(req, 200,
-                        json_pack("{s:s, s:o, s:s, s:b, s:b, s:b}", "channel", code, "items",
-                                  items, "next", page.next, "more", page.more, "full", page.full,
-                                  "reset", page.reset));
+                        json_pack("{s:o, s:o, s:s, s:b, s:b, s:b}", "channel",
+                                  oms_json_text(code), "items", items, "next", page.next, "more",
+                                  page.more, "full", page.full, "reset", page.reset));
 }
 
 struct events_page {
@@ -233,15 +235,32 @@ struct events_page {
     int64_t last;
 };
 
+/* An event's data as stored: JSON text the engine wrote (base/jsonw.h). A row written before
+ * decision 51 may hold bytes that are not UTF-8 inside its strings: they are read as U+FFFD,
+ * so the event keeps its data instead of losing it (or the whole event). */
+static json_t *event_data(const char *text)
+{
+    if (!text) return json_object();
+    json_t *data = json_loads(text, 0, NULL);
+    size_t len = strlen(text);
+    if (data || oms_utf8_valid(text, len, NULL)) return data ? data : json_object();
+    char *fixed = malloc(oms_utf8_repaired_len(text, len) + 1);
+    if (!fixed) return NULL;
+    size_t fixed_len = oms_utf8_repair(text, len, fixed);
+    data = json_loadb(fixed, fixed_len, 0, NULL);
+    free(fixed);
+    return data ? data : json_object();
+}
+
 static void add_event(void *ctx, const struct oms_event_row *row)
 {
     struct events_page *page = ctx;
-    json_t *data = json_loads(row->data_json, 0, NULL);
     json_array_append_new(page->events,
-                          json_pack("{s:I, s:s, s:o, s:s, s:o}", "seq", (json_int_t)row->seq,
-                                    "type", row->type, "at", oms_json_instant(row->at_ms),
-                                    "subject", row->subject, "data",
-                                    data ? data : json_object()));
+                          json_pack("{s:I, s:o, s:o, s:o, s:o}", "seq", (json_int_t)row->seq,
+                                    "type", oms_json_text(row->type), "at",
+                                    oms_json_instant(row->at_ms), "subject",
+                                    oms_json_text(row->subject), "data",
+                                    event_data(row->data_json)));
     page->last = row->seq;
 }
 

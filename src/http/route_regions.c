@@ -36,10 +36,11 @@ static json_t *region_json(const struct oms_state *state, uint32_t row)
         if (other == row) continue;
         int32_t distance = oms_state_distance(state, row, other);
         if (distance == OMS_DISTANCE_UNKNOWN) continue;
-        json_object_set_new(distances, state->table_regions[other].code, json_integer(distance));
+        oms_json_set_text_key(distances, state->table_regions[other].code,
+                              json_integer(distance));
     }
-    return json_pack("{s:s, s:s, s:o}", "code", region->code, "name", region->name, "distances",
-                     distances);
+    return json_pack("{s:o, s:o, s:o}", "code", oms_json_text(region->code), "name",
+                     oms_json_text(region->name), "distances", distances);
 }
 
 static char *encode_region(struct oms_command *cmd, const struct oms_state *state, size_t *len)

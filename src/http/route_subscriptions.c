@@ -24,9 +24,10 @@ static json_t *json_subscription(const struct oms_state *state, uint32_t index)
     const struct oms_subscription *sub = &state->subscriptions[index];
     char id[32];
     snprintf(id, sizeof id, "%s%u", OMS_SUBSCRIPTION_ID_PREFIX, index + 1);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", id, "sku",
-                     state->items[sub->item].sku, "channel", state->channels[sub->channel].code,
-                     "contact", sub->contact, "status", sub->notified ? "notified" : "waiting",
+    return json_pack("{s:s, s:o, s:o, s:o, s:s, s:o, s:o}", "id", id, "sku",
+                     oms_json_text(state->items[sub->item].sku), "channel",
+                     oms_json_text(state->channels[sub->channel].code), "contact",
+                     oms_json_text(sub->contact), "status", sub->notified ? "notified" : "waiting",
                      "created_at", oms_json_instant(sub->created_ms), "notified_at",
                      sub->notified ? oms_json_instant(sub->notified_ms) : json_null());
 }

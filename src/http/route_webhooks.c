@@ -29,7 +29,9 @@ static json_t *types_json(const char *types)
     for (const char *p = types; *p;) {
         const char *comma = strchr(p, ',');
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        json_array_append_new(array, json_stringn(p, n));
+        char *type = strndup(p, n);
+        json_array_append_new(array, type ? oms_json_text(type) : NULL);
+        free(type);
         p += n + (comma ? 1 : 0);
     }
     return array;
@@ -113,9 +115,9 @@ static void reply_read_error(struct oms_http_request *req, enum oms_err err, con
 static void take_webhook(void *ctx, const struct oms_webhook_row *row)
 {
     json_t **out = ctx;
-    *out = json_pack("{s:s, s:s, s:o, s:o, s:b}", "id", row->id, "url", row->url, "types",
-                     types_json(row->types), "created_at", oms_json_instant(row->created_ms),
-                     "active", row->active);
+    *out = json_pack("{s:o, s:o, s:o, s:o, s:b}", "id", oms_json_text(row->id), "url",
+                     oms_json_text(row->url), "types", types_json(row->types), "created_at",
+                     oms_json_instant(row->created_ms), "active", row->active);
 }
 
 void oms_route_get_webhook(struct oms_http_request *req)
@@ -155,11 +157,11 @@ static void add_delivery(void *ctx, const struct oms_delivery_row *row)
 {
     struct deliveries_page *page = ctx;
     json_t *delivery = json_pack(
-        "{s:I, s:s, s:s, s:s, s:i, s:o, s:o}", "seq", (json_int_t)row->seq, "type", row->type,
-        "subject", row->subject, "status", oms_delivery_status_name(row->status), "attempts",
-        (int)row->attempts, "next_attempt_at",
+        "{s:I, s:o, s:o, s:s, s:i, s:o, s:o}", "seq", (json_int_t)row->seq, "type",
+        oms_json_text(row->type), "subject", oms_json_text(row->subject), "status",
+        oms_delivery_status_name(row->status), "attempts", (int)row->attempts, "next_attempt_at",
         row->status == OMS_DELIVERY_PENDING ? oms_json_instant(row->next_ms) : json_null(),
-        "last_error", row->last_error ? json_string(row->last_error) : json_null());
+        "last_error", oms_json_text(row->last_error));
     json_array_append_new(page->deliveries, delivery);
     page->last = row->seq;
 }

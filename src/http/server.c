@@ -187,13 +187,14 @@ static void pool_link_malloced(h2o_mem_pool_t *pool, void *p)
     *slot = p;
 }
 
-/* {"error":{"code":...,"message":...,"field":...}} in the pool; {NULL, 0} if a string is not
- * UTF-8 (or memory ran out). */
+/* {"error":{"code":...,"message":...,"field":...}} in the pool; {NULL, 0} if memory ran out.
+ * A message or field that is not UTF-8 (a name cut inside a character by a "%.64s") is sent
+ * with U+FFFD for the bad bytes (oms_json_text), not turned into a 500. */
 static h2o_iovec_t error_json(h2o_mem_pool_t *pool, const char *code, const char *message,
                               const char *field)
 {
-    json_t *body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", message,
-                             "field", field);
+    json_t *body = json_pack("{s:{s:s, s:o, s:o}}", "error", "code", code, "message",
+                             oms_json_text(message), "field", oms_json_text(field));
     size_t len = 0;
     char *text = oms_json_dump(body, false, &len);
     json_decref(body);
@@ -257,7 +258,7 @@ void oms_http_reply_error(struct oms_http_request *req, int status, const char *
 {
     h2o_iovec_t body = error_json(&req->h2o->pool, code, message, field);
     if (body.base == NULL) {
-        oms_log(OMS_LOG_ERROR, "cannot encode error '%s' (not UTF-8?)", code ? code : "(null)");
+        oms_log(OMS_LOG_ERROR, "cannot encode error '%s' (out of memory?)", code ? code : "(null)");
         send_internal_error(req);
         return;
     }

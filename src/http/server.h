@@ -124,7 +124,7 @@ void oms_http_add_header(struct oms_http_request *req, const char *name, const c
 void oms_http_reply_json(struct oms_http_request *req, int status, json_t *body);
 
 /* Sends {"error":{"code":code,"message":message,"field":field}}; field is null when NULL.
- * Strings must be UTF-8 (else 500); they are copied. */
+ * Strings are copied; bytes of message or field that are not UTF-8 are sent as U+FFFD. */
 void oms_http_reply_error(struct oms_http_request *req, int status, const char *code,
                           const char *message, const char *field);
 

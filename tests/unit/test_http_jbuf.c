@@ -1,7 +1,8 @@
 /*
  * test_http_jbuf.c - base/jbuf.h, the writer of the hot read path's answers: its strings and
  * integers are byte-identical to what jansson's json_dumps writes for the rest of the API
- * (every ASCII byte, UTF-8, the integer extremes), and it grows from any starting storage.
+ * (every ASCII byte, UTF-8, the integer extremes), text that is not UTF-8 is written with
+ * U+FFFD, and it grows from any starting storage.
  */
 #include "base/platform.h"
 
@@ -47,6 +48,33 @@ static void strings_escape_like_jansson(void **state)
     assert_str_like_jansson("");
     assert_str_like_jansson("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 / \\ \"");
     assert_str_like_jansson("\x01\x1f\x7f\n\r\t\b\f");
+}
+
+/* Text that is not UTF-8 (stored before decision 51) is written with U+FFFD for each ill-formed
+ * part, as jansson writes the repaired text, instead of bytes no client can decode. */
+static void ill_formed_parts_become_u_fffd(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *stored, *shown;
+    } cases[] = {
+        {"Cr\xe8me", "Cr\xef\xbf\xbdme"},
+        {"LAT\xe8", "LAT\xef\xbf\xbd"},
+        {"\xc0\xaf\"", "\xef\xbf\xbd\xef\xbf\xbd\""},
+        {"\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"},
+        {"\xf0\x9f\x98", "\xef\xbf\xbd"},
+        {"ok \xc3\xa9\n\xff", "ok \xc3\xa9\n\xef\xbf\xbd"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct oms_jbuf b;
+        oms_jbuf_init(&b, NULL, 0);
+        oms_jbuf_str(&b, cases[i].stored);
+        char *want = jansson_text(json_string(cases[i].shown));
+        assert_int_equal(b.len, strlen(want));
+        assert_memory_equal(b.text, want, b.len);
+        free(want);
+        oms_jbuf_release(&b);
+    }
 }
 
 static void assert_int_like_jansson(int64_t value)
@@ -118,6 +146,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(strings_escape_like_jansson),
+        cmocka_unit_test(ill_formed_parts_become_u_fffd),
         cmocka_unit_test(integers_like_jansson),
         cmocka_unit_test(grows_and_keeps_every_byte),
     };
