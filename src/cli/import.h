@@ -65,9 +65,9 @@ int import_snapshot(const char *db, const struct cli_snapshot_options *options,
                     const char *path);
 /* Parses --as-of (RFC 3339, not in the future); prints why and returns false otherwise. */
 OMS_MUST_CHECK bool import_snapshot_as_of(const char *text, int64_t *as_of_ms);
-/* Checks --id and --source as the API checks id and source, and the file's path the same way
- * when it stands for a missing --source (decision 51: stored text is UTF-8; a path of 4 KB
- * overflowed the snapshot's event); prints why and returns false otherwise. */
+/* Checks --id and --source as the API checks id and source, and the file's path, up to 512
+ * bytes, when it stands for a missing --source (decision 51: stored text is UTF-8; a path of
+ * 2 KB overflowed the snapshot's event); prints why and returns false otherwise. */
 OMS_MUST_CHECK bool import_snapshot_texts(const struct cli_snapshot_options *options,
                                           const char *path);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/csv.h"
+#include "base/jsonw.h"
 #include "base/strmap.h"
 #include "cli/common.h"
 #include "cli/import.h"
@@ -31,6 +32,9 @@
 #include "store/model.h"
 
 #define AS_OF_SKEW_MS (5 * 60 * 1000) /* As the API: clocks of ERPs drift a little. */
+#define PATH_SOURCE_BYTES_MAX 512     /* A file's path standing for --source. */
+_Static_assert(2 * (PATH_SOURCE_BYTES_MAX + OMS_ID_BYTES_MAX) + 256 < OMS_JSONW_BYTES_MAX,
+               "the snapshot's event holds its id and a path source, every byte escaped");
 
 enum { COL_SKU, COL_LOCATION, COL_ON_HAND, COL_UNAVAILABLE, COLS_COUNT };
 static const char *const column_names[COLS_COUNT] = {"sku", "location", "on_hand", "unavailable"};
@@ -381,9 +385,11 @@ bool import_snapshot_texts(const struct cli_snapshot_options *o, const char *pat
 {
     if (o->id && !cli_option_text("--id", o->id, OMS_ID_BYTES_MAX)) return false;
     if (o->source) return cli_option_text("--source", o->source, OMS_SNAPSHOT_SOURCE_BYTES_MAX);
-    /* The path is the source the report and the event keep: the same text as --source. */
+    /* The path is the source the report and the event keep: text, as --source is, and longer
+     * than a typed source may be, but within what the snapshot's event holds escaped (every
+     * byte a "\\": 1 KB of its 2 KB). */
     char why[96];
-    if (cli_text_ok(path, OMS_SNAPSHOT_SOURCE_BYTES_MAX, why, sizeof why)) return true;
+    if (cli_text_ok(path, PATH_SOURCE_BYTES_MAX, why, sizeof why)) return true;
     fprintf(stderr, "oms import: without --source the file's name is the snapshot's source, "
                     "and it cannot be (%s): give --source TEXT\n",
             why);
