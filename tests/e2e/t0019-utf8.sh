@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Text that is not UTF-8 never gets in, and text already stored that is not never stops the
+# server (decision 51). A CSV exported as Latin-1 ("Cr\xe8me") is refused by every importer with
+# the row and the column named, and nothing of the file is imported, even when the bad cell is
+# in row 5000; command-line options, URL paths and the Idempotency-Key header are refused the
+# same way, with a 4xx or a usage error. A database written before the check (its text made
+# here with sqlite3) answers with U+FFFD in place of the bad bytes: the item, the events and
+# the channel feed, where it used to abort the server or drop the SKU.
+source "$(dirname "$0")/lib.sh"
+
+DB="$WORK/u.db"
+ago() { date -u -d "-$1" +%Y-%m-%dT%H:%M:%SZ; }
+T_COUNT=$(ago '1 hour')
+DAYS='"working_days":["mon","tue","wed","thu","fri","sat","sun"]'
+FFFD=$(printf '\xef\xbf\xbd')
+
+# refused WHAT EXIT ARGS...: `oms ARGS` must exit EXIT, saying why on stderr ($WORK/err).
+refused() {
+    local what="$1" want="$2"
+    shift 2
+    local status=0
+    "$OMS_BIN" "$@" >"$WORK/out" 2>"$WORK/err" || status=$?
+    [ "$status" = "$want" ] || fail "$what: exit $status, wanted $want: $(cat "$WORK/err")"
+}
+says() { grep -qF -- "$1" "$WORK/err" || fail "$2: '$1' not in: $(head -c 400 "$WORK/err")"; }
+
+start_server "$DB"
+call PUT /v1/locations/W1 "{\"region\":\"UK\",\"priority\":1,\"handling_days\":0,$DAYS}"
+expect_status 201 "location"
+call PUT /v1/channels/web '{"locations":["W1"],"allow_backorder":true,"priority":10}'
+expect_status 201 "channel"
+call PUT /v1/items/OK1 '{"name":"Fine"}'; expect_status 201 "item"
+stop_server
+
+# 1. Items from a Latin-1 CSV: row and column named, the whole file refused.
+printf 'sku,name\nGOOD1,Caf\xc3\xa9\nLAT,Cr\xe8me\nGOOD2,Plain\n' >"$WORK/items.csv"
+refused "a Latin-1 cell" 1 import --db "$DB" items "$WORK/items.csv"
+says "row 2: line 3: column name: byte 0xE8 at offset 2 is not UTF-8" "the cell"
+says "nothing was imported" "all or nothing"
+# The bad cell in row 5000 of 5000: rows 1 to 4999 are not imported either.
+{
+    printf 'sku,name\n'
+    for i in $(seq 1 4999); do printf 'BULK%d,Item %d\n' "$i" "$i"; done
+    printf 'BULK5000,Cr\xe8me\n'
+} >"$WORK/bulk.csv"
+refused "a bad cell in row 5000" 1 import --db "$DB" items "$WORK/bulk.csv"
+says "row 5000: line 5001: column name: byte 0xE8" "row 5000"
+# A SKU that is not UTF-8, in every other importer's key column.
+printf 'sku,location,on_hand\nA\xe9,W1,4\n' >"$WORK/stock.csv"
+refused "stock" 1 import --db "$DB" stock "$WORK/stock.csv"
+says "row 1: line 2: column sku: byte 0xE9 at offset 1" "stock"
+printf 'code,name\nW\xff,Somewhere\n' >"$WORK/locations.csv"
+refused "locations" 1 import --db "$DB" locations "$WORK/locations.csv"
+says "column code: byte 0xFF" "locations"
+printf 'id,sku,location,qty,expected_date\nPO\xc0\xaf1,OK1,W1,5,2030-01-01\n' >"$WORK/supply.csv"
+refused "supply (an overlong '/')" 1 import --db "$DB" supply "$WORK/supply.csv"
+says "column id: byte 0xC0" "supply"
+printf 'channel,sku,buffer\nweb,OK1\xed\xa0\x80,1\n' >"$WORK/rules.csv"
+refused "channel_rules (a surrogate)" 1 import --db "$DB" channel_rules "$WORK/rules.csv"
+says "column sku: byte 0xED at offset 3" "channel_rules"
+printf 'sku,location,on_hand\nOK1,W\xe9,4\n' >"$WORK/snap.csv"
+refused "snapshot" 1 import --db "$DB" snapshot --as-of "$T_COUNT" "$WORK/snap.csv"
+says "row 1: line 2: column location: byte 0xE9" "snapshot"
+printf 'sku,n\xe4me\nX,y\n' >"$WORK/header.csv"
+refused "a header" 1 import --db "$DB" items "$WORK/header.csv"
+says "header: line 1: field 2: byte 0xE4 at offset 1" "header"
+
+# 2. Command-line text: --source, --id, the file's name standing for --source, repeg's SKU.
+printf 'sku,location,on_hand\nOK1,W1,4\n' >"$WORK/count.csv"
+refused "--source" 2 import --db "$DB" snapshot --as-of "$T_COUNT" --source $'ERP-\xe9' \
+    "$WORK/count.csv"
+says "oms: --source: byte 0xE9 at offset 4 is not UTF-8" "--source"
+refused "--id" 2 import --db "$DB" snapshot --as-of "$T_COUNT" --id $'S\xff1' "$WORK/count.csv"
+says "oms: --id: byte 0xFF at offset 1 is not UTF-8" "--id"
+cp "$WORK/count.csv" "$WORK/count-"$'\xe9'".csv"
+refused "a file name for a source" 2 import --db "$DB" snapshot --as-of "$T_COUNT" \
+    "$WORK/count-"$'\xe9'".csv"
+says "give --source TEXT" "the file's name"
+refused "repeg's SKU" 2 repeg --db "$DB" $'OK\xe9'
+says "oms: SKU: byte 0xE9 at offset 2" "repeg"
+# With a --source in UTF-8 the same file is imported: the refusals were about the text.
+"$OMS_BIN" import --db "$DB" snapshot --as-of "$T_COUNT" --source 'ERP-é' \
+    "$WORK/count-"$'\xe9'".csv" >"$WORK/out" 2>"$WORK/err" ||
+    fail "a UTF-8 --source was refused: $(cat "$WORK/err")"
+
+# 3. Nothing of the refused files exists, and the server answers for what does.
+start_server "$DB"
+for sku in LAT GOOD1 GOOD2 BULK1 BULK4999; do
+    call GET "/v1/items/$sku"; expect_status 404 "$sku after a refused import"
+done
+call GET /v1/stock/OK1
+expect '.locations[] | select(.location == "W1") | .on_hand == 4' "the UTF-8 count applied"
+# URL paths and queries that are not UTF-8: 400 naming the parameter, never an abort.
+call GET /v1/items/%E8
+expect_error 400 invalid_field sku "a Latin-1 byte in a path"
+call GET /v1/stock/A%C0%AF
+expect_error 400 invalid_field sku "an overlong '/' in a path"
+call GET /v1/orders/%ED%A0%80
+expect_error 400 invalid_field id "a surrogate in a path"
+call GET '/v1/availability?channel=web&sku=%E8'
+expect_error 400 invalid_query sku "a Latin-1 byte in a query"
+# An Idempotency-Key header that is not UTF-8: 400 naming it, nothing created.
+call PUT /v1/items/IDEM1 '{"name":"x"}' -H $'Idempotency-Key: key-\xe9'
+expect_error 400 invalid_field Idempotency-Key "a Latin-1 Idempotency-Key"
+call GET /v1/items/IDEM1; expect_status 404 "no item from a refused key"
+call GET /healthz; expect_status 200 "the server is up after every refusal"
+stop_server
+
+# 4. A database written before the check: text that is not UTF-8 in an item's SKU and another's
+# name, and in the events. Every answer that shows it says U+FFFD; nothing aborts, nothing is
+# dropped.
+start_server "$DB"
+call PUT /v1/items/LEGACY '{"name":"Old"}'; expect_status 201 "legacy item"
+call POST /v1/stock/adjustments '{"sku":"LEGACY","location":"W1","delta":3}'
+expect_status 200 "legacy stock"
+stop_server
+sqlite3 "$DB" "UPDATE items SET sku = CAST(X'4C4154E8' AS TEXT) WHERE sku = 'LEGACY';
+    UPDATE items SET name = CAST(X'4372E86D65' AS TEXT) WHERE sku = 'OK1';
+    UPDATE events SET subject = CAST(X'4C4154E8' AS TEXT) WHERE subject = 'LEGACY';
+    UPDATE events SET data = replace(data, '\"LEGACY\"', CAST(X'224C4154E822' AS TEXT));"
+start_server "$DB"
+call GET /v1/items/OK1; expect_status 200 "an item whose name is not UTF-8"
+expect ".name == \"Cr${FFFD}me\"" "its name with U+FFFD"
+call GET '/v1/events?limit=500'; expect_status 200 "events"
+expect "[.events[] | select(.subject == \"LAT${FFFD}\")] | length >= 1" "the legacy SKU's events"
+expect "[.events[] | select(.data.sku == \"LAT${FFFD}\")] | length >= 1" "their data"
+call GET /v1/channels/web/feed; expect_status 200 "feed"
+expect "[.items[] | select(.sku == \"LAT${FFFD}\")] | length == 1" "the legacy SKU in the feed"
+expect '[.items[] | select(.sku == "OK1")] | length == 1' "the other items in the feed"
+call GET "/v1/availability?channel=web&sku=OK1"; expect_status 200 "availability"
+call GET /healthz; expect_status 200 "the server is up"
+kill -0 "$SERVER_PID" || fail "the server stopped"
+stop_server
+grep -q 'stored text is not UTF-8' "$WORK/server.err" || fail "the repair was not logged"
+
+finish
