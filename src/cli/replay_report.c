@@ -352,9 +352,9 @@ static json_t *json_history(const struct replay *rp)
     oms_rfc3339_format(s->last_at_ms, last);
     /* A file's name need not be UTF-8: shown with U+FFFD for what is not (decision 51). */
     return json_pack("{s:o, s:I, s:s, s:s, s:I, s:I, s:{s:I, s:o}, s:I, s:f}", "file",
-                     oms_json_text(rp->options->path), "rows", (json_int_t)s->rows, "first_at", first, "last_at",
-                     last, "invoices", (json_int_t)s->invoices, "cancel_invoices",
-                     (json_int_t)s->cancel_invoices, "skipped", "lines",
+                     oms_json_text(rp->options->path), "rows", (json_int_t)s->rows, "first_at",
+                     first, "last_at", last, "invoices", (json_int_t)s->invoices,
+                     "cancel_invoices", (json_int_t)s->cancel_invoices, "skipped", "lines",
                      (json_int_t)s->skipped_lines, "codes", codes, "ignored_lines",
                      (json_int_t)s->other_lines, "seconds", (double)s->elapsed_ms / 1000.0);
 }
