@@ -2,7 +2,7 @@
  * test_http_dump.c - oms_json_dump writes exactly what json_dumps writes (JSON_COMPACT,
  * with and without JSON_SORT_KEYS, JSON_ENCODE_ANY), on hand-picked values and on random
  * trees: stored answers are returned byte for byte to retries, and fingerprints must not
- * change with the dumper.
+ * change with the dumper. And oms_json_text: stored text that is not UTF-8 is repaired.
  */
 #include "base/platform.h"
 
@@ -111,11 +111,42 @@ static void test_http_dump__random_trees(void **state)
     }
 }
 
+/* Decision 51: stored text that is not UTF-8 becomes a string with U+FFFD for each ill-formed
+ * part, where json_string() returns NULL (and a json_pack of it fails whole); text that is
+ * UTF-8 is kept as it is, NULL is null, and an object key is repaired the same way. */
+static void test_http_dump__text_is_never_lost_to_bad_utf8(void **state)
+{
+    (void)state;
+    assert_null(json_string("Cr\xe8me")); /* What aborted GET /v1/items/LAT. */
+    json_t *text = oms_json_text("Cr\xe8me");
+    assert_non_null(text);
+    assert_string_equal(json_string_value(text), "Cr\xef\xbf\xbdme");
+    json_decref(text);
+    text = oms_json_text("Caf\xc3\xa9 \xf0\x9f\x98\x80");
+    assert_string_equal(json_string_value(text), "Caf\xc3\xa9 \xf0\x9f\x98\x80");
+    json_decref(text);
+    text = oms_json_text(NULL);
+    assert_true(json_is_null(text));
+    json_decref(text);
+
+    json_t *object = json_pack("{s:o, s:o}", "sku", oms_json_text("LAT\xe8"), "name",
+                               oms_json_text("\xed\xa0\x80"));
+    assert_non_null(object);
+    assert_int_equal(oms_json_set_text_key(object, "R\xe9gion", json_integer(7)), 0);
+    char *dumped = oms_json_dump(object, true, NULL);
+    assert_string_equal(dumped, "{\"R\xef\xbf\xbdgion\":7,"
+                                "\"name\":\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\","
+                                "\"sku\":\"LAT\xef\xbf\xbd\"}");
+    free(dumped);
+    json_decref(object);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_http_dump__hand_picked_values),
         cmocka_unit_test(test_http_dump__random_trees),
+        cmocka_unit_test(test_http_dump__text_is_never_lost_to_bad_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
