@@ -106,8 +106,9 @@ static bool read_base(char *url, size_t size)
     if (!f) return false;
     bool ok = fgets(url, (int)size, f) != NULL;
     fclose(f);
+    if (!ok) return false; /* An empty file (the server restarting): url holds nothing. */
     url[strcspn(url, "\r\n")] = '\0';
-    return ok && url[0] != '\0';
+    return url[0] != '\0';
 }
 
 /* Picks what the slot sends next. Retries and conflicts need an answered order. */
