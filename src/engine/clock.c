@@ -55,6 +55,24 @@ bool oms_instant_parse(const char *name, const char *text, int64_t *ms, char *wh
     return true;
 }
 
+bool oms_date_parse(const char *name, const char *text, int32_t *day, char *why, size_t why_len)
+{
+    oms_day parsed;
+    if (!oms_day_parse(text, &parsed)) {
+        snprintf(why, why_len, "%s must be a date YYYY-MM-DD like 2010-12-01", name);
+        return false;
+    }
+    if (parsed < OMS_DATE_MIN_DAY || parsed > OMS_DATE_MAX_DAY) {
+        char lo[11], hi[11];
+        oms_day_format(OMS_DATE_MIN_DAY, lo);
+        oms_day_format(OMS_DATE_MAX_DAY, hi);
+        snprintf(why, why_len, "%s must be a date from %s to %s", name, lo, hi);
+        return false;
+    }
+    *day = parsed;
+    return true;
+}
+
 bool oms_rfc3339_parse(const char *text, int64_t *ms)
 {
     const char *p = text;

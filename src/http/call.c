@@ -85,6 +85,99 @@ void oms_call_free(struct oms_call *call)
 /* What a route that takes no body accepts when a client sends one anyway: {}. */
 static const struct oms_body_field no_fields[] = {{NULL, NULL}};
 
+/* A header that carries one value: NULL when absent, and the value when it came once. Sent
+ * twice (even with one value twice) it fails d with 400 invalid_header naming it, as a second
+ * value of a single-valued query parameter is refused: which one the client meant cannot be
+ * known (decisions.md 42 and 53). */
+static const char *single_header(struct oms_http_request *req, struct oms_decoder *d,
+                                 const char *name)
+{
+    size_t count;
+    const char *value = oms_http_header_all(req, name, &count);
+    if (count > 1) {
+        oms_decoder_fail(d, 400, "invalid_header", name,
+                         "%s came %zu times; send it once", name, count);
+        return NULL;
+    }
+    return value;
+}
+
+/* RFC 9110's tchar: what a media type parameter's name, or an unquoted value, is made of. */
+static bool is_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static const char *skip_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+/* One `name=value` media type parameter at p (value a token or a quoted string): its name and
+ * value spans, and the end; NULL when malformed. */
+static const char *media_parameter(const char *p, const char **name, size_t *name_len,
+                                   const char **value, size_t *value_len)
+{
+    *name = p;
+    while (is_tchar(*p)) p++;
+    *name_len = (size_t)(p - *name);
+    if (*name_len == 0 || *p != '=') return NULL;
+    p++;
+    if (*p != '"') {
+        *value = p;
+        while (is_tchar(*p)) p++;
+        *value_len = (size_t)(p - *value);
+        return *value_len > 0 ? p : NULL;
+    }
+    *value = ++p;
+    while (*p && *p != '"') p += p[0] == '\\' && p[1] ? 2 : 1;
+    if (*p != '"') return NULL;
+    *value_len = (size_t)(p - *value);
+    return p + 1;
+}
+
+const char *oms_media_type_error(const char *type)
+{
+    static const char not_json[] = "send the body as Content-Type: application/json";
+    if (!type || strncasecmp(type, "application/json", 16) != 0) return not_json;
+    for (const char *p = skip_ows(type + 16); *p; p = skip_ows(p)) {
+        const char *name, *value;
+        size_t name_len, value_len;
+        if (*p != ';') return not_json;
+        p = media_parameter(skip_ows(p + 1), &name, &name_len, &value, &value_len);
+        if (!p) return not_json;
+        if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+            !(value_len == 5 && strncasecmp(value, "utf-8", 5) == 0)) {
+            return "the body must be UTF-8: send Content-Type: application/json with no charset "
+                   "or charset=utf-8";
+        }
+    }
+    return NULL;
+}
+
+/* Reads the request's body into call->body, checked against `fields`; false after failing d.
+ * No body is told before a Content-Type is asked for: what is missing is the body. */
+static bool call_body(struct oms_http_request *req, struct oms_call *call,
+                      const struct oms_body_field *fields, struct oms_decoder *d)
+{
+    size_t len;
+    const char *body = oms_http_body(req, &len);
+    if (!body || len == 0) {
+        call->body = oms_decode_object(d, body, len); /* 400: the request needs a body. */
+        return false;
+    }
+    /* Only JSON: a form or text/plain POST is what a foreign web page can send without
+     * asking (a CORS "simple request"); refusing it keeps such pages out. */
+    const char *type = single_header(req, d, "Content-Type");
+    const char *why = d->failed ? NULL : oms_media_type_error(type);
+    if (why) oms_decoder_fail(d, 415, "unsupported_media_type", NULL, "%s", why);
+    if (d->failed) return false;
+    call->body = oms_decode_object(d, body, len);
+    return call->body && oms_decode_fields(d, call->body, "", fields);
+}
+
 struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind kind,
                               const struct oms_body_field *fields)
 {
@@ -95,43 +188,27 @@ struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind ki
     if (!fields && kind != OMS_CMD_READ && oms_http_body(req, &sent) && sent > 0) {
         fields = no_fields;
     }
-    if (fields) {
-        struct oms_decoder d;
-        oms_decoder_init(&d);
-        /* Only JSON: a form or text/plain POST is what a foreign web page can send without
-         * asking (a CORS "simple request"); refusing it keeps such pages out. */
-        const char *type = oms_http_header(req, "Content-Type");
-        if (!type || strncasecmp(type, "application/json", 16) != 0 ||
-            (type[16] != '\0' && type[16] != ';' && type[16] != ' ')) {
-            oms_http_reply_error(req, 415, "unsupported_media_type",
-                                 "send the body as Content-Type: application/json", NULL);
-            oms_call_free(call);
-            return NULL;
-        }
-        size_t len;
-        const char *body = oms_http_body(req, &len);
-        call->body = oms_decode_object(&d, body, len);
-        if (!call->body || !oms_decode_fields(&d, call->body, "", fields)) {
-            oms_call_fail(req, call, &d);
-            return NULL;
-        }
-        if (fields == no_fields) {
-            /* {} says nothing: the call goes on as if no body came, fingerprint included. */
-            json_decref(call->body);
-            call->body = NULL;
-        }
+    struct oms_decoder d;
+    oms_decoder_init(&d);
+    if (fields && !call_body(req, call, fields, &d)) {
+        oms_call_fail(req, call, &d);
+        return NULL;
     }
-    const char *key = oms_http_header(req, "Idempotency-Key");
-    if (key && kind != OMS_CMD_READ) {
-        struct oms_decoder d;
-        oms_decoder_init(&d);
-        if (!oms_check_id(&d, "Idempotency-Key", key, OMS_ID_BYTES_MAX)) {
-            d.status = 400;
-            oms_call_fail(req, call, &d);
-            return NULL;
-        }
-        call->cmd.idem_key = oms_call_strdup(call, key);
+    if (fields == no_fields) {
+        /* {} says nothing: the call goes on as if no body came, fingerprint included. */
+        json_decref(call->body);
+        call->body = NULL;
     }
+    const char *key = kind != OMS_CMD_READ ? single_header(req, &d, "Idempotency-Key") : NULL;
+    if (key && !oms_check_id(&d, "Idempotency-Key", key, OMS_ID_BYTES_MAX)) {
+        d.status = 400;
+        d.code = "invalid_header";
+    }
+    if (d.failed) {
+        oms_call_fail(req, call, &d);
+        return NULL;
+    }
+    if (key) call->cmd.idem_key = oms_call_strdup(call, key);
     return call;
 }
 

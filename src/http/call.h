@@ -49,6 +49,14 @@ void oms_call_free(struct oms_call *call);
  * the request with a 422 naming it. */
 const char *oms_path_id(struct oms_http_request *req, const char *name, size_t max);
 
+/* Whether a Content-Type says JSON in UTF-8: application/json (any case), then only
+ * parameters (`; name=value`, the value a token or a quoted string), of which a charset must
+ * be utf-8. RFC 8259 has JSON between systems in UTF-8 and gives application/json no
+ * parameter, but charset=utf-8 is commonly sent; any other charset says the bytes are not what
+ * we would read them as (decisions.md 53). NULL when it does (type NULL: it does not), else the
+ * sentence of the 415. */
+const char *oms_media_type_error(const char *type);
+
 /* The engine's error as an HTTP status and API code. */
 int oms_http_status_of(enum oms_err err, const char **code);
 void oms_reply_decoder(struct oms_http_request *req, const struct oms_decoder *d);

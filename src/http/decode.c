@@ -3,6 +3,8 @@
  */
 #include "base/platform.h"
 
+#include <errno.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -35,14 +37,163 @@ void oms_decoder_fail(struct oms_decoder *d, int status, const char *code, const
     oms_utf8_trim(d->message);
 }
 
+/* Where the JSON string that opens at text[at] (a '"') ends: the index after its closing
+ * quote, or len when it does not close. */
+static size_t string_end(const char *text, size_t len, size_t at)
+{
+    size_t i = at + 1;
+    while (i < len && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+    return i < len ? i + 1 : len;
+}
+
+/* A key's "\u0000" escapes, in the string text[from, to), become "\u0001": the key stays one
+ * that no body may hold (every key taken is a plain name, and a region code refuses control
+ * characters), and errors show it with a '?' as they show any control character. */
+static bool key_nul_rewrite(char *text, size_t from, size_t to)
+{
+    bool changed = false;
+    for (size_t i = from + 1; i + 1 < to; i += text[i] == '\\' ? 2 : 1) {
+        if (text[i] == '\\' && i + 6 <= to && memcmp(text + i + 1, "u0000", 5) == 0) {
+            text[i + 5] = '1';
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+static size_t digits_end(const char *text, size_t len, size_t i)
+{
+    while (i < len && text[i] >= '0' && text[i] <= '9') i++;
+    return i;
+}
+
+/* The JSON number token at text[at] (a '-' or a digit): its end, or 0 when the text there is
+ * no number by JSON's grammar (jansson refuses it: it is left as it is). *real says whether it
+ * has a fraction or an exponent. */
+static size_t number_end(const char *text, size_t len, size_t at, bool *real)
+{
+    size_t i = at + (text[at] == '-');
+    if (i >= len || text[i] < '0' || text[i] > '9') return 0;
+    i = text[i] == '0' ? i + 1 : digits_end(text, len, i);
+    *real = false;
+    if (i < len && text[i] == '.') {
+        size_t end = digits_end(text, len, i + 1);
+        if (end == i + 1) return 0;
+        i = end;
+        *real = true;
+    }
+    if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+        i++;
+        if (i < len && (text[i] == '+' || text[i] == '-')) i++;
+        size_t end = digits_end(text, len, i);
+        if (end == i) return 0;
+        i = end;
+        *real = true;
+    }
+    return i;
+}
+
+/* Whether the number text[at, end) is past what jansson holds: an integer outside int64_t, a
+ * real whose magnitude overflows a double (an underflow is read as 0 or a tiny double). */
+static bool number_overflows(const char *text, size_t at, size_t end, bool real)
+{
+    if (real) {
+        errno = 0;
+        double value = strtod(text + at, NULL); /* text is NUL-terminated; the token ends it. */
+        return errno == ERANGE && (value == HUGE_VAL || value == -HUGE_VAL);
+    }
+    bool negative = text[at] == '-';
+    size_t digits = end - at - negative;
+    if (digits != 19) return digits > 19;
+    return memcmp(text + at + negative, negative ? "9223372036854775808" : "9223372036854775807",
+                  19) > 0;
+}
+
+/* Writes `with` over text[at, end), padding with spaces (JSON whitespace); false, leaving the
+ * text as it was, when it does not fit (it always does: see the caller). */
+static bool token_rewrite(char *text, size_t at, size_t end, const char *with)
+{
+    size_t n = strlen(with);
+    if (n > end - at) return false;
+    memcpy(text + at, with, n);
+    memset(text + at + n, ' ', end - at - n);
+    return true;
+}
+
+/* Valid JSON that jansson cannot hold, made into JSON it holds with the same meaning for our
+ * fields, in place (the length kept, so error positions stay): an integer past 64 bits
+ * becomes INT64_MAX or INT64_MIN and a real past a double 1e308 or -1e308, which every
+ * integer field refuses as out of its range and every other field as the wrong type (so the
+ * error names the field); "\u0000" in an object key becomes "\u0001" (key_nul_rewrite). An
+ * overflowing integer has at least 19 digits and an overflowing real at least 5 characters, so
+ * the replacement always fits. Text that is not JSON stays not JSON: only whole number tokens
+ * and escapes inside keys are rewritten. Returns whether anything was. `text` holds len bytes
+ * and a NUL after them. */
+static bool unholdable_rewrite(char *text, size_t len)
+{
+    bool changed = false;
+    size_t i = 0;
+    while (i < len) {
+        char c = text[i];
+        if (c == '"') {
+            size_t end = string_end(text, len, i), next = end;
+            while (next < len && (text[next] == ' ' || text[next] == '\t' ||
+                                  text[next] == '\r' || text[next] == '\n')) {
+                next++;
+            }
+            if (next < len && text[next] == ':') changed |= key_nul_rewrite(text, i, end);
+            i = end;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            bool real = false;
+            size_t end = number_end(text, len, i, &real);
+            if (end == 0) {
+                i++;
+                continue;
+            }
+            if (number_overflows(text, i, end, real)) {
+                static const char *const with[2][2] = {
+                    {"9223372036854775807", "-9223372036854775808"}, {"1e308", "-1e308"}};
+                changed |= token_rewrite(text, i, end, with[real][c == '-']);
+            }
+            i = end;
+        } else {
+            i++;
+        }
+    }
+    return changed;
+}
+
+static json_t *load(const char *body, size_t len, json_error_t *error)
+{
+    return json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, error);
+}
+
+/* The body parsed again after unholdable_rewrite(), when the first parse failed only on what
+ * it rewrites (decisions.md 53); NULL otherwise, *error then the second parse's error when
+ * there was one (the first failure hid a later one: that text is malformed). */
+static json_t *load_rewritten(const char *body, size_t len, json_error_t *error)
+{
+    enum json_error_code code = json_error_code(error);
+    if (code != json_error_numeric_overflow && code != json_error_null_byte_in_key) return NULL;
+    char *copy = malloc(len + 1);
+    OMS_ASSERT(copy != NULL);
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    json_t *root = unholdable_rewrite(copy, len) ? load(copy, len, error) : NULL;
+    free(copy);
+    return root;
+}
+
 json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
 {
     if (!body || len == 0) {
-        oms_decoder_fail(d, 400, "invalid_json", NULL, "the request needs a JSON object body");
+        oms_decoder_fail(d, 400, "invalid_json", NULL,
+                         "the request needs a body: a JSON object ({} when every field is "
+                         "left out), sent as Content-Type: application/json");
         return NULL;
     }
     json_error_t error;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &error);
+    json_t *root = load(body, len, &error);
     const char *nul = root ? NULL : memchr(body, '\0', len);
     if (nul) {
         /* A raw NUL is never JSON text, but jansson reports it as whatever it expected there
@@ -54,6 +205,7 @@ json_t *oms_decode_object(struct oms_decoder *d, const char *body, size_t len)
                          (size_t)(nul - body));
         return NULL;
     }
+    if (!root) root = load_rewritten(body, len, &error);
     if (!root) {
         oms_decoder_fail(d, 400, "invalid_json", NULL, "malformed JSON at line %d column %d: %s",
                          error.line, error.column, error.text);
@@ -80,13 +232,20 @@ static void field_name(char *out, size_t cap, const char *path, const char *key)
     out[n] = '\0';
 }
 
-/* The field's value, or NULL when absent (failing d when required). */
+json_t *oms_field_value(json_t *obj, const char *key)
+{
+    json_t *value = json_object_get(obj, key);
+    return value && !json_is_null(value) ? value : NULL;
+}
+
+/* The field's value, or NULL when absent or null (failing d when required): null is no value,
+ * so it is what leaving the field out is (decisions.md 53). */
 static json_t *field(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
                      bool required, char *name, size_t name_cap)
 {
     field_name(name, name_cap, path, key);
     if (d->failed) return NULL;
-    json_t *value = json_object_get(obj, key);
+    json_t *value = oms_field_value(obj, key);
     if (!value && required) {
         oms_decoder_fail(d, 422, "missing_field", name, "%s is required", name);
     }
@@ -207,6 +366,13 @@ bool oms_get_text(struct oms_decoder *d, json_t *obj, const char *path, const ch
         oms_decoder_fail(d, 422, "invalid_field", name, "%s must be a string", name);
         return false;
     }
+    if (json_string_length(value) == 0) {
+        /* No value is said by leaving the field out (or null); "" would be a second way, and
+         * a name, code or id that is empty names nothing (decisions.md 53). */
+        oms_decoder_fail(d, 422, "invalid_field", name,
+                         "%s must not be empty; leave it out to give no value", name);
+        return false;
+    }
     if (json_string_length(value) > max_bytes) {
         oms_decoder_fail(d, 422, "invalid_field", name, "%s is longer than %zu bytes", name,
                          max_bytes);
@@ -260,6 +426,14 @@ bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, si
     return true;
 }
 
+bool oms_check_key(struct oms_decoder *d, const char *path, const char *key, size_t max_bytes)
+{
+    char shown[65], name[96];
+    key_shown(shown, key, strlen(key));
+    field_name(name, sizeof name, path, shown);
+    return oms_check_id(d, name, key, max_bytes);
+}
+
 bool oms_get_id(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
                 bool required, size_t max_bytes, const char **out)
 {
@@ -275,9 +449,20 @@ bool oms_get_id(struct oms_decoder *d, json_t *obj, const char *path, const char
 bool oms_get_int(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
                  bool required, int64_t min, int64_t max, int64_t *out)
 {
+    /* An integer past 64 bits reaches here as INT64_MAX or INT64_MIN (decisions.md 53): a
+     * field's range must leave them out, so that they are refused as out of it. */
+    OMS_ASSERT(min > INT64_MIN);
+    OMS_ASSERT(max < INT64_MAX);
     char name[96];
     json_t *value = field(d, obj, path, key, required, name, sizeof name);
     if (!value) return false;
+    if (json_is_real(value) &&
+        (json_real_value(value) < (double)min || json_real_value(value) > (double)max)) {
+        /* 1e400 (read as 1e308) or 5e20: the range says more than "whole number". */
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must be between %lld and %lld",
+                         name, (long long)min, (long long)max);
+        return false;
+    }
     if (!json_is_integer(value)) {
         oms_decoder_fail(d, 422, "invalid_field", name,
                          json_is_real(value) ? "%s must be a whole number (quantities are whole "
@@ -310,11 +495,6 @@ bool oms_get_bool(struct oms_decoder *d, json_t *obj, const char *path, const ch
     return true;
 }
 
-/* Dates the engine accepts: wide enough for any real supply, narrow enough that adding
- * lead and handling time never leaves the calendar (instants: OMS_INSTANT_MAX_MS). */
-#define DATE_MIN_YEAR 1900
-#define DATE_MAX_YEAR 9000
-
 bool oms_get_date(struct oms_decoder *d, json_t *obj, const char *path, const char *key,
                   bool required, oms_day *out)
 {
@@ -322,12 +502,10 @@ bool oms_get_date(struct oms_decoder *d, json_t *obj, const char *path, const ch
     field_name(name, sizeof name, path, key);
     const char *text;
     if (!oms_get_text(d, obj, path, key, required, 10, &text)) return false;
-    oms_day day;
-    if (!oms_day_parse(text, &day) || day < oms_day_from_ymd(DATE_MIN_YEAR, 1, 1) ||
-        day > oms_day_from_ymd(DATE_MAX_YEAR, 12, 31)) {
-        oms_decoder_fail(d, 422, "invalid_field", name,
-                         "%s must be a date YYYY-MM-DD between %d and %d", name, DATE_MIN_YEAR,
-                         DATE_MAX_YEAR);
+    int32_t day;
+    char why[sizeof d->message];
+    if (!oms_date_parse(name, text, &day, why, sizeof why)) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s", why);
         return false;
     }
     *out = day;

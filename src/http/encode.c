@@ -61,11 +61,13 @@ json_t *oms_json_location(const struct oms_state *state, uint32_t index)
     for (int i = 0; i < 7; i++) {
         if ((l->working_mask >> i) & 1u) json_array_append_new(days, json_string(day_names[i]));
     }
+    /* No region is stored as "" and shown as null: an answer holds no value that a request
+     * would be refused for (decisions.md 53). */
     return json_pack("{s:o, s:o, s:s, s:o, s:i, s:o, s:i, s:o}", "code", oms_json_text(l->code),
                      "name", oms_json_text(l->name), "kind", kind_names[l->kind], "region",
-                     oms_json_text(l->region), "priority", l->priority, "timezone",
-                     oms_json_text(l->timezone), "handling_days", l->handling_days,
-                     "working_days", days);
+                     l->region[0] ? oms_json_text(l->region) : json_null(), "priority",
+                     l->priority, "timezone", oms_json_text(l->timezone), "handling_days",
+                     l->handling_days, "working_days", days);
 }
 
 json_t *oms_json_channel(const struct oms_state *state, uint32_t index)

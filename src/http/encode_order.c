@@ -194,7 +194,7 @@ static void put_order_fields(struct oms_jbuf *t, const struct oms_state *state, 
     LIT(t, ",\"channel\":");
     put_str(t, state->channels[order->channel].code);
     LIT(t, ",\"region\":");
-    put_str(t, order->region);
+    put_str(t, order->region[0] ? order->region : NULL); /* No region is "": null, as input. */
     LIT(t, ",\"customer\":");
     if (order->customer_ref || order->contact) {
         LIT(t, "{\"ref\":");

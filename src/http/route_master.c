@@ -178,7 +178,10 @@ void oms_route_put_location(struct oms_http_request *req)
         }
         c->fields |= OMS_F_KIND;
     }
-    if (oms_get_id(&d, b, "", "region", false, OMS_CODE_BYTES_MAX, &c->region)) {
+    if (oms_is_null(b, "region")) {
+        c->region = ""; /* No region, as a new location has (decisions.md 9 and 53). */
+        c->fields |= OMS_F_REGION;
+    } else if (oms_get_id(&d, b, "", "region", false, OMS_CODE_BYTES_MAX, &c->region)) {
         c->fields |= OMS_F_REGION;
     }
     if (oms_get_int(&d, b, "", "priority", false, 1, PRIORITY_MAX, &v)) {

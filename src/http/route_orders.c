@@ -52,11 +52,9 @@ void oms_route_post_order(struct oms_http_request *req)
     oms_get_id(&d, b, "", "id", true, OMS_ID_BYTES_MAX, &c->id);
     oms_get_id(&d, b, "", "channel", true, OMS_CODE_BYTES_MAX, &c->channel);
     oms_get_id(&d, b, "", "region", false, OMS_CODE_BYTES_MAX, &c->region);
-    if (!oms_is_null(b, "collect")) {
-        oms_get_id(&d, b, "", "collect", false, OMS_CODE_BYTES_MAX, &c->collect);
-    }
-    customer = json_object_get(b, "customer");
-    if (customer && !json_is_null(customer)) {
+    oms_get_id(&d, b, "", "collect", false, OMS_CODE_BYTES_MAX, &c->collect);
+    customer = oms_field_value(b, "customer");
+    if (customer) {
         if (!json_is_object(customer)) {
             oms_decoder_fail(&d, 422, "invalid_field", "customer", "customer must be an object");
         }

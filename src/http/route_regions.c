@@ -52,7 +52,7 @@ static char *encode_region(struct oms_command *cmd, const struct oms_state *stat
 static void decode_distances(struct oms_decoder *d, struct oms_call *call, json_t *body)
 {
     struct oms_cmd_region *c = &call->cmd.u.region;
-    json_t *distances = json_object_get(body, "distances");
+    json_t *distances = oms_field_value(body, "distances"); /* null is no value (decode.h). */
     if (!distances) return;
     if (!json_is_object(distances)) {
         oms_decoder_fail(d, 422, "invalid_field", "distances",
@@ -72,7 +72,7 @@ static void decode_distances(struct oms_decoder *d, struct oms_call *call, json_
     json_object_foreach(distances, key, value) {
         char field[OMS_CODE_BYTES_MAX + 16];
         snprintf(field, sizeof field, "distances.%.*s", OMS_CODE_BYTES_MAX, key);
-        if (!oms_check_id(d, "distances", key, OMS_CODE_BYTES_MAX)) return;
+        if (!oms_check_key(d, "distances", key, OMS_CODE_BYTES_MAX)) return;
         if (json_is_null(value)) {
             out[n++] = (struct oms_cmd_distance){key, OMS_DISTANCE_UNKNOWN};
             continue;

@@ -66,7 +66,7 @@ static void decode_thresholds(struct oms_decoder *d, json_t *body, struct oms_cm
     c->change_units = OMS_SNAPSHOT_CHANGE_UNITS_DEFAULT;
     c->change_percent = OMS_SNAPSHOT_CHANGE_PERCENT_DEFAULT;
     c->stale_hours = OMS_SNAPSHOT_STALE_HOURS_DEFAULT;
-    json_t *t = json_object_get(body, "thresholds");
+    json_t *t = oms_field_value(body, "thresholds"); /* null is no value (decode.h). */
     if (!t || d->failed) return;
     if (!json_is_object(t)) {
         oms_decoder_fail(d, 422, "invalid_field", "thresholds", "thresholds must be an object");

@@ -68,8 +68,8 @@ void oms_route_post_adjustment(struct oms_http_request *req)
     c->has_unavailable =
         oms_get_int(&d, b, "", "unavailable", false, 0, OMS_QTY_MAX, &c->unavailable);
     oms_get_instant(&d, b, "", "at", false, &call->cmd.at_ms);
-    bool has_delta = json_object_get(b, "delta") != NULL;
-    bool has_set = json_object_get(b, "set") != NULL;
+    bool has_delta = oms_field_value(b, "delta") != NULL; /* null is no value (decode.h). */
+    bool has_set = oms_field_value(b, "set") != NULL;
     if (!d.failed && has_delta == has_set) {
         oms_decoder_fail(&d, 422, has_delta ? "invalid_field" : "missing_field",
                          has_delta ? "set" : "delta",
@@ -77,7 +77,7 @@ void oms_route_post_adjustment(struct oms_http_request *req)
                                    : "give exactly one of delta (a change) or set (a count); "
                                      "to change only safety or unavailable, send delta 0");
     }
-    if (!d.failed && has_delta && json_object_get(b, "as_of")) {
+    if (!d.failed && has_delta && oms_field_value(b, "as_of")) {
         oms_decoder_fail(&d, 422, "invalid_field", "as_of",
                          "as_of belongs to a count (set); a delta happens when it is sent");
     }

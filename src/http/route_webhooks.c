@@ -77,12 +77,20 @@ void oms_route_post_webhook(struct oms_http_request *req)
         size_t i;
         json_t *name;
         json_array_foreach(types, i, name) {
-            if (json_is_string(name)) {
-                names[i] = json_string_value(name);
-            } else if (!d.failed) {
-                char field[32];
-                snprintf(field, sizeof field, "types[%zu]", i);
+            char field[32];
+            snprintf(field, sizeof field, "types[%zu]", i);
+            if (!json_is_string(name)) {
                 oms_decoder_fail(&d, 422, "invalid_field", field, "%s must be a string", field);
+                continue;
+            }
+            names[i] = json_string_value(name);
+            /* A repeat is refused, not merged: a list of what to send says each thing once,
+             * as a channel's locations and a location's working days do (decisions.md 53). */
+            for (size_t k = 0; k < i; k++) {
+                if (names[k] && strcmp(names[k], names[i]) == 0) {
+                    oms_decoder_fail(&d, 422, "invalid_field", field, "%s repeats '%s'", field,
+                                     names[i]);
+                }
             }
         }
         c->types = names;

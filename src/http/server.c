@@ -320,15 +320,25 @@ const char *oms_http_query_first(const struct oms_http_request *req, const char 
 
 const char *oms_http_header(struct oms_http_request *req, const char *name)
 {
+    size_t count;
+    return oms_http_header_all(req, name, &count);
+}
+
+const char *oms_http_header_all(struct oms_http_request *req, const char *name, size_t *count)
+{
     char lower[HEADER_NAME_BYTES_MAX];
     size_t len = strlen(name);
     OMS_ASSERT(len > 0 && len <= sizeof lower); /* Names come from our code. */
     memcpy(lower, name, len);
     h2o_strtolower(lower, len);
     h2o_req_t *h = req->h2o;
-    ssize_t index = h2o_find_header_by_str(&h->headers, lower, len, -1);
-    if (index < 0) return NULL;
-    h2o_iovec_t value = h->headers.entries[index].value;
+    ssize_t first = h2o_find_header_by_str(&h->headers, lower, len, -1);
+    *count = 0;
+    for (ssize_t at = first; at >= 0; at = h2o_find_header_by_str(&h->headers, lower, len, at)) {
+        (*count)++;
+    }
+    if (first < 0) return NULL;
+    h2o_iovec_t value = h->headers.entries[first].value;
     return pool_strndup(&h->pool, value.base, value.len);
 }
 

@@ -101,6 +101,10 @@ const char *oms_http_query_first(const struct oms_http_request *req, const char 
  * Content-Length headers cannot be refused here: h2o 2.2.5 frames the body by the first and
  * drops the others before a handler runs (decisions.md 42). */
 const char *oms_http_header(struct oms_http_request *req, const char *name);
+/* The same, and in *count how many times the header came (0 when absent): a header that
+ * carries one value (Content-Type, Idempotency-Key) is refused by its caller when it came more
+ * than once, since which one the client meant cannot be known (decisions.md 53). */
+const char *oms_http_header_all(struct oms_http_request *req, const char *name, size_t *count);
 
 /* The request body, read in full, *len bytes; NOT NUL-terminated. NULL with *len 0 when the
  * request has none. At most body_max_bytes. */

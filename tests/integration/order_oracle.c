@@ -103,8 +103,9 @@ json_t *oracle_json_order(const struct oms_state *state, uint32_t index)
                                        order->contact ? json_string(order->contact) : json_null())
                            : json_null();
     json_t *json = json_pack(
-        "{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", order->id, "channel",
-        state->channels[order->channel].code, "region", order->region, "customer", customer,
+        "{s:s, s:s, s:o, s:o, s:s, s:o, s:o, s:o}", "id", order->id, "channel",
+        state->channels[order->channel].code, "region",
+        order->region[0] ? json_string(order->region) : json_null(), "customer", customer,
         "status", oms_order_status_name(oms_order_status_of(counts, order->lines_count)), "at",
         oms_json_instant(order->at_ms), "created_at", oms_json_instant(order->created_ms),
         "lines", lines);

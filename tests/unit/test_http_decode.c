@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "base/utf8.h"
+#include "core/calendar.h"
+#include "http/call.h"
 #include "http/decode.h"
 #include "http/router.h"
 
@@ -195,7 +197,7 @@ static void test_decode__shows_a_strange_key_as_valid_utf8(void **state)
 static void test_decode__an_instant_out_of_range_is_told_the_range(void **state)
 {
     (void)state;
-    static const char *const out_of_range[] = {"1970-01-01T00:00:00Z", "1970-01-01T23:59:59Z",
+    static const char *const out_of_range[] = {"1970-01-01T00:00:00Z", "1999-12-31T23:59:59Z",
                                                "9000-01-01T00:00:01Z", "9999-12-31T23:59:59Z"};
     int64_t ms = 0;
     struct oms_decoder d;
@@ -206,12 +208,12 @@ static void test_decode__an_instant_out_of_range_is_told_the_range(void **state)
         assert_string_equal(d.field, "at");
         assert_int_equal(d.status, 422);
         assert_null(strstr(d.message, "must be an RFC 3339"));
-        assert_non_null(strstr(d.message, "1970-01-02T00:00:00Z"));
+        assert_non_null(strstr(d.message, "2000-01-01T00:00:00Z"));
         assert_non_null(strstr(d.message, "9000-01-01T00:00:00Z"));
         json_decref(obj);
     }
     /* The edges themselves are accepted. */
-    static const char *const edges[] = {"1970-01-02T00:00:00Z", "9000-01-01T00:00:00Z"};
+    static const char *const edges[] = {"2000-01-01T00:00:00Z", "9000-01-01T00:00:00Z"};
     for (size_t i = 0; i < 2; i++) {
         json_t *obj = json_pack("{s:s}", "at", edges[i]);
         oms_decoder_init(&d);
@@ -252,6 +254,230 @@ static void test_decode__a_nul_byte_in_the_body_is_named_with_its_offset(void **
     json_decref(obj);
 }
 
+/* Parses text as oms_call_new() does; the object, or NULL with d failed. */
+static json_t *decode(struct oms_decoder *d, const char *text)
+{
+    oms_decoder_init(d);
+    return oms_decode_object(d, text, strlen(text));
+}
+
+/* Numbers JSON allows past what jansson holds are read as the edges of int64_t (or 1e308), so
+ * that the field's getter refuses them by name as out of its range, never the body as a 400. */
+static void test_decode__a_number_past_64_bits_is_refused_by_its_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int64_t read_as; /* 0: a real. */
+    } cases[] = {
+        {"{\"qty\":9223372036854775808}", INT64_MAX},
+        {"{\"qty\":123456789012345678901234567890}", INT64_MAX},
+        {"{\"qty\":-9223372036854775809}", INT64_MIN},
+        {"{\"qty\": -99999999999999999999999 }", INT64_MIN},
+        {"{\"qty\":1e400}", 0},
+        {"{\"qty\":-1.5E+400}", 0},
+        {"{\"qty\":123456789012345678901234567890.5}", 0},
+    };
+    struct oms_decoder d;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        json_t *obj = decode(&d, cases[i].text);
+        assert_non_null(obj);
+        json_t *qty = json_object_get(obj, "qty");
+        if (cases[i].read_as) {
+            assert_true(json_is_integer(qty));
+            assert_true(json_integer_value(qty) == cases[i].read_as);
+        } else {
+            assert_true(json_is_real(qty));
+        }
+        int64_t n = 0;
+        oms_decoder_init(&d);
+        assert_false(oms_get_int(&d, obj, "lines[0]", "qty", true, 1, 1000, &n));
+        assert_int_equal(d.status, 422);
+        assert_string_equal(d.code, "invalid_field");
+        assert_string_equal(d.field, "lines[0].qty");
+        assert_non_null(strstr(d.message, "between 1 and 1000"));
+        const char *text = NULL;
+        oms_decoder_init(&d);
+        assert_false(oms_get_text(&d, obj, "", "qty", true, 64, &text));
+        assert_string_equal(d.field, "qty");
+        json_decref(obj);
+    }
+    /* The largest integers jansson holds are read as they are, and what underflows a double is
+     * a small real, not an error. */
+    json_t *obj = decode(&d, "{\"a\":9223372036854775807,\"b\":-9223372036854775808,\"c\":1e-400}");
+    assert_non_null(obj);
+    assert_true(json_integer_value(json_object_get(obj, "a")) == INT64_MAX);
+    assert_true(json_integer_value(json_object_get(obj, "b")) == INT64_MIN);
+    assert_true(json_is_real(json_object_get(obj, "c")));
+    json_decref(obj);
+    /* A string of digits is a string. */
+    obj = decode(&d, "{\"sku\":\"123456789012345678901234567890\",\"n\":1e400}");
+    assert_non_null(obj);
+    assert_string_equal(json_string_value(json_object_get(obj, "sku")),
+                        "123456789012345678901234567890");
+    json_decref(obj);
+}
+
+/* Text that is not JSON stays a 400, whether or not it also holds a number past 64 bits. */
+static void test_decode__malformed_json_with_a_huge_number_is_still_malformed(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "{\"qty\":0123456789012345678901}",       "{\"qty\":1e400, \"x\" 1}",
+        "{\"qty\":12345678901234567890123.}",      "{\"qty\":12345678901234567890123e}",
+        "{\"qty\":12345678901234567890123 4}",    "{\"qty\":--12345678901234567890123}",
+        "{\"qty\":1e400,\"qty\":1}",              "[99999999999999999999999]",
+        "{\"a\\u0000\":1,\"a\\u0001\":2}",
+    };
+    struct oms_decoder d;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_null(decode(&d, bad[i]));
+        assert_int_equal(d.status, 400);
+        assert_string_equal(d.code, "invalid_json");
+        assert_string_equal(d.field, "");
+    }
+}
+
+/* "\u0000" in a key is JSON that jansson refuses: the key is read with U+0001 instead, which
+ * no field list holds, so it is named as an unknown field (with a '?'), and a map's key is
+ * refused as a code naming it. A NUL inside a value is untouched. */
+static void test_decode__a_nul_in_a_key_is_named_as_the_key(void **state)
+{
+    (void)state;
+    static const struct oms_body_field qty_fields[] = {{"qty", NULL}, {NULL, NULL}};
+    static const struct oms_body_field fields[] = {
+        {"name", NULL}, {"lines", qty_fields}, {"distances", NULL}, {NULL, NULL}};
+    struct oms_decoder d;
+    json_t *obj = decode(&d, "{\"name\":\"a\\u0000b\",\"lines\":[{\"q\\u0000ty\" : 1}]}");
+    assert_non_null(obj);
+    assert_int_equal(json_string_length(json_object_get(obj, "name")), 3);
+    assert_false(oms_decode_fields(&d, obj, "", fields));
+    assert_string_equal(d.code, "unknown_field");
+    assert_string_equal(d.field, "lines[0].q?ty");
+    json_decref(obj);
+
+    obj = decode(&d, "{\"distances\":{\"E\\u0000U\":5}}");
+    assert_non_null(obj);
+    assert_true(oms_decode_fields(&d, obj, "", fields));
+    const char *key;
+    json_t *value;
+    json_object_foreach(json_object_get(obj, "distances"), key, value) {
+        assert_false(oms_check_key(&d, "distances", key, 16));
+    }
+    assert_int_equal(d.status, 422);
+    assert_string_equal(d.field, "distances.E?U");
+    json_decref(obj);
+}
+
+/* Null is no value: an optional field sent as null is absent, a required one is missing. */
+static void test_decode__null_is_the_same_as_left_out(void **state)
+{
+    (void)state;
+    json_t *obj = parse("{\"region\":null,\"qty\":null,\"ok\":null,\"at\":null,\"day\":null}");
+    struct oms_decoder d;
+    const char *text = "kept";
+    int64_t n = 7, ms = 7;
+    bool flag = true;
+    oms_day day = 7;
+    json_t *array = NULL;
+    oms_decoder_init(&d);
+    assert_false(oms_get_id(&d, obj, "", "region", false, 64, &text));
+    assert_false(oms_get_int(&d, obj, "", "qty", false, 1, 10, &n));
+    assert_false(oms_get_bool(&d, obj, "", "ok", false, &flag));
+    assert_false(oms_get_instant(&d, obj, "", "at", false, &ms));
+    assert_false(oms_get_date(&d, obj, "", "day", false, &day));
+    assert_false(oms_get_array(&d, obj, "", "qty", false, 10, &array));
+    assert_false(d.failed);
+    assert_string_equal(text, "kept");
+    assert_true(n == 7 && ms == 7 && flag && day == 7 && array == NULL);
+    assert_null(oms_field_value(obj, "region"));
+    assert_true(oms_is_null(obj, "region"));
+
+    oms_decoder_init(&d);
+    assert_false(oms_get_int(&d, obj, "lines[3]", "qty", true, 1, 10, &n));
+    assert_string_equal(d.code, "missing_field");
+    assert_string_equal(d.field, "lines[3].qty");
+    json_decref(obj);
+}
+
+/* An empty string is refused by name: no value is said by leaving a field out. */
+static void test_decode__an_empty_text_is_refused_by_name(void **state)
+{
+    (void)state;
+    json_t *obj = parse("{\"name\":\"\",\"reason\":\"\"}");
+    struct oms_decoder d;
+    const char *text = NULL;
+    oms_decoder_init(&d);
+    assert_false(oms_get_text(&d, obj, "", "name", false, 64, &text));
+    assert_int_equal(d.status, 422);
+    assert_string_equal(d.code, "invalid_field");
+    assert_string_equal(d.field, "name");
+    assert_non_null(strstr(d.message, "empty"));
+    oms_decoder_init(&d);
+    assert_false(oms_get_id(&d, obj, "customer", "reason", true, 64, &text));
+    assert_string_equal(d.field, "customer.reason");
+    json_decref(obj);
+}
+
+/* Dates are taken from 2000-01-01 to 9000-12-31, as instants are; outside, the range is told. */
+static void test_decode__a_date_out_of_range_is_told_the_range(void **state)
+{
+    (void)state;
+    static const char *const out[] = {"1900-01-01", "1970-01-01", "1999-12-31", "9001-01-01"};
+    static const char *const in[] = {"2000-01-01", "2010-12-01", "9000-12-31"};
+    struct oms_decoder d;
+    oms_day day = 0;
+    for (size_t i = 0; i < sizeof out / sizeof *out; i++) {
+        json_t *obj = json_pack("{s:s}", "expected_date", out[i]);
+        oms_decoder_init(&d);
+        assert_false(oms_get_date(&d, obj, "", "expected_date", true, &day));
+        assert_string_equal(d.field, "expected_date");
+        assert_non_null(strstr(d.message, "from 2000-01-01 to 9000-12-31"));
+        json_decref(obj);
+    }
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+        json_t *obj = json_pack("{s:s}", "expected_date", in[i]);
+        oms_decoder_init(&d);
+        assert_true(oms_get_date(&d, obj, "", "expected_date", true, &day));
+        char text[11];
+        oms_day_format(day, text);
+        assert_string_equal(text, in[i]);
+        json_decref(obj);
+    }
+    json_t *obj = json_pack("{s:s}", "latest_date", "2010-02-30");
+    oms_decoder_init(&d);
+    assert_false(oms_get_date(&d, obj, "lines[1]", "latest_date", true, &day));
+    assert_string_equal(d.field, "lines[1].latest_date");
+    assert_non_null(strstr(d.message, "YYYY-MM-DD"));
+    json_decref(obj);
+}
+
+/* A body is JSON in UTF-8: application/json with no charset or charset=utf-8. */
+static void test_decode__a_body_must_be_json_in_utf8(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "application/json",          "Application/JSON",
+        "application/json; charset=utf-8", "application/json;charset=UTF-8",
+        "application/json; charset=\"utf-8\"", "application/json ; CHARSET=Utf-8 ; v=1",
+    };
+    static const char *const bad[] = {
+        "text/plain", "application/jsonx", "application/json-patch+json",
+        "application/x-www-form-urlencoded", "application/json; charset=latin1",
+        "application/json; charset=utf-16", "application/json; charset=\"iso-8859-1\"",
+        "application/json; charset", "application/json; charset=", "application/json, text/plain",
+        "application/json; charset=\"utf-8", "",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        assert_null(oms_media_type_error(good[i]));
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_non_null(oms_media_type_error(bad[i]));
+    }
+    assert_non_null(oms_media_type_error(NULL));
+    assert_non_null(strstr(oms_media_type_error("application/json; charset=latin1"), "UTF-8"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +490,13 @@ int main(void)
         cmocka_unit_test(test_decode__shows_a_strange_key_as_valid_utf8),
         cmocka_unit_test(test_decode__an_instant_out_of_range_is_told_the_range),
         cmocka_unit_test(test_decode__a_nul_byte_in_the_body_is_named_with_its_offset),
+        cmocka_unit_test(test_decode__a_number_past_64_bits_is_refused_by_its_field),
+        cmocka_unit_test(test_decode__malformed_json_with_a_huge_number_is_still_malformed),
+        cmocka_unit_test(test_decode__a_nul_in_a_key_is_named_as_the_key),
+        cmocka_unit_test(test_decode__null_is_the_same_as_left_out),
+        cmocka_unit_test(test_decode__an_empty_text_is_refused_by_name),
+        cmocka_unit_test(test_decode__a_date_out_of_range_is_told_the_range),
+        cmocka_unit_test(test_decode__a_body_must_be_json_in_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
