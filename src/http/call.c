@@ -146,7 +146,9 @@ const char *oms_media_type_error(const char *type)
         const char *name, *value;
         size_t name_len, value_len;
         if (*p != ';') return not_json;
-        p = media_parameter(skip_ows(p + 1), &name, &name_len, &value, &value_len);
+        p = skip_ows(p + 1);
+        if (!*p) break; /* "application/json;": nothing after, nothing to misread. */
+        p = media_parameter(p, &name, &name_len, &value, &value_len);
         if (!p) return not_json;
         if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
             !(value_len == 5 && strncasecmp(value, "utf-8", 5) == 0)) {

@@ -323,10 +323,14 @@ static void test_decode__malformed_json_with_a_huge_number_is_still_malformed(vo
 {
     (void)state;
     static const char *const bad[] = {
-        "{\"qty\":0123456789012345678901}",       "{\"qty\":1e400, \"x\" 1}",
-        "{\"qty\":12345678901234567890123.}",      "{\"qty\":12345678901234567890123e}",
-        "{\"qty\":12345678901234567890123 4}",    "{\"qty\":--12345678901234567890123}",
-        "{\"qty\":1e400,\"qty\":1}",              "[99999999999999999999999]",
+        "{\"qty\":0123456789012345678901}",
+        "{\"qty\":1e400, \"x\" 1}",
+        "{\"qty\":12345678901234567890123.}",
+        "{\"qty\":12345678901234567890123e}",
+        "{\"qty\":12345678901234567890123 4}",
+        "{\"qty\":--12345678901234567890123}",
+        "{\"qty\":1e400,\"qty\":1}",
+        "[99999999999999999999999]",
         "{\"a\\u0000\":1,\"a\\u0001\":2}",
     };
     struct oms_decoder d;
@@ -457,16 +461,29 @@ static void test_decode__a_body_must_be_json_in_utf8(void **state)
 {
     (void)state;
     static const char *const good[] = {
-        "application/json",          "Application/JSON",
-        "application/json; charset=utf-8", "application/json;charset=UTF-8",
-        "application/json; charset=\"utf-8\"", "application/json ; CHARSET=Utf-8 ; v=1",
+        "application/json",
+        "Application/JSON",
+        "application/json; charset=utf-8",
+        "application/json;charset=UTF-8",
+        "application/json; charset=\"utf-8\"",
+        "application/json ; CHARSET=Utf-8 ; v=1",
+        "application/json;",
     };
     static const char *const bad[] = {
-        "text/plain", "application/jsonx", "application/json-patch+json",
-        "application/x-www-form-urlencoded", "application/json; charset=latin1",
-        "application/json; charset=utf-16", "application/json; charset=\"iso-8859-1\"",
-        "application/json; charset", "application/json; charset=", "application/json, text/plain",
-        "application/json; charset=\"utf-8", "",
+        "text/plain",
+        "application/jsonx",
+        "application/json-patch+json",
+        "application/x-www-form-urlencoded",
+        "application/json; charset=latin1",
+        "application/json; charset=utf-16",
+        "application/json; charset=\"iso-8859-1\"",
+        "application/json; charset",
+        "application/json; charset=",
+        "application/json; charset=\"utf-8",
+        "application/json, text/plain",
+        "application/json;;",
+        "application/json; =x",
+        "",
     };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         assert_null(oms_media_type_error(good[i]));
