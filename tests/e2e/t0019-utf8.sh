@@ -101,7 +101,7 @@ call GET '/v1/availability?channel=web&sku=%E8'
 expect_error 400 invalid_query sku "a Latin-1 byte in a query"
 # An Idempotency-Key header that is not UTF-8: 400 naming it, nothing created.
 call PUT /v1/items/IDEM1 '{"name":"x"}' -H $'Idempotency-Key: key-\xe9'
-expect_error 400 invalid_field Idempotency-Key "a Latin-1 Idempotency-Key"
+expect_error 400 invalid_header Idempotency-Key "a Latin-1 Idempotency-Key"
 call GET /v1/items/IDEM1; expect_status 404 "no item from a refused key"
 call GET /healthz; expect_status 200 "the server is up after every refusal"
 stop_server
