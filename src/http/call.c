@@ -82,8 +82,9 @@ void oms_call_free(struct oms_call *call)
     free(call);
 }
 
-/* What a route that takes no body accepts when a client sends one anyway: {}. */
-static const struct oms_body_field no_fields[] = {{NULL, NULL}};
+/* What a mutating route without fields of its own accepts: no body, {}, or {"at": ...}
+ * (API.md: a mutating request may carry "at"; a replay dates a hold's release with it). */
+static const struct oms_body_field at_fields[] = {{"at", NULL}, {NULL, NULL}};
 
 /* A header that carries one value: NULL when absent, and the value when it came once. Sent
  * twice (even with one value twice) it fails d with 400 invalid_header naming it, as a second
@@ -188,7 +189,7 @@ struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind ki
     call->cmd.kind = kind;
     size_t sent = 0;
     if (!fields && kind != OMS_CMD_READ && oms_http_body(req, &sent) && sent > 0) {
-        fields = no_fields;
+        fields = at_fields;
     }
     struct oms_decoder d;
     oms_decoder_init(&d);
@@ -196,10 +197,16 @@ struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind ki
         oms_call_fail(req, call, &d);
         return NULL;
     }
-    if (fields == no_fields) {
-        /* {} says nothing: the call goes on as if no body came, fingerprint included. */
-        json_decref(call->body);
-        call->body = NULL;
+    if (fields == at_fields && !d.failed) {
+        if (!oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms) && d.failed) {
+            oms_call_fail(req, call, &d);
+            return NULL;
+        }
+        if (json_object_size(call->body) == 0) {
+            /* {} says nothing: the call goes on as if no body came, fingerprint included. */
+            json_decref(call->body);
+            call->body = NULL;
+        }
     }
     const char *key = kind != OMS_CMD_READ ? single_header(req, &d, "Idempotency-Key") : NULL;
     if (key && !oms_check_id(&d, "Idempotency-Key", key, OMS_ID_BYTES_MAX)) {
@@ -283,8 +290,10 @@ void oms_call_submit(struct oms_http_request *req, struct oms_call *call, oms_en
     call->cmd.encode = encode;
     call->cmd.done = call_done;
     call->cmd.user = call;
-    if (call->body && call->cmd.kind != OMS_CMD_READ && !call->cmd.fingerprint[0]) {
-        /* The resource is included: one key on two resources is two different requests. */
+    if (call->cmd.kind != OMS_CMD_READ && !call->cmd.fingerprint[0]) {
+        /* The resource is included: one key on two resources is two different requests. A
+         * request without a body has one too (the method and resource alone): a retry of a
+         * body-less write under its Idempotency-Key is then answered, not refused. */
         oms_fingerprint(oms_http_method(req), resource, call->body, call->cmd.fingerprint);
     }
     /* Defer before submitting: the writer may answer before submit returns. */

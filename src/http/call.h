@@ -27,10 +27,10 @@ struct oms_call {
 };
 
 /* A new call for the request: the body parsed as a JSON object holding only the keys
- * `fields` lists (decode.h; NULL: the route takes no body, call->body NULL), the
- * Idempotency-Key copied. A route without a body that changes something still refuses a
- * non-empty one unless it is {} (a re-peg sent {"dry_run": true} must not run for real).
- * NULL after answering the request with an error. */
+ * `fields` lists (decode.h; NULL: the route has no fields of its own), the Idempotency-Key
+ * copied. A write with no fields of its own takes no body, {} or {"at": ...}, decoded into
+ * cmd.at_ms (call->body NULL for {}), and refuses any other field (a re-peg sent
+ * {"dry_run": true} must not run for real). NULL after answering the request with an error. */
 struct oms_call *oms_call_new(struct oms_http_request *req, enum oms_cmd_kind kind,
                               const struct oms_body_field *fields);
 /* Keeps a malloc'd (or strdup'd) pointer until the call ends; returns it. */

@@ -147,7 +147,5 @@ void oms_route_delete_hold(struct oms_http_request *req)
     call->cmd.u.hold.id = oms_call_strdup(call, id);
     char resource[OMS_ID_BYTES_MAX + 16];
     snprintf(resource, sizeof resource, "holds/%s", id);
-    /* No body: the fingerprint of an Idempotency-Key is the method and resource alone. */
-    oms_fingerprint(oms_http_method(req), resource, NULL, call->cmd.fingerprint);
     oms_call_submit(req, call, encode_release, resource);
 }

@@ -151,8 +151,6 @@ void oms_route_delete_webhook(struct oms_http_request *req)
     call->cmd.u.webhook.id = oms_call_strdup(call, id);
     char resource[WEBHOOK_ID_BYTES_MAX + 16];
     snprintf(resource, sizeof resource, "webhooks/%s", id);
-    /* No body: the fingerprint of an Idempotency-Key is the method and resource alone. */
-    oms_fingerprint(oms_http_method(req), resource, NULL, call->cmd.fingerprint);
     oms_call_submit(req, call, NULL, resource);
 }
 
@@ -244,6 +242,5 @@ void oms_route_post_redeliver(struct oms_http_request *req)
     call->cmd.u.webhook.seq = seq;
     char resource[WEBHOOK_ID_BYTES_MAX + 64];
     snprintf(resource, sizeof resource, "webhooks/%s/deliveries/%lld/redeliver", id, seq);
-    oms_fingerprint(oms_http_method(req), resource, NULL, call->cmd.fingerprint);
     oms_call_submit(req, call, encode_requeued, resource);
 }

@@ -87,9 +87,9 @@ refused POST /v1/webhooks '{"url":"http://127.0.0.1:1/h","secret":"s3cret-s3cret
 refused POST /v1/orders/T-O1/cancel '{"lines":[{"line":1,"qty":1}],"location":"TL1"}' 422 unknown_field location \
     "a cancel naming a location (only shipments take one)"
 refused POST /v1/clock '{"at":"2030-01-01T10:00:00Z","tick":true}' 422 unknown_field tick "a clock with an extra field"
-# A route without a body refuses one that says something: this would re-peg for real.
+# A route without fields of its own takes only "at": this would re-peg for real.
 refused POST /v1/items/TSKU1/repeg '{"dry_run":true}' 422 unknown_field dry_run "a body sent to a re-peg"
-expect '.error.message | contains("takes no fields")' "the re-peg takes no fields" || true
+expect '.error.message | contains("the body takes at")' "the re-peg takes only at" || true
 
 # Query parameters: repeated single-valued ones, unknown ones, and ones that do not decode.
 refused GET '/v1/availability?channel=tch&channel=web&sku=TSKU1' '' 400 invalid_query channel "two channels"
