@@ -28,7 +28,8 @@
     X(ELIMIT, 14, false, "a named limit would be exceeded")                                     \
     X(ELOCKED, 15, false, "the database is held by another process")                           \
     X(EIO, 16, true, "input/output failed")                                                     \
-    X(ESHUTDOWN, 17, true, "engine is shutting down")
+    X(ESHUTDOWN, 17, true, "engine is shutting down")                                           \
+    X(EMISSING, 18, false, "a value the request must give in this case is missing")
 
 enum oms_err {
 #define X(name, number, retryable, message) OMS_##name = number,

@@ -28,12 +28,16 @@ static void join_text(char *out, size_t cap, const char *prefix, const char *tex
     out[a + b] = '\0';
 }
 
-static void emit_line(struct oms_writer *w, const char *type, uint32_t index, oms_qty qty)
+/* A line event with its qty (and location, unless OMS_NONE), reason when rejected, and the
+ * line's promise when it has one. */
+static void emit_line_at(struct oms_writer *w, const char *type, uint32_t index,
+                         uint32_t location, oms_qty qty)
 {
     const struct oms_line *line = &w->state.lines[index];
     const char *order_id = w->state.orders[line->order].id;
     struct oms_jsonw json;
     oms__line_event_begin(&json, w, index);
+    if (location != OMS_NONE) oms_jsonw_str(&json, "location", w->state.locations[location].code);
     oms_jsonw_int(&json, "qty", qty);
     if (strcmp(type, "line.rejected") == 0) {
         oms_jsonw_str(&json, "reason", oms_reject_reason_name(line->reason));
@@ -44,6 +48,11 @@ static void emit_line(struct oms_writer *w, const char *type, uint32_t index, om
         oms_jsonw_str(&json, "promise_date", day);
     }
     oms__emit(w, type, order_id, oms_jsonw_end(&json));
+}
+
+static void emit_line(struct oms_writer *w, const char *type, uint32_t index, oms_qty qty)
+{
+    emit_line_at(w, type, index, OMS_NONE, qty);
 }
 
 static uint32_t add_order(struct oms_writer *w, const struct oms_command *cmd, uint32_t channel,
@@ -297,9 +306,41 @@ oms_qty oms__allocated_at(const struct oms_state *state, const struct oms_line *
     (void)state;
     oms_qty here = 0;
     for (uint32_t a = 0; a < line->allocs_count; a++) {
-        if (line->allocs[a].location == location) here += line->allocs[a].qty;
+        if (location == OMS_NONE || line->allocs[a].location == location) {
+            here += line->allocs[a].qty;
+        }
     }
     return here;
+}
+
+void oms__candidates_text(const struct oms_state *state, const oms_qty *units, char *out,
+                          size_t cap)
+{
+    OMS_ASSERT(cap > 0);
+    size_t used = 0;
+    uint32_t shown = 0, left = 0;
+    out[0] = '\0';
+    for (uint32_t k = 0; k < state->locations_count; k++) {
+        if (units[k] <= 0) continue;
+        if (shown == OMS_CANDIDATES_SHOWN_MAX) {
+            left++;
+            continue;
+        }
+        int n = snprintf(out + used, cap - used, "%s%s (%lld)", shown ? ", " : "",
+                         state->locations[k].code, (long long)units[k]);
+        if (n < 0 || (size_t)n >= cap - used) break; /* Cut: the message says enough. */
+        used += (size_t)n;
+        shown++;
+    }
+    if (left > 0 && used < cap) snprintf(out + used, cap - used, " and %u more", left);
+}
+
+void oms__ship_move_add(struct oms_cmd_ship *c, uint32_t *cap, uint32_t line, uint32_t location,
+                        oms_qty qty)
+{
+    OMS_ASSERT(qty > 0);
+    oms_grow((void **)&c->moves, cap, c->moves_count + 1, sizeof *c->moves);
+    c->moves[c->moves_count++] = (struct oms_ship_move){line, location, qty};
 }
 
 enum oms_err oms__order_location_lines(struct oms_writer *w, struct oms_command *cmd,
@@ -308,15 +349,20 @@ enum oms_err oms__order_location_lines(struct oms_writer *w, struct oms_command 
 {
     struct oms_state *state = &w->state;
     *want = NULL;
+    *location = OMS_NONE;
     enum oms_err err = find_order(w, cmd, request->id, order);
     if (err) return err;
-    *location = oms_state_location(state, request->location);
-    if (*location == OMS_NONE) {
-        return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'", request->location);
+    if (request->location) {
+        *location = oms_state_location(state, request->location);
+        if (*location == OMS_NONE) {
+            return oms__fail(cmd, OMS_EINVAL, "location", "no location '%s'",
+                             request->location);
+        }
     }
     const struct oms_order *o = &state->orders[*order];
     oms_qty *sum = calloc(o->lines_count, sizeof *sum);
     OMS_ASSERT(sum != NULL);
+    /* Each line's units so far against its limit there: the first entry past it is named. */
     for (uint32_t i = 0; i < request->lines_count && !err; i++) {
         uint32_t line;
         err = find_line(w, cmd, *order, i, request->lines[i].line_no, &line);
@@ -328,7 +374,8 @@ enum oms_err oms__order_location_lines(struct oms_writer *w, struct oms_command 
             char field[48];
             snprintf(field, sizeof field, "lines[%u].qty", i);
             err = oms__fail(cmd, request->over, field, "line %u has %lld %s; not %lld",
-                            state->lines[line].line_no, (long long)most, request->what,
+                            state->lines[line].line_no, (long long)most,
+                            request->location ? request->what_there : request->what,
                             (long long)*units);
         }
     }
@@ -340,14 +387,85 @@ enum oms_err oms__order_location_lines(struct oms_writer *w, struct oms_command 
     return OMS_OK;
 }
 
+/* True when location a is preferred to b: smaller priority number, then code. */
+static bool location_before(const struct oms_state *state, uint32_t a, uint32_t b)
+{
+    const struct oms_location *la = &state->locations[a], *lb = &state->locations[b];
+    if (la->priority != lb->priority) return la->priority < lb->priority;
+    return la->rank < lb->rank;
+}
+
+/* What a shipment that names no location takes of a line's `want` units at each location
+ * (decision 54): all of them from one location that holds them (the preferred one), else the
+ * line's allocations in order of preference until they are covered. take[l] is set for every
+ * location; want is at most what the line has allocated (checked before). */
+static void ship_plan(const struct oms_state *state, const struct oms_line *line, oms_qty want,
+                      oms_qty *take)
+{
+    oms_qty held[OMS_LOCATIONS_MAX] = {0};
+    uint32_t order[OMS_LOCATIONS_MAX], count = 0;
+    for (uint32_t a = 0; a < line->allocs_count; a++) {
+        OMS_ASSERT(line->allocs[a].location < state->locations_count);
+        held[line->allocs[a].location] += line->allocs[a].qty;
+    }
+    for (uint32_t l = 0; l < state->locations_count; l++) {
+        take[l] = 0;
+        if (held[l] == 0) continue;
+        uint32_t at = count++;
+        for (; at > 0 && location_before(state, l, order[at - 1]); at--) order[at] = order[at - 1];
+        order[at] = l;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        if (held[order[i]] < want) continue;
+        take[order[i]] = want;
+        return;
+    }
+    for (uint32_t i = 0; i < count && want > 0; i++) {
+        take[order[i]] = held[order[i]] < want ? held[order[i]] : want;
+        want -= take[order[i]];
+    }
+    OMS_ASSERT(want == 0);
+}
+
+/* Ships qty of a line's units allocated at a location: they leave the allocation (latest
+ * first), allocated and on_hand there, and the line counts them shipped. */
+static void ship_at(struct oms_writer *w, uint32_t index, uint32_t location, oms_qty qty)
+{
+    struct oms_state *state = &w->state;
+    struct oms_line *line = &state->lines[index];
+    const char *order_id = state->orders[line->order].id;
+    oms_qty left = qty;
+    for (uint32_t a = line->allocs_count; a > 0 && left > 0; a--) {
+        struct oms_line_alloc *alloc = &line->allocs[a - 1];
+        if (alloc->location != location) continue;
+        oms_qty take = alloc->qty < left ? alloc->qty : left;
+        alloc->qty -= take;
+        left -= take;
+        if (alloc->qty == 0) line->allocs[a - 1] = line->allocs[--line->allocs_count];
+    }
+    OMS_ASSERT(left == 0);
+    const struct oms_stock_level *level = &state->items[line->item].levels[location];
+    oms__move(w, line->item, location, OMS_ALLOCATED, level->allocated - qty, "shipment",
+              order_id);
+    oms__move(w, line->item, location, OMS_ON_HAND, level->on_hand - qty, "shipment", order_id);
+    line->shipped += qty;
+}
+
 enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd)
 {
     struct oms_state *state = &w->state;
-    const struct oms_cmd_ship *c = &cmd->u.ship;
-    struct oms_line_request request = {c->id, c->location, c->lines, c->lines_count,
-                                       oms__allocated_at, OMS_EINSUFFICIENT_ALLOCATION,
-                                       "allocated there to ship"};
-    uint32_t order, location;
+    struct oms_cmd_ship *c = &cmd->u.ship;
+    struct oms_line_request request = {
+        .id = c->id,
+        .location = c->location,
+        .lines = c->lines,
+        .lines_count = c->lines_count,
+        .limit = oms__allocated_at,
+        .over = OMS_EINSUFFICIENT_ALLOCATION,
+        .what = "allocated to ship",
+        .what_there = "allocated there to ship",
+    };
+    uint32_t order, location, moves_cap = 0;
     oms_qty *want;
     enum oms_err err = oms__order_location_lines(w, cmd, &request, &order, &location, &want);
     if (err) return err;
@@ -355,33 +473,32 @@ enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd
     char cause[OMS_ID_BYTES_MAX + 16];
     snprintf(cause, sizeof cause, "shipment of order %s", c->id);
     w->cause = cause;
-    for (uint32_t k = 0; !err && k < o->lines_count; k++) {
+    oms_qty take[OMS_LOCATIONS_MAX];
+    for (uint32_t k = 0; k < o->lines_count; k++) {
         if (want[k] == 0) continue;
         uint32_t index = o->first_line + k;
-        struct oms_line *line = &state->lines[index];
-        oms_qty left = want[k];
-        for (uint32_t a = line->allocs_count; a > 0 && left > 0; a--) {
-            struct oms_line_alloc *alloc = &line->allocs[a - 1];
-            if (alloc->location != location) continue;
-            oms_qty take = alloc->qty < left ? alloc->qty : left;
-            alloc->qty -= take;
-            left -= take;
-            if (alloc->qty == 0) line->allocs[a - 1] = line->allocs[--line->allocs_count];
+        if (location == OMS_NONE) {
+            ship_plan(state, &state->lines[index], want[k], take);
+        } else {
+            memset(take, 0, sizeof take);
+            take[location] = want[k];
         }
-        const struct oms_stock_level *level = &state->items[line->item].levels[location];
-        oms__move(w, line->item, location, OMS_ALLOCATED, level->allocated - want[k], "shipment",
-                  o->id);
-        oms__move(w, line->item, location, OMS_ON_HAND, level->on_hand - want[k], "shipment",
-                  o->id);
-        line->shipped += want[k];
+        uint32_t first = c->moves_count;
+        for (uint32_t l = 0; l < state->locations_count; l++) {
+            if (take[l] == 0) continue;
+            ship_at(w, index, l, take[l]);
+            oms__ship_move_add(c, &moves_cap, index, l, take[l]);
+        }
+        const struct oms_line *line = &state->lines[index];
         if (line->allocs_count + line->pegs_count == 0) oms_state_queue_remove(state, index);
         refresh_promise(w, index);
-        emit_line(w, "line.shipped", index, want[k]);
+        for (uint32_t m = first; m < c->moves_count; m++) {
+            emit_line_at(w, "line.shipped", index, c->moves[m].location, c->moves[m].qty);
+        }
         oms__save_line(w, index);
     }
     free(want);
     w->cause = NULL;
-    if (err) return err;
     cmd->status = 200;
     cmd->result_index = order;
     return OMS_OK;

@@ -90,53 +90,122 @@ static oms_qty shipped_not_returned(const struct oms_state *state, const struct 
     return line->shipped - line->returned;
 }
 
+struct shipped_from {
+    const struct oms_state *state;
+    oms_qty units[OMS_LOCATIONS_MAX]; /* Per location: shipped and not brought back. */
+};
+
+static void add_shipped(void *ctx, const char *code, oms_qty units)
+{
+    struct shipped_from *from = ctx;
+    uint32_t location = oms_state_location(from->state, code);
+    if (location != OMS_NONE && units > 0) from->units[location] += units;
+}
+
+/* Where each line's units of a cancelled shipment that names no location come back (decision
+ * 54): the one location the order's units of the line's SKU left from and were not brought
+ * back to, from the ledger. Several such locations: only the dock knows which parcel stopped,
+ * and a wrong guess would put the units on the wrong shelf, so the request must name it. */
+static enum oms_err unship_from(struct oms_writer *w, struct oms_command *cmd, uint32_t order,
+                                const oms_qty *want, uint32_t *from)
+{
+    const struct oms_order *o = &w->state.orders[order];
+    for (uint32_t k = 0; k < o->lines_count; k++) {
+        from[k] = OMS_NONE;
+        if (want[k] == 0) continue;
+        const struct oms_line *line = &w->state.lines[o->first_line + k];
+        struct shipped_from found = {.state = &w->state};
+        enum oms_err err = oms_store_shipped_from(w->store, line->sku, o->id, add_shipped, &found);
+        if (err) return oms__fail(cmd, err, NULL, "cannot read where order '%s' shipped from",
+                                  o->id);
+        uint32_t count = 0;
+        for (uint32_t l = 0; l < w->state.locations_count; l++) {
+            if (found.units[l] > 0 && count++ == 0) from[k] = l;
+        }
+        if (count == 1) continue;
+        if (count == 0) {
+            return oms__fail(cmd, OMS_EMISSING, "location",
+                             "location is required: no shipment of line %u is on record",
+                             line->line_no);
+        }
+        char list[OMS_CANDIDATES_TEXT_BYTES];
+        oms__candidates_text(&w->state, found.units, list, sizeof list);
+        return oms__fail(cmd, OMS_EMISSING, "location",
+                         "location is required: line %u shipped from %s (units not brought "
+                         "back); name the one the cancelled shipment was at",
+                         line->line_no, list);
+    }
+    return OMS_OK;
+}
+
+/* Brings qty shipped units of a line back at a location: on hand and allocated to the line
+ * again, as they were before the shipment. */
+static void unship_at(struct oms_writer *w, uint32_t index, uint32_t location, oms_qty qty)
+{
+    struct oms_state *state = &w->state;
+    struct oms_line *line = &state->lines[index];
+    const char *order_id = state->orders[line->order].id;
+    const struct oms_stock_level *level = &state->items[line->item].levels[location];
+    oms__move(w, line->item, location, OMS_ON_HAND, level->on_hand + qty, "shipment cancelled",
+              order_id);
+    oms__move(w, line->item, location, OMS_ALLOCATED, level->allocated + qty,
+              "shipment cancelled", order_id);
+    bool was_open = line->allocs_count + line->pegs_count > 0;
+    line->shipped -= qty;
+    oms_grow((void **)&line->allocs, &line->allocs_cap, line->allocs_count + 1,
+             sizeof *line->allocs);
+    line->allocs[line->allocs_count++] =
+        (struct oms_line_alloc){location, qty, state->locations[location].ship_day,
+                                OMS_SOURCE_REASON_SHIPMENT_CANCELLED};
+    if (!was_open) oms_state_queue_insert(state, index);
+    line->promise_day = oms_line_promise(line);
+    struct oms_jsonw json;
+    oms__line_event_begin(&json, w, index);
+    oms_jsonw_str(&json, "location", state->locations[location].code);
+    oms_jsonw_int(&json, "qty", qty);
+    oms__emit(w, "line.shipment_cancelled", order_id, oms_jsonw_end(&json));
+    oms__save_line(w, index);
+}
+
 /* A shipment cancelled before it left the dock (B28): the units are on hand again and bound to
  * the line again at that location, as they were before the shipment; free stock does not move,
  * so no queue runs. Never more than the line shipped and did not get back. */
 enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *cmd)
 {
     struct oms_state *state = &w->state;
-    const struct oms_cmd_ship *c = &cmd->u.ship;
-    struct oms_line_request request = {c->id, c->location, c->lines, c->lines_count,
-                                       shipped_not_returned, OMS_EINSUFFICIENT_SHIPPED,
-                                       "shipped and not returned to take back"};
-    uint32_t order, location;
+    struct oms_cmd_ship *c = &cmd->u.ship;
+    struct oms_line_request request = {
+        .id = c->id,
+        .location = c->location,
+        .lines = c->lines,
+        .lines_count = c->lines_count,
+        .limit = shipped_not_returned,
+        .over = OMS_EINSUFFICIENT_SHIPPED,
+        .what = "shipped and not returned to take back",
+        .what_there = "shipped and not returned to take back",
+    };
+    uint32_t order, location, moves_cap = 0;
     oms_qty *want;
     enum oms_err err = oms__order_location_lines(w, cmd, &request, &order, &location, &want);
     if (err) return err;
     const struct oms_order *o = &state->orders[order];
-    /* Shipments are not kept per location: at least the units come back where the order's
-     * channel could have shipped from. */
-    if (!((state->channels[o->channel].visible >> location) & 1u)) {
-        free(want);
-        return oms__fail(cmd, OMS_EINVAL, "location", "'%s' does not serve order '%s'",
-                         c->location, o->id);
+    uint32_t *from = calloc(o->lines_count, sizeof *from);
+    OMS_ASSERT(from != NULL);
+    if (location == OMS_NONE) {
+        err = unship_from(w, cmd, order, want, from);
+    } else if (!((state->channels[o->channel].visible >> location) & 1u)) {
+        /* A named location: at least one the order's channel could have shipped from. */
+        err = oms__fail(cmd, OMS_EINVAL, "location", "'%s' does not serve order '%s'",
+                        c->location, o->id);
+    } else {
+        for (uint32_t k = 0; k < o->lines_count; k++) from[k] = location;
     }
     for (uint32_t k = 0; !err && k < o->lines_count; k++) {
         if (want[k] == 0) continue;
-        uint32_t index = o->first_line + k;
-        struct oms_line *line = &state->lines[index];
-        const struct oms_stock_level *level = &state->items[line->item].levels[location];
-        oms__move(w, line->item, location, OMS_ON_HAND, level->on_hand + want[k],
-                  "shipment cancelled", o->id);
-        oms__move(w, line->item, location, OMS_ALLOCATED, level->allocated + want[k],
-                  "shipment cancelled", o->id);
-        bool was_open = line->allocs_count + line->pegs_count > 0;
-        line->shipped -= want[k];
-        oms_grow((void **)&line->allocs, &line->allocs_cap, line->allocs_count + 1,
-                 sizeof *line->allocs);
-        line->allocs[line->allocs_count++] = (struct oms_line_alloc){
-            location, want[k], state->locations[location].ship_day,
-            OMS_SOURCE_REASON_SHIPMENT_CANCELLED};
-        if (!was_open) oms_state_queue_insert(state, index);
-        line->promise_day = oms_line_promise(line);
-        struct oms_jsonw json;
-        oms__line_event_begin(&json, w, index);
-        oms_jsonw_str(&json, "location", c->location);
-        oms_jsonw_int(&json, "qty", want[k]);
-        oms__emit(w, "line.shipment_cancelled", o->id, oms_jsonw_end(&json));
-        oms__save_line(w, index);
+        unship_at(w, o->first_line + k, from[k], want[k]);
+        oms__ship_move_add(c, &moves_cap, o->first_line + k, from[k], want[k]);
     }
+    free(from);
     free(want);
     if (err) return err;
     cmd->status = 200;

@@ -784,6 +784,11 @@ void oms_command_release(struct oms_command *cmd)
         free(cmd->u.receive.fills);
         cmd->u.receive.fills = NULL;
     }
+    if (cmd->kind == OMS_CMD_ORDER_SHIP || cmd->kind == OMS_CMD_ORDER_UNSHIP) {
+        free(cmd->u.ship.moves);
+        cmd->u.ship.moves = NULL;
+        cmd->u.ship.moves_count = 0;
+    }
     if (cmd->kind == OMS_CMD_SNAPSHOT) {
         struct oms_cmd_snapshot *c = &cmd->u.snapshot;
         free(c->results);

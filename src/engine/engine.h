@@ -355,10 +355,26 @@ struct oms_cmd_cancel {
     oms_qty cancelled; /* Out: units cancelled now (0: nothing was left to cancel). */
 };
 
+/* Units one line moved at one location: what a shipment (or a cancelled one) did. */
+struct oms_ship_move {
+    uint32_t line;     /* Index of the line in the model. */
+    uint32_t location; /* Index of the location. */
+    oms_qty qty;
+};
+
+/* A shipment, or a shipment cancelled before it left (OMS_CMD_ORDER_UNSHIP). Without a location
+ * the engine finds it per line (decision 54): a shipment takes the line's allocations (one
+ * location holding all the units asked, else several, by location priority then code); a
+ * cancelled one brings the units back where the order's units of that SKU shipped from, and
+ * is refused when that is more than one location. */
 struct oms_cmd_ship {
-    const char *id, *location;
+    const char *id, *location; /* location NULL: not named. */
     const struct oms_cmd_qty_line *lines;
     uint32_t lines_count;
+    /* Out: per line (in the order's line order) and location, malloc'd by the engine and
+     * freed by oms_command_release. */
+    struct oms_ship_move *moves;
+    uint32_t moves_count;
 };
 
 struct oms_cmd_subscribe {

@@ -210,23 +210,39 @@ enum oms_err oms__apply_clock(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_supply_update(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_repeg(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *cmd);
-/* An order's [{line, qty}] at a location, each line's sum checked against a limit. */
+/* An order's [{line, qty}] at a location, or anywhere, each line's sum checked against a
+ * limit. */
 struct oms_line_request {
-    const char *id, *location;
+    const char *id, *location; /* location NULL: the request left it out (decision 54). */
     const struct oms_cmd_qty_line *lines;
     uint32_t lines_count;
+    /* The most units of the line the request may move at a location (OMS_NONE: anywhere). */
     oms_qty (*limit)(const struct oms_state *state, const struct oms_line *line,
                      uint32_t location);
-    enum oms_err over; /* The error when a line asks more than its limit. */
-    const char *what;  /* The limit in words, for the message. */
+    enum oms_err over;      /* The error when a line asks more than its limit. */
+    const char *what;       /* The limit in words, for the message ... */
+    const char *what_there; /* ... and when the request names its location. */
 };
-/* Validates the request; on success *want (calloc'd, one per line of the order, the caller
- * frees) holds each line's units. Changes nothing. */
+/* Validates the request (the order, the location when named, then each line and its units
+ * against its limit there, or anywhere when no location is named); on success *location is
+ * the location (OMS_NONE when not named) and *want (calloc'd, one per line of the order, the
+ * caller frees) holds each line's units. Changes nothing. */
 enum oms_err oms__order_location_lines(struct oms_writer *w, struct oms_command *cmd,
                                        const struct oms_line_request *request, uint32_t *order,
                                        uint32_t *location, oms_qty **want);
+/* Units of the line allocated at the location; at every location for OMS_NONE. */
 oms_qty oms__allocated_at(const struct oms_state *state, const struct oms_line *line,
                          uint32_t location);
+/* Appends a move to the command's out list (grown with *cap, which starts at 0). */
+void oms__ship_move_add(struct oms_cmd_ship *c, uint32_t *cap, uint32_t line, uint32_t location,
+                        oms_qty qty);
+/* "UK1 (3), UK2 (2)" into out: the codes of the locations with units[l] > 0, in index order,
+ * each with its units, at most OMS_CANDIDATES_SHOWN_MAX then "and N more"; for the message of
+ * a request that must name one of them. units has one entry per location. */
+#define OMS_CANDIDATES_SHOWN_MAX 8
+#define OMS_CANDIDATES_TEXT_BYTES 160
+void oms__candidates_text(const struct oms_state *state, const oms_qty *units, char *out,
+                          size_t cap);
 enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_accept_delay(struct oms_writer *w, struct oms_command *cmd);
 enum oms_err oms__apply_subscribe(struct oms_writer *w, struct oms_command *cmd);

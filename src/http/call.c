@@ -22,6 +22,7 @@ int oms_http_status_of(enum oms_err err, const char **code)
         const char *code;
     } map[] = {
         {OMS_EINVAL, 422, "invalid_field"},
+        {OMS_EMISSING, 422, "missing_field"},
         {OMS_ENOTFOUND, 404, "not_found"},
         {OMS_ECONFLICT, 409, "conflict"},
         {OMS_EIDEMPOTENCY, 409, "idempotency_conflict"},

@@ -41,6 +41,9 @@ char *oms_encode_clock(struct oms_command *cmd, const struct oms_state *state, s
 char *oms_order_text(const struct oms_state *state, uint32_t order, size_t *len);
 char *oms_encode_order(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, size_t *len);
+/* A shipment's answer: the order with shipped_now (a cancelled shipment's: unshipped_now),
+ * [{line, location, qty}] per line and location the command moved. */
+char *oms_encode_shipment(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 
 /* The reconciliation report of a stock snapshot (encode_snapshot.c). */
 char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state, size_t *len);

@@ -258,3 +258,30 @@ char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, 
     LIT(&t, "}");
     return finish(&t, len);
 }
+
+/* The order and what this shipment (or cancelled shipment) moved, per line and location:
+ * where the engine took the units from when the request left the location out. */
+char *oms_encode_shipment(struct oms_command *cmd, const struct oms_state *state, size_t *len)
+{
+    const struct oms_cmd_ship *c = &cmd->u.ship;
+    struct oms_jbuf t;
+    start(&t);
+    put_order_fields(&t, state, cmd->result_index);
+    if (cmd->kind == OMS_CMD_ORDER_UNSHIP) {
+        LIT(&t, ",\"unshipped_now\":[");
+    } else {
+        LIT(&t, ",\"shipped_now\":[");
+    }
+    for (uint32_t m = 0; m < c->moves_count; m++) {
+        if (m) LIT(&t, ",");
+        LIT(&t, "{\"line\":");
+        oms_jbuf_int(&t, state->lines[c->moves[m].line].line_no);
+        LIT(&t, ",\"location\":");
+        put_str(&t, state->locations[c->moves[m].location].code);
+        LIT(&t, ",\"qty\":");
+        oms_jbuf_int(&t, c->moves[m].qty);
+        LIT(&t, "}");
+    }
+    LIT(&t, "]}");
+    return finish(&t, len);
+}

@@ -176,7 +176,8 @@ void oms_route_post_cancel(struct oms_http_request *req)
     oms_call_submit(req, call, oms_encode_cancel, resource);
 }
 
-/* {location, lines: [{line, qty}]} on an order: shipments, and shipments cancelled. */
+/* {location?, lines: [{line, qty}]} on an order: shipments, and shipments cancelled. Without a
+ * location the engine finds it per line (decision 54). */
 static void post_location_lines(struct oms_http_request *req, enum oms_cmd_kind kind,
                                 const char *what)
 {
@@ -188,7 +189,7 @@ static void post_location_lines(struct oms_http_request *req, enum oms_cmd_kind 
     if (!call) return;
     struct oms_cmd_ship *c = &call->cmd.u.ship;
     c->id = oms_call_strdup(call, id);
-    oms_get_id(&d, call->body, "", "location", true, OMS_CODE_BYTES_MAX, &c->location);
+    oms_get_id(&d, call->body, "", "location", false, OMS_CODE_BYTES_MAX, &c->location);
     qty_lines(&d, call, "lines", true, &c->lines, &c->lines_count);
     oms_get_instant(&d, call->body, "", "at", false, &call->cmd.at_ms);
     if (d.failed) {
@@ -197,7 +198,7 @@ static void post_location_lines(struct oms_http_request *req, enum oms_cmd_kind 
     }
     char resource[OMS_ID_BYTES_MAX + 32];
     snprintf(resource, sizeof resource, "orders/%s/%s", id, what);
-    oms_call_submit(req, call, oms_encode_order, resource);
+    oms_call_submit(req, call, oms_encode_shipment, resource);
 }
 
 void oms_route_post_shipment(struct oms_http_request *req)

@@ -53,6 +53,7 @@ enum stmt_id {
     ST_RULE_DELETE,
     ST_RECEIPTS_AFTER,
     ST_LAST_LEDGER,
+    ST_SHIPPED_FROM,
     ST_COUNT_
 };
 
@@ -108,6 +109,9 @@ static const char *const stmt_sql[ST_COUNT_] = {
                           " AND location = ? AND counter = 'on_hand' AND reason = 'receipt'"
                           " AND at_ms > ?",
     [ST_LAST_LEDGER] = "SELECT coalesce(max(seq), 0) FROM ledger",
+    [ST_SHIPPED_FROM] = "SELECT location, sum(before - after) FROM ledger WHERE sku = ?"
+                        " AND ref = ? AND counter = 'on_hand'"
+                        " AND reason IN ('shipment', 'shipment cancelled') GROUP BY location",
     [ST_MOVES_AFTER] = "SELECT coalesce(sum(after - before), 0) FROM ledger WHERE sku = ?"
                        " AND location = ? AND counter = 'on_hand' AND at_ms > ?",
 };
@@ -871,6 +875,24 @@ enum oms_err oms_store_receipts_after(struct oms_store *store, const char *sku,
     bind_text(stmt, 2, location);
     sqlite3_bind_int64(stmt, 3, after_ms);
     return single_int(store, stmt, units);
+}
+
+enum oms_err oms_store_shipped_from(struct oms_store *store, const char *sku,
+                                    const char *order_id,
+                                    void (*visit)(void *ctx, const char *location, oms_qty units),
+                                    void *ctx)
+{
+    sqlite3_stmt *stmt = store->stmts[ST_SHIPPED_FROM];
+    bind_text(stmt, 1, sku);
+    bind_text(stmt, 2, order_id);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *location = (const char *)sqlite3_column_text(stmt, 0);
+        if (location) visit(ctx, location, sqlite3_column_int64(stmt, 1));
+    }
+    enum oms_err err = rc == SQLITE_DONE ? OMS_OK : fail(store, rc, "read where units shipped");
+    sqlite3_reset(stmt);
+    return err;
 }
 
 enum oms_err oms_store_last_count_ms(struct oms_store *store, const char *sku,

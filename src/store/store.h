@@ -209,6 +209,17 @@ OMS_MUST_CHECK enum oms_err oms_store_snapshot_get(struct oms_store *store, cons
 /* How many snapshots are stored. */
 OMS_MUST_CHECK enum oms_err oms_store_snapshot_count(struct oms_store *store, int64_t *count);
 
+/* Where an order's units of a SKU left from (ledger rows of counter on_hand with the order's
+ * id as ref): visit(ctx, location code, units) per location, the units its shipments took
+ * less those its cancelled shipments brought back. The code is valid during the call only.
+ * Reads every ledger row of the SKU: for a cancelled shipment that names no location, not for
+ * a hot path. */
+OMS_MUST_CHECK enum oms_err oms_store_shipped_from(struct oms_store *store, const char *sku,
+                                                   const char *order_id,
+                                                   void (*visit)(void *ctx, const char *location,
+                                                                 oms_qty units),
+                                                   void *ctx);
+
 /* The instant of the latest count (ledger reason "count") of a level; 0 when none. */
 OMS_MUST_CHECK enum oms_err oms_store_last_count_ms(struct oms_store *store, const char *sku,
                                                     const char *location, int64_t *at_ms);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# What API.md promises and the server once refused (decisions.md 51-53): a shipment or a
-# cancelled shipment may leave out its location when only one is possible, and is told which
-# ones are possible when not (51); every mutating route takes an optional body carrying "at",
-# routes without other fields included, with the rules "at" has everywhere (52); and
-# GET /v1/items/{sku}/queue lists an item's waiting lines in queue order with their pegs and
-# promises (53). Answers are checked against docs/openapi.json.
+# What API.md promises and the server once refused: every mutating route takes an optional
+# body carrying "at", routes without other fields included, with the rules "at" has everywhere
+# (decisions.md 52); a shipment may leave out its location and ships from where each line's
+# units are allocated, a cancelled shipment without one comes back where the units left, and is
+# told the candidates when they left from several (54); GET /v1/items/{sku}/queue lists an
+# item's waiting lines in queue order with their pegs and promises (55). Answers are checked
+# against docs/openapi.json.
 source "$(dirname "$0")/lib.sh"
 API="$OMS_SRC/docs/openapi.json"
 SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
@@ -103,6 +104,103 @@ without_at=$(jq -r '. as $root | .paths | to_entries[] | .key as $p | .value | t
     | select($body == null or ($body.properties.at == null))
     | "\(.key) \($p)"' "$API")
 [ -z "$without_at" ] || fail "mutating routes whose documented body takes no at: $without_at"
+
+call POST /v1/clock '{"at":"2030-01-01T09:00:00Z"}'; expect_status 200 "clock to 2030"
+call POST /v1/stock/adjustments '{"sku":"A","location":"UK1","delta":3}'; expect_status 200 "A at UK1"
+call POST /v1/stock/adjustments '{"sku":"A","location":"UK2","delta":2}'; expect_status 200 "A at UK2"
+
+# --- 54: shipments without a location -------------------------------------------------------
+# o1: line 1 split over UK1 (3) and UK2 (2), line 2 at UK1 only.
+call POST /v1/orders '{"id":"o1","channel":"web","lines":[{"sku":"A","qty":5},{"sku":"B","qty":2}]}'
+expect_status 201 o1
+expect '[.lines[0].allocated[] | "\(.location):\(.qty)"] | sort == ["UK1:3","UK2:2"]' "o1 line 1 split"
+expect '[.lines[1].allocated[].location] == ["UK1"]' "o1 line 2 at UK1"
+call POST /v1/orders/o1/shipments '{"lines":[{"line":2,"qty":1}]}'
+expect_status 200 "a line allocated at one location"
+conforms post /v1/orders/{id}/shipments "a shipment without location"
+expect '.shipped_now == [{"line":2,"location":"UK1","qty":1}]' "it says where the units left"
+expect '.lines[1].shipped == 1 and .lines[1].allocated == [.lines[1].allocated[0] | select(.location == "UK1" and .qty == 1)]' \
+    "shipped from UK1"
+call GET /v1/stock/B
+expect '.locations[] | select(.location == "UK1") | .on_hand == 3 and .allocated == 1' "B left UK1"
+# Both locations could ship 2: the one of smaller priority number (UK1) does.
+call POST /v1/orders/o1/shipments '{"lines":[{"line":1,"qty":2}]}'; expect_status 200 "2 of line 1"
+expect '.shipped_now == [{"line":1,"location":"UK1","qty":2}]' "from UK1, the preferred location"
+# UK1 has 1 left, UK2 2: no one location holds 3, so both ship, UK1 first.
+call POST /v1/orders/o1/shipments '{"lines":[{"line":1,"qty":3}]}'; expect_status 200 "3 of line 1"
+expect '.shipped_now == [{"line":1,"location":"UK1","qty":1},{"line":1,"location":"UK2","qty":2}]' \
+    "split over the line's allocations"
+expect '.lines[0].shipped == 5 and .lines[0].allocated == [] and .lines[0].status == "shipped"' "line 1 shipped"
+call GET /v1/stock/A
+expect '[.locations[] | "\(.location):\(.on_hand):\(.allocated)"] | sort == ["UK1:0:0","UK2:0:0"]' \
+    "A left both locations, each once"
+call GET /v1/orders/o1/timeline
+expect '[.events[] | select(.type == "line.shipped") | "\(.data.line):\(.data.location):\(.data.qty)"]
+    == ["2:UK1:1","1:UK1:2","1:UK1:1","1:UK2:2"]' "one line.shipped per line and location"
+# A location holding all the units asked wins over a preferred one holding part of them.
+call POST /v1/stock/adjustments '{"sku":"A","location":"UK1","delta":1}'; expect_status 200 "A at UK1"
+call POST /v1/stock/adjustments '{"sku":"A","location":"UK2","delta":2}'; expect_status 200 "A at UK2"
+call POST /v1/orders '{"id":"o5","channel":"web","lines":[{"sku":"A","qty":3}]}'; expect_status 201 o5
+expect '[.lines[0].allocated[] | "\(.location):\(.qty)"] | sort == ["UK1:1","UK2:2"]' "o5 split"
+call POST /v1/orders/o5/shipments '{"lines":[{"line":1,"qty":2}]}'; expect_status 200 "2 of o5"
+expect '.shipped_now == [{"line":1,"location":"UK2","qty":2}]' "one parcel from UK2"
+# Refused shipments change nothing.
+call POST /v1/orders '{"id":"o3","channel":"web","lines":[{"sku":"A","qty":2}]}'
+expect_status 201 o3; expect '.lines[0].status == "backordered"' "o3 waits"
+call GET /v1/stock/A; stock_a=$(cat "$WORK/body")
+call POST /v1/orders/o5/shipments '{"lines":[{"line":1,"qty":1},{"line":1,"qty":1}]}'
+expect_error 409 insufficient_allocation 'lines[1].qty' "more than the line has allocated in all"
+expect '.error.message | contains("1 allocated to ship; not 2")' "the message gives the units"
+call POST /v1/orders/o3/shipments '{"lines":[{"line":1,"qty":1}]}'
+expect_error 409 insufficient_allocation 'lines[0].qty' "nothing allocated anywhere"
+call POST /v1/orders/o3/shipments '{"lines":[{"line":9,"qty":1}]}'
+expect_error 422 invalid_field 'lines[0].line' "no such line, without a location"
+call POST /v1/orders/o3/shipments '{"location":"XX","lines":[{"line":1,"qty":1}]}'
+expect_error 422 invalid_field location "a location that does not exist"
+call GET /v1/stock/A
+[ "$(cat "$WORK/body")" = "$stock_a" ] || fail "a refused shipment changed the stock"
+call POST /v1/orders/o5/shipments '{"location":"UK1","lines":[{"line":1,"qty":1}]}'
+expect_status 200 "a named location still ships"
+expect '.shipped_now == [{"line":1,"location":"UK1","qty":1}]' "from the named location"
+# The answer of a retry under its key is the first one.
+call POST /v1/orders/o1/shipments '{"lines":[{"line":2,"qty":1}]}' -H 'Idempotency-Key: sh-1'
+expect_status 200 "keyed shipment"; first=$(cat "$WORK/body")
+call POST /v1/orders/o1/shipments '{"lines":[{"line":2,"qty":1}]}' -H 'Idempotency-Key: sh-1'
+expect_status 200 "its retry"; [ "$(cat "$WORK/body")" = "$first" ] || fail "a retry answers anew"
+
+# Cancelled shipments: the units come back where they left (the ledger knows), or the request
+# must say where when they left from several locations.
+call POST /v1/orders/o1/shipments/cancel '{"lines":[{"line":2,"qty":1}]}'
+expect_status 200 "line 2 left from UK1 only"
+conforms post /v1/orders/{id}/shipments/cancel "a cancelled shipment without location"
+expect '.unshipped_now == [{"line":2,"location":"UK1","qty":1}]' "back at UK1"
+expect '.lines[1].shipped == 1 and ([.lines[1].allocated[] | select(.location == "UK1") | .qty] | add) == 1' \
+    "allocated again at UK1"
+call GET /v1/stock/B
+expect '.locations[] | select(.location == "UK1") | .on_hand == 3 and .allocated == 1' "B back on hand at UK1"
+call GET /v1/stock/A; stock_a=$(cat "$WORK/body")
+call POST /v1/orders/o1/shipments/cancel '{"lines":[{"line":1,"qty":1}]}'
+expect_error 422 missing_field location "line 1 left from two locations"
+expect '.error.message | contains("UK1 (3)") and contains("UK2 (2)")' "the message names them with units"
+call GET /v1/stock/A
+[ "$(cat "$WORK/body")" = "$stock_a" ] || fail "a refused cancelled shipment changed the stock"
+call POST /v1/orders/o1/shipments/cancel '{"location":"UK2","lines":[{"line":1,"qty":2}]}'
+expect_status 200 "named, it is taken back"
+# Now only UK1's units of line 1 are out: no location is needed any more.
+call POST /v1/orders/o1/shipments/cancel '{"lines":[{"line":1,"qty":1}]}'
+expect_status 200 "what is left out came from UK1 only"
+expect '.unshipped_now == [{"line":1,"location":"UK1","qty":1}]' "back at UK1"
+call POST /v1/orders/o1/shipments/cancel '{"lines":[{"line":1,"qty":3}]}'
+expect_error 409 insufficient_shipped 'lines[0].qty' "more than is out"
+call POST /v1/orders/o3/shipments/cancel '{"lines":[{"line":1,"qty":1}]}'
+expect_error 409 insufficient_shipped 'lines[0].qty' "nothing shipped"
+call POST /v1/orders '{"id":"o4","channel":"solo","lines":[{"sku":"B","qty":1}]}'
+expect_status 201 o4
+call POST /v1/orders/o4/shipments '{"lines":[{"line":1,"qty":1}]}'
+expect_status 200 "o4 shipped"; expect '.lines[0].shipped == 1' "o4 line shipped"
+call POST /v1/orders/o4/shipments/cancel '{"lines":[{"line":1,"qty":1}]}'
+expect_status 200 "a cancelled shipment of a one-location channel"
+expect '.lines[0].shipped == 0 and .lines[0].allocated[0].location == "UK1"' "back at UK1"
 
 stop_server
 finish

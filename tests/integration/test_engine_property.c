@@ -664,11 +664,51 @@ static void op_cancel(struct sim *s)
     SIM_CHECK(s, after.open == before.open - qty);
 }
 
+/* A shipment that names no location (decision 54): the line's units leave from where they are
+ * allocated, each location losing on_hand and allocated alike, never more than the line has. */
+static void op_ship_anywhere(struct sim *s, const struct sim_order *o, uint32_t line_no)
+{
+    s->what = "ship without location";
+    struct line_view before = line_view(s, o->id, line_no);
+    oms_qty allocated = 0;
+    for (uint32_t l = 0; l < s->locations_count; l++) allocated += before.at[l];
+    if (allocated == 0 || one_in(&s->rng, 5)) {
+        uint64_t digest = settle(s);
+        SIM_EXPECT(s, harness_ship(s->e, o->id, NULL, line_no, allocated + 1),
+                   OMS_EINSUFFICIENT_ALLOCATION);
+        expect_unchanged(s, digest);
+        return;
+    }
+    oms_qty qty = random_in(&s->rng, 1, allocated);
+    const char *sku = o->skus[line_no - 1];
+    struct oms_stock_level level[SIM_LOCATIONS_MAX];
+    for (uint32_t l = 0; l < s->locations_count; l++) {
+        level[l] = harness_get_level(s->e, sku, s->locations[l]);
+    }
+    SIM_EXPECT(s, harness_ship(s->e, o->id, NULL, line_no, qty), OMS_OK);
+    struct line_view after = line_view(s, o->id, line_no);
+    SIM_CHECK(s, after.shipped == before.shipped + qty);
+    oms_qty left = 0;
+    for (uint32_t l = 0; l < s->locations_count; l++) {
+        struct oms_stock_level now = harness_get_level(s->e, sku, s->locations[l]);
+        oms_qty taken = before.at[l] - after.at[l];
+        SIM_CHECK(s, taken >= 0);
+        SIM_CHECK(s, now.on_hand == level[l].on_hand - taken);
+        SIM_CHECK(s, now.allocated == level[l].allocated - taken);
+        left += after.at[l];
+    }
+    SIM_CHECK(s, left == allocated - qty);
+}
+
 static void op_ship(struct sim *s)
 {
     s->what = "ship";
     const struct sim_order *o = &s->orders[pick(&s->rng, s->orders_count)];
     uint32_t line_no = (uint32_t)random_in(&s->rng, 1, o->lines_count);
+    if (one_in(&s->rng, 4)) {
+        op_ship_anywhere(s, o, line_no);
+        return;
+    }
     uint32_t location = random_location(s);
     const char *code = s->locations[location];
     struct line_view before = line_view(s, o->id, line_no);

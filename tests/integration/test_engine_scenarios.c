@@ -414,6 +414,120 @@ static void test_engine__b18_split_shipments_consume_each_location_once(void **s
     finish(e, path);
 }
 
+/* A shipment (or cancelled shipment) of one line that names no location, or names one; *moves
+ * (room for 4) and *count say what it moved. */
+static enum oms_err ship_or_unship(struct oms_engine *e, enum oms_cmd_kind kind, const char *id,
+                                   const char *location, oms_qty qty, struct oms_ship_move *moves,
+                                   uint32_t *count)
+{
+    struct oms_cmd_qty_line line = {1, qty};
+    struct oms_command cmd = {.kind = kind, .at_ms = harness_clock()};
+    cmd.u.ship = (struct oms_cmd_ship){.id = id, .location = location, .lines = &line,
+                                       .lines_count = 1};
+    enum oms_err err = oms_engine_execute(e, &cmd);
+    assert_true(cmd.u.ship.moves_count <= 4);
+    *count = cmd.u.ship.moves_count;
+    for (uint32_t m = 0; m < *count; m++) moves[m] = cmd.u.ship.moves[m];
+    oms_command_release(&cmd);
+    return err;
+}
+
+/* B18 asked "for the next shipment proposal": a shipment that names no location is that
+ * proposal, shipped (decision 54). Locations are indexes: WH-A 0, WH-B 1. */
+static void test_engine__b18_a_shipment_without_location_ships_the_next_proposal(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_ship_move moves[4];
+    uint32_t count;
+    struct oms_engine *e = two_warehouses(path, sizeof path, "b18c", 2, 4);
+    assert_int_equal(order1(e, "O1", "web", "A", 6), OMS_OK);
+    uint64_t before = harness_digest(e);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_SHIP, "O1", NULL, 7, moves, &count),
+                     OMS_EINSUFFICIENT_ALLOCATION);
+    assert_int_equal(count, 0);
+    assert_true(harness_digest(e) == before);
+    /* Both hold 2: the preferred location (priority 1) ships. */
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_SHIP, "O1", NULL, 2, moves, &count), OMS_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(moves[0].location, 0);
+    assert_int_equal(moves[0].qty, 2);
+    assert_level(e, "A", "WH-A", 0, 0);
+    /* The proposal after the first shipment: 4 from WH-B, not 6. */
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_SHIP, "O1", NULL, 4, moves, &count), OMS_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(moves[0].location, 1);
+    assert_int_equal(moves[0].qty, 4);
+    assert_level(e, "A", "WH-A", 0, 0);
+    assert_level(e, "A", "WH-B", 0, 0);
+    struct harness_line line = harness_get_line(e, "O1", 1);
+    assert_int_equal(line.shipped, 6);
+    assert_int_equal(line.allocated + line.backordered, 0);
+    assert_int_equal(harness_count_events(e, "line.shipped", "O1"), 2);
+    finish(e, path);
+}
+
+/* No one location holds the units asked: the line's allocations ship in turn, preferred
+ * location first, each location's counters once. */
+static void test_engine__a_shipment_without_location_splits_over_the_allocations(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_ship_move moves[4];
+    uint32_t count;
+    struct oms_engine *e = two_warehouses(path, sizeof path, "ship_split", 2, 4);
+    assert_int_equal(order1(e, "O1", "web", "A", 6), OMS_OK);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_SHIP, "O1", NULL, 5, moves, &count), OMS_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(moves[0].location, 0);
+    assert_int_equal(moves[0].qty, 2);
+    assert_int_equal(moves[1].location, 1);
+    assert_int_equal(moves[1].qty, 3);
+    assert_level(e, "A", "WH-A", 0, 0);
+    assert_level(e, "A", "WH-B", 1, 1);
+    assert_int_equal(harness_get_line(e, "O1", 1).shipped, 5);
+    assert_int_equal(harness_count_events(e, "line.shipped", "O1"), 2);
+    finish(e, path);
+}
+
+/* B28 without a location (decision 54): the units come back where the order's units left,
+ * from the ledger, also after a restart; when they left from two locations the request must
+ * name one, and nothing changes until it does. */
+static void test_engine__b28_a_cancelled_shipment_comes_back_where_it_left(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_ship_move moves[4];
+    uint32_t count;
+    struct oms_engine *e = two_warehouses(path, sizeof path, "b28_unship", 2, 4);
+    assert_int_equal(order1(e, "O1", "web", "A", 6), OMS_OK);
+    assert_int_equal(harness_ship(e, "O1", "WH-A", 1, 2), OMS_OK);
+    assert_int_equal(harness_ship(e, "O1", "WH-B", 1, 4), OMS_OK);
+    uint64_t before = harness_digest(e);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", NULL, 1, moves, &count),
+                     OMS_EMISSING);
+    assert_true(harness_digest(e) == before);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", "WH-B", 4, moves, &count),
+                     OMS_OK);
+    assert_level(e, "A", "WH-B", 4, 4);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", NULL, 1, moves, &count),
+                     OMS_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(moves[0].location, 0);
+    assert_level(e, "A", "WH-A", 1, 1);
+    harness_reopen(&e, path);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", NULL, 1, moves, &count),
+                     OMS_OK);
+    assert_int_equal(moves[0].location, 0);
+    assert_level(e, "A", "WH-A", 2, 2);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", NULL, 1, moves, &count),
+                     OMS_EINSUFFICIENT_SHIPPED);
+    struct harness_line line = harness_get_line(e, "O1", 1);
+    assert_int_equal(line.shipped, 0);
+    assert_int_equal(line.allocated, 6);
+    finish(e, path);
+}
+
 static void test_engine__b19_backorder_after_a_partial_shipment_is_the_rest(void **state)
 {
     (void)state;
@@ -1230,6 +1344,9 @@ int main(void)
         cmocka_unit_test(test_engine__b15_partial_receipt_keeps_the_promise_of_its_supply_line),
         cmocka_unit_test(test_engine__b18_one_location_that_fills_the_line_is_preferred),
         cmocka_unit_test(test_engine__b18_split_shipments_consume_each_location_once),
+        cmocka_unit_test(test_engine__b18_a_shipment_without_location_ships_the_next_proposal),
+        cmocka_unit_test(test_engine__a_shipment_without_location_splits_over_the_allocations),
+        cmocka_unit_test(test_engine__b28_a_cancelled_shipment_comes_back_where_it_left),
         cmocka_unit_test(test_engine__b19_backorder_after_a_partial_shipment_is_the_rest),
         cmocka_unit_test(test_engine__b24_toggling_an_order_never_multiplies_its_moves),
         cmocka_unit_test(test_engine__b30_split_follows_location_rank),
