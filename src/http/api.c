@@ -21,6 +21,7 @@ static const struct oms_http_route routes[] = {
     {"GET", "/metrics", oms_route_get_metrics, NULL},
     {"PUT", "/v1/items/{sku}", oms_route_put_item, NULL},
     {"GET", "/v1/items/{sku}", oms_route_get_item, NULL},
+    {"GET", "/v1/items/{sku}/queue", oms_route_get_queue, "after limit"},
     {"PUT", "/v1/locations/{code}", oms_route_put_location, NULL},
     {"GET", "/v1/locations/{code}", oms_route_get_location, NULL},
     {"PUT", "/v1/channels/{code}", oms_route_put_channel, NULL},

@@ -45,6 +45,14 @@ char *oms_encode_cancel(struct oms_command *cmd, const struct oms_state *state, 
  * [{line, location, qty}] per line and location the command moved. */
 char *oms_encode_shipment(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 
+/* An item's backorder queue (GET /v1/items/{sku}/queue, encode_order.c): its lines with units
+ * on backorder, in queue order (rule 3: channel priority, order time, order id), each with its
+ * 1-based position, order, channel, allocations, pegs and promise; the page holds the lines
+ * after position `after`, at most `limit` (> 0) of them. "waiting" counts every waiting line,
+ * "next" is the `after` of the next page (null on the last). Malloc'd, *len its length. */
+char *oms_queue_text(const struct oms_state *state, uint32_t item, uint32_t after,
+                     uint32_t limit, size_t *len);
+
 /* The reconciliation report of a stock snapshot (encode_snapshot.c). */
 char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state, size_t *len);
 /* Adds "promise_changes" (the lines whose promise the command moved) and "dry_run". */

@@ -285,3 +285,77 @@ char *oms_encode_shipment(struct oms_command *cmd, const struct oms_state *state
     LIT(&t, "]}");
     return finish(&t, len);
 }
+
+/* One waiting line of a queue answer: where it stands (position, order, channel and its
+ * priority, the order's time: the keys of rule 3's order) and what it waits for. */
+static void put_queue_line(struct oms_jbuf *t, const struct oms_state *state, uint32_t position,
+                           const struct oms_line *line)
+{
+    const struct oms_order *order = &state->orders[line->order];
+    const struct oms_channel *channel = &state->channels[order->channel];
+    struct oms_line_counts counts;
+    oms_line_counts_get(line, &counts);
+    LIT(t, "{\"position\":");
+    oms_jbuf_int(t, position);
+    LIT(t, ",\"order\":");
+    put_str(t, order->id);
+    LIT(t, ",\"line\":");
+    oms_jbuf_int(t, line->line_no);
+    LIT(t, ",\"channel\":");
+    put_str(t, channel->code);
+    LIT(t, ",\"channel_priority\":");
+    oms_jbuf_int(t, channel->priority);
+    LIT(t, ",\"at\":");
+    put_instant(t, order->at_ms);
+    LIT(t, ",\"qty\":");
+    oms_jbuf_int(t, line->qty);
+    LIT(t, ",\"status\":");
+    put_name(t, oms_line_status_name(oms_line_status_of(&counts)));
+    LIT(t, ",\"allocated\":");
+    put_allocs(t, state, line);
+    LIT(t, ",\"backordered\":");
+    put_pegs(t, state, line);
+    LIT(t, ",\"promise_date\":");
+    put_date(t, line->promise_day);
+    LIT(t, ",\"latest_date\":");
+    put_date(t, line->latest_day);
+    LIT(t, ",\"held\":");
+    put_bool(t, line->held);
+    LIT(t, "}");
+}
+
+char *oms_queue_text(const struct oms_state *state, uint32_t item, uint32_t after,
+                     uint32_t limit, size_t *len)
+{
+    OMS_ASSERT(item < state->items_count);
+    OMS_ASSERT(limit > 0);
+    const struct oms_item *it = &state->items[item];
+    struct oms_jbuf t;
+    start(&t);
+    LIT(&t, "{\"sku\":");
+    put_str(&t, it->sku);
+    LIT(&t, ",\"backordered\":");
+    oms_jbuf_int(&t, it->backordered);
+    LIT(&t, ",\"lines\":[");
+    uint32_t position = 0, shown = 0;
+    /* Units on backorder are counted per item: none means no line waits (skip the walk). */
+    for (uint32_t q = 0; it->backordered > 0 && q < it->queue_count; q++) {
+        const struct oms_line *line = &state->lines[it->queue[q]];
+        if (oms_line_backordered(line) == 0) continue; /* Allocated, waiting to ship only. */
+        position++;
+        if (position <= after || shown == limit) continue; /* Counted in waiting all the same. */
+        if (shown > 0) LIT(&t, ",");
+        put_queue_line(&t, state, position, line);
+        shown++;
+    }
+    LIT(&t, "],\"waiting\":");
+    oms_jbuf_int(&t, position);
+    LIT(&t, ",\"next\":");
+    if (position > after + shown) {
+        oms_jbuf_int(&t, (int64_t)after + shown);
+    } else {
+        LIT(&t, "null");
+    }
+    LIT(&t, "}");
+    return finish(&t, len);
+}

@@ -22,8 +22,8 @@
 #define EVENTS_LIMIT_MAX 1000
 #define EVENTS_LIMIT_DEFAULT 100
 
-static bool query_int(struct oms_http_request *req, struct oms_decoder *d, const char *key,
-                      int64_t min, int64_t max, int64_t *out)
+bool oms_query_int(struct oms_http_request *req, struct oms_decoder *d, const char *key,
+                   int64_t min, int64_t max, int64_t *out)
 {
     const char *text = oms_http_query_first(req, key);
     if (!text) return false;
@@ -135,7 +135,7 @@ void oms_route_get_availability(struct oms_http_request *req)
     const char *collect = oms_http_query_first(req, "collect"); /* Click-and-collect there. */
     int64_t want = 1;
     if (!channel) oms_decoder_fail(&d, 422, "missing_field", "channel", "channel is required");
-    query_int(req, &d, "qty", 1, OMS_QTY_MAX, &want);
+    oms_query_int(req, &d, "qty", 1, OMS_QTY_MAX, &want);
     const char **skus = oms_http_alloc(req, (OMS_AVAILABILITY_SKUS_MAX + 1) * sizeof *skus);
     size_t count = skus ? oms_http_query(req, "sku", skus, OMS_AVAILABILITY_SKUS_MAX + 1) : 0;
     if (!skus) oms_decoder_fail(&d, 413, "too_large", NULL, "the request is too large");
@@ -206,7 +206,7 @@ void oms_route_get_channel_feed(struct oms_http_request *req)
     const char *after = oms_http_query_first(req, "after");
     int64_t limit = OMS_FEED_LIMIT_DEFAULT;
     if (code) oms_check_id(&d, "code", code, OMS_CODE_BYTES_MAX);
-    query_int(req, &d, "limit", 1, OMS_FEED_LIMIT_MAX, &limit);
+    oms_query_int(req, &d, "limit", 1, OMS_FEED_LIMIT_MAX, &limit);
     if (!code || d.failed) {
         oms_reply_decoder(req, &d);
         return;
@@ -270,8 +270,8 @@ void oms_route_get_events(struct oms_http_request *req)
     struct oms_decoder d;
     oms_decoder_init(&d);
     int64_t after = 0, limit = EVENTS_LIMIT_DEFAULT;
-    query_int(req, &d, "after", 0, INT64_MAX, &after);
-    query_int(req, &d, "limit", 1, EVENTS_LIMIT_MAX, &limit);
+    oms_query_int(req, &d, "after", 0, INT64_MAX, &after);
+    oms_query_int(req, &d, "limit", 1, EVENTS_LIMIT_MAX, &limit);
     if (d.failed) {
         oms_reply_decoder(req, &d);
         return;
@@ -296,8 +296,8 @@ void oms_route_get_timeline(struct oms_http_request *req)
     const char *id = oms_http_param(req, "id");
     int64_t after = 0, limit = EVENTS_LIMIT_MAX;
     if (id) oms_check_id(&d, "id", id, OMS_ID_BYTES_MAX);
-    query_int(req, &d, "after", 0, INT64_MAX, &after);
-    query_int(req, &d, "limit", 1, EVENTS_LIMIT_MAX, &limit);
+    oms_query_int(req, &d, "after", 0, INT64_MAX, &after);
+    oms_query_int(req, &d, "limit", 1, EVENTS_LIMIT_MAX, &limit);
     if (!id || d.failed) {
         oms_reply_decoder(req, &d);
         return;

@@ -7,8 +7,8 @@
 
 #include "http/server.h"
 
-oms_http_handler oms_route_put_item, oms_route_get_item, oms_route_put_location,
-    oms_route_get_location, oms_route_put_channel, oms_route_get_channel;
+oms_http_handler oms_route_put_item, oms_route_get_item, oms_route_get_queue,
+    oms_route_put_location, oms_route_get_location, oms_route_put_channel, oms_route_get_channel;
 oms_http_handler oms_route_put_channel_item, oms_route_get_channel_item,
     oms_route_get_channel_items;
 oms_http_handler oms_route_get_stock, oms_route_post_adjustment, oms_route_post_supply,
@@ -28,6 +28,11 @@ oms_http_handler oms_route_get_availability, oms_route_get_channel_feed, oms_rou
     oms_route_get_healthz, oms_route_get_metrics, oms_route_get_openapi;
 
 
+/* ?key=N, a whole number in [min, max], into *out: true when given and valid; false when absent
+ * (*out untouched) or invalid (d fails: 422 invalid_field naming key). */
+struct oms_decoder;
+bool oms_query_int(struct oms_http_request *req, struct oms_decoder *d, const char *key,
+                   int64_t min, int64_t max, int64_t *out);
 /* ?dry_run=true|false (false when absent); fails d on anything else. */
 struct oms_decoder;
 bool oms_query_dry_run(struct oms_http_request *req, struct oms_decoder *d);

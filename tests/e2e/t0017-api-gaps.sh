@@ -202,5 +202,53 @@ call POST /v1/orders/o4/shipments/cancel '{"lines":[{"line":1,"qty":1}]}'
 expect_status 200 "a cancelled shipment of a one-location channel"
 expect '.lines[0].shipped == 0 and .lines[0].allocated[0].location == "UK1"' "back at UK1"
 
+# --- 55: an item's backorder queue --------------------------------------------------------
+call PUT /v1/items/Q '{"policy":"backorder","lead_time_days":10}'; expect_status 201 "item Q"
+call POST /v1/stock/adjustments '{"sku":"Q","location":"UK1","delta":1}'; expect_status 200 "Q at UK1"
+call POST /v1/supply '{"id":"PO-Q1","sku":"Q","location":"UK1","qty":2,"expected_date":"2030-01-10"}'
+expect_status 201 "PO-Q1"
+call POST /v1/orders '{"id":"q0","channel":"web","lines":[{"sku":"Q","qty":1}],"at":"2029-12-31T09:00:00Z"}'
+expect_status 201 q0; expect '.lines[0].status == "allocated"' "q0 takes the unit on hand"
+call POST /v1/orders '{"id":"q1","channel":"web","lines":[{"sku":"Q","qty":2}],"at":"2029-12-31T10:00:00Z"}'
+expect_status 201 q1
+call POST /v1/orders '{"id":"q2","channel":"mkt","lines":[{"sku":"Q","qty":1}],"at":"2029-12-31T11:00:00Z"}'
+expect_status 201 q2
+call POST /v1/orders '{"id":"q3","channel":"web","lines":[{"sku":"Q","qty":1}],"at":"2029-12-31T12:00:00Z"}'
+expect_status 201 q3
+call GET /v1/items/Q/queue; expect_status 200 "the queue"; conforms get /v1/items/{sku}/queue "the queue"
+expect '[.lines[] | "\(.position):\(.order):\(.channel)"] == ["1:q2:mkt","2:q1:web","3:q3:web"]' \
+    "waiting lines by channel priority, then order time; q0 (allocated) is not waiting"
+expect '.sku == "Q" and .waiting == 3 and .backordered == 4 and .next == null' "the totals"
+expect '.lines[0].channel_priority == 5 and .lines[0].at == "2029-12-31T11:00:00Z"' "the keys of the order"
+expect '.lines[0].backordered == [{"qty":1,"supply":"PO-Q1","source":"supply","promise_date":"2030-01-10"}]' \
+    "the higher priority line is pegged to the purchase order"
+expect '.lines[2].backordered[0].supply == null and .lines[2].backordered[0].source == "lead_time"' \
+    "the last one waits on lead time"
+expect '[.lines[] | (.backordered | map(.qty) | add)] == [1,2,1]' "units per line"
+queue=$(cat "$WORK/body")
+call GET /v1/orders/q1
+[ "$(jq -c '.lines[0] | [.backordered, .promise_date, .status]' "$WORK/body")" = \
+  "$(jq -c '.lines[1] | [.backordered, .promise_date, .status]' <<<"$queue")" ] ||
+    fail "the queue and the order disagree about q1"
+call GET '/v1/items/Q/queue?limit=2'; expect_status 200 "a first page"
+expect '[.lines[].order] == ["q2","q1"] and .next == 2 and .waiting == 3' "two lines, then next"
+call GET '/v1/items/Q/queue?after=2&limit=2'; expect_status 200 "the next page"
+expect '[.lines[] | "\(.position):\(.order)"] == ["3:q3"] and .next == null' "the last line"
+call GET '/v1/items/Q/queue?after=9'; expect_status 200 "past the end"
+expect '.lines == [] and .next == null and .waiting == 3' "an empty page"
+call GET /v1/items/B/queue; expect_status 200 "an item nobody waits for"
+expect '.lines == [] and .waiting == 0 and .backordered == 0 and .next == null' "an empty queue"
+call GET /v1/items/NOPE/queue; expect_error 404 not_found null "an unknown item"
+call GET '/v1/items/Q/queue?limit=0'; expect_error 422 invalid_field limit "limit 0"
+call GET '/v1/items/Q/queue?limit=1001'; expect_error 422 invalid_field limit "limit past its bound"
+call GET '/v1/items/Q/queue?after=-1'; expect_error 422 invalid_field after "a negative cursor"
+call GET '/v1/items/Q/queue?status=x'; expect_error 400 invalid_query status "a parameter it does not take"
+STATUS=$(curl -sS -o /dev/null -w '%{http_code}' -I "$BASE/v1/items/Q/queue")
+[ "$STATUS" = 200 ] || fail "HEAD of the queue: $STATUS"
+# A receipt fills the queue in its order: q2 first.
+call POST /v1/supply/PO-Q1/receipts '{"qty":2}'; expect_status 200 "PO-Q1 arrives"
+call GET /v1/items/Q/queue
+expect '[.lines[].order] == ["q1","q3"] and .lines[0].position == 1' "q2 left the queue"
+
 stop_server
 finish
