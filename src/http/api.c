@@ -19,6 +19,7 @@
 static const struct oms_http_route routes[] = {
     {"GET", "/healthz", oms_route_get_healthz, NULL},
     {"GET", "/metrics", oms_route_get_metrics, NULL},
+    {"GET", "/v1/items", oms_route_get_items, "status channel after limit"},
     {"PUT", "/v1/items/{sku}", oms_route_put_item, NULL},
     {"GET", "/v1/items/{sku}", oms_route_get_item, NULL},
     {"GET", "/v1/items/{sku}/queue", oms_route_get_queue, "after limit"},
@@ -42,6 +43,7 @@ static const struct oms_http_route routes[] = {
     {"PATCH", "/v1/supply/{id}", oms_route_patch_supply, "dry_run"},
     {"POST", "/v1/supply/{id}/receipts", oms_route_post_receipt, "dry_run"},
     {"POST", "/v1/orders", oms_route_post_order, NULL},
+    {"GET", "/v1/orders", oms_route_get_orders, "status channel sku after limit"},
     {"GET", "/v1/orders/{id}", oms_route_get_order, NULL},
     {"POST", "/v1/orders/{id}/cancel", oms_route_post_cancel, NULL},
     {"POST", "/v1/orders/{id}/shipments", oms_route_post_shipment, NULL},

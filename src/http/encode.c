@@ -54,6 +54,30 @@ json_t *oms_json_item(const struct oms_state *state, uint32_t index)
                      oms_json_date(item->release_day), "allow_split", item->allow_split);
 }
 
+json_t *oms_json_item_channels(struct oms_engine *engine, const struct oms_state *state,
+                               uint32_t index, uint32_t only_channel)
+{
+    const struct oms_item *it = &state->items[index];
+    json_t *item = oms_json_item(state, index);
+    json_t *channels = json_array();
+    for (uint32_t c = 0; c < state->channels_count; c++) {
+        if (only_channel != OMS_NONE && c != only_channel) continue;
+        struct oms_availability a;
+        if (oms_engine_availability(engine, state->channels[c].code, it->sku, 1, NULL, &a) !=
+            OMS_OK) {
+            continue;
+        }
+        json_array_append_new(channels,
+                              json_pack("{s:o, s:s, s:I, s:o}", "channel",
+                                        oms_json_text(state->channels[c].code), "status",
+                                        oms_avail_status_name(a.status), "available",
+                                        (json_int_t)a.available, "promise_date",
+                                        oms_json_date(a.promise_day)));
+    }
+    json_object_set_new(item, "channels", channels);
+    return item;
+}
+
 json_t *oms_json_location(const struct oms_state *state, uint32_t index)
 {
     const struct oms_location *l = &state->locations[index];

@@ -14,6 +14,10 @@
 #include "store/model.h"
 
 json_t *oms_json_item(const struct oms_state *state, uint32_t item);
+/* The item with "channels": its status on each channel (only_channel: that one; OMS_NONE:
+ * all), for one unit, from the availability index (what the last commit published). */
+json_t *oms_json_item_channels(struct oms_engine *engine, const struct oms_state *state,
+                               uint32_t item, uint32_t only_channel);
 json_t *oms_json_location(const struct oms_state *state, uint32_t location);
 json_t *oms_json_channel(const struct oms_state *state, uint32_t channel);
 json_t *oms_json_stock(const struct oms_state *state, uint32_t item);
@@ -52,6 +56,23 @@ char *oms_encode_shipment(struct oms_command *cmd, const struct oms_state *state
  * "next" is the `after` of the next page (null on the last). Malloc'd, *len its length. */
 char *oms_queue_text(const struct oms_state *state, uint32_t item, uint32_t after,
                      uint32_t limit, size_t *len);
+
+/* Lists (GET /v1/items, GET /v1/orders): records in creation order from index `after`, at
+ * most `limit` that match, scanning at most OMS_LIST_SCAN_MAX records per page so that a rare
+ * filter never holds the writer for the whole collection; "next" is the index to go on from
+ * (null once the end was scanned), also when the page holds fewer than limit, or none. */
+#define OMS_LIST_SCAN_MAX 65536 /* list_scan_max. */
+#define OMS_LIST_LIMIT_MAX 500  /* list_page_max. */
+#define OMS_LIST_LIMIT_DEFAULT 100
+struct oms_order_filter {
+    uint32_t channel; /* OMS_NONE: any. */
+    const char *sku;  /* NULL: any; else orders with a line of this SKU (as the line spells it). */
+    bool has_status;
+    enum oms_order_status status;
+};
+/* {"orders": [the order as GET /v1/orders/{id} shows it...], "next"}, malloc'd. */
+char *oms_orders_text(const struct oms_state *state, const struct oms_order_filter *filter,
+                      uint32_t after, uint32_t limit, size_t *len);
 
 /* The reconciliation report of a stock snapshot (encode_snapshot.c). */
 char *oms_encode_snapshot(struct oms_command *cmd, const struct oms_state *state, size_t *len);

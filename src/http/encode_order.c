@@ -359,3 +359,57 @@ char *oms_queue_text(const struct oms_state *state, uint32_t item, uint32_t afte
     LIT(&t, "}");
     return finish(&t, len);
 }
+
+/* The order's status, from its lines' counts. */
+static enum oms_order_status order_status(const struct oms_state *state, uint32_t index)
+{
+    const struct oms_order *order = &state->orders[index];
+    OMS_ASSERT(order->lines_count > 0 && order->lines_count <= OMS_LINES_PER_ORDER_MAX);
+    struct oms_line_counts counts[OMS_LINES_PER_ORDER_MAX];
+    for (uint32_t i = 0; i < order->lines_count; i++) {
+        oms_line_counts_get(&state->lines[order->first_line + i], &counts[i]);
+    }
+    return oms_order_status_of(counts, order->lines_count);
+}
+
+static bool order_matches(const struct oms_state *state, uint32_t index,
+                          const struct oms_order_filter *filter)
+{
+    const struct oms_order *order = &state->orders[index];
+    if (filter->channel != OMS_NONE && order->channel != filter->channel) return false;
+    if (filter->sku) {
+        bool found = false;
+        for (uint32_t i = 0; i < order->lines_count && !found; i++) {
+            found = strcmp(state->lines[order->first_line + i].sku, filter->sku) == 0;
+        }
+        if (!found) return false;
+    }
+    return !filter->has_status || order_status(state, index) == filter->status;
+}
+
+char *oms_orders_text(const struct oms_state *state, const struct oms_order_filter *filter,
+                      uint32_t after, uint32_t limit, size_t *len)
+{
+    OMS_ASSERT(limit > 0);
+    struct oms_jbuf t;
+    start(&t);
+    LIT(&t, "{\"orders\":[");
+    uint32_t i = after < state->orders_count ? after : state->orders_count;
+    uint32_t shown = 0, scanned = 0;
+    for (; i < state->orders_count && shown < limit && scanned < OMS_LIST_SCAN_MAX; i++) {
+        scanned++;
+        if (!order_matches(state, i, filter)) continue;
+        if (shown > 0) LIT(&t, ",");
+        put_order_fields(&t, state, i);
+        LIT(&t, "}");
+        shown++;
+    }
+    LIT(&t, "],\"next\":");
+    if (i < state->orders_count) {
+        oms_jbuf_int(&t, i);
+    } else {
+        LIT(&t, "null");
+    }
+    LIT(&t, "}");
+    return finish(&t, len);
+}

@@ -292,23 +292,7 @@ static char *read_item(struct oms_command *cmd, const struct oms_state *state, s
     uint32_t index = oms_state_item(state, cmd->u.item.sku);
     if (index == OMS_NONE) return not_found(cmd, "item", cmd->u.item.sku, len);
     struct oms_call *call = cmd->user;
-    json_t *item = oms_json_item(state, index);
-    json_t *channels = json_array();
-    for (uint32_t c = 0; c < state->channels_count; c++) {
-        struct oms_availability a;
-        if (oms_engine_availability(call->engine, state->channels[c].code, cmd->u.item.sku, 1,
-                                    NULL, &a) != OMS_OK) {
-            continue;
-        }
-        json_array_append_new(channels,
-                              json_pack("{s:o, s:s, s:I, s:o}", "channel",
-                                        oms_json_text(state->channels[c].code), "status",
-                                        oms_avail_status_name(a.status), "available",
-                                        (json_int_t)a.available, "promise_date",
-                                        oms_json_date(a.promise_day)));
-    }
-    json_object_set_new(item, "channels", channels);
-    return oms_json_answer(item, len);
+    return oms_json_answer(oms_json_item_channels(call->engine, state, index, OMS_NONE), len);
 }
 
 /* A record read by key: how to find it, how to show it. */

@@ -7,6 +7,7 @@
 
 #include "http/server.h"
 
+oms_http_handler oms_route_get_items, oms_route_get_orders; /* route_lists.c */
 oms_http_handler oms_route_put_item, oms_route_get_item, oms_route_get_queue,
     oms_route_put_location, oms_route_get_location, oms_route_put_channel, oms_route_get_channel;
 oms_http_handler oms_route_put_channel_item, oms_route_get_channel_item,

@@ -4,8 +4,9 @@
 # (decisions.md 52); a shipment may leave out its location and ships from where each line's
 # units are allocated, a cancelled shipment without one comes back where the units left, and is
 # told the candidates when they left from several (54); GET /v1/items/{sku}/queue lists an
-# item's waiting lines in queue order with their pegs and promises (55). Answers are checked
-# against docs/openapi.json.
+# item's waiting lines in queue order with their pegs and promises (55); GET /v1/items and
+# GET /v1/orders list the collections by cursor (56). Answers are checked against
+# docs/openapi.json.
 source "$(dirname "$0")/lib.sh"
 API="$OMS_SRC/docs/openapi.json"
 SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
@@ -249,6 +250,50 @@ STATUS=$(curl -sS -o /dev/null -w '%{http_code}' -I "$BASE/v1/items/Q/queue")
 call POST /v1/supply/PO-Q1/receipts '{"qty":2}'; expect_status 200 "PO-Q1 arrives"
 call GET /v1/items/Q/queue
 expect '[.lines[].order] == ["q1","q3"] and .lines[0].position == 1' "q2 left the queue"
+
+# --- 56: the collections, GET /v1/items and GET /v1/orders (404 and 405 before) -------------
+call GET /v1/items; expect_status 200 "the items"; conforms get /v1/items "the items"
+expect '[.items[].sku] == ["A","B","Q"] and .next == null' "every item, in creation order"
+expect '[.items[].channels | length] == [3,3,3]' "each with its status per channel"
+all_items=$(cat "$WORK/body")
+call GET '/v1/items?limit=2'; expect '[.items[].sku] == ["A","B"] and .next == 2' "a first page"
+call GET '/v1/items?limit=2&after=2'; expect '[.items[].sku] == ["Q"] and .next == null' "the last page"
+call GET '/v1/items?channel=mkt'; expect_status 200 "one channel"
+expect '[.items[].channels[].channel] == ["mkt","mkt","mkt"]' "that channel's status only"
+call GET '/v1/items?channel=web&status=in_stock'; expect_status 200 "in stock on web"
+conforms get /v1/items "filtered items"
+[ "$(jq -c '[.items[].sku]' "$WORK/body")" = \
+  "$(jq -c '[.items[] | select(.channels[] | .channel == "web" and .status == "in_stock") | .sku]' \
+      <<<"$all_items")" ] || fail "status keeps exactly the items with that status on the channel"
+call GET '/v1/items?status=in_stock'; expect_error 422 missing_field channel "status without channel"
+call GET '/v1/items?status=sold&channel=web'; expect_error 422 invalid_field status "an unknown status"
+call GET '/v1/items?channel=nope'; expect_error 404 not_found channel "an unknown channel"
+call GET '/v1/items?limit=501'; expect_error 422 invalid_field limit "limit past its bound"
+call GET '/v1/items?sku=A'; expect_error 400 invalid_query sku "sku filters orders, not items"
+
+call GET '/v1/orders?limit=500'; expect_status 200 "the orders"; conforms get /v1/orders "the orders"
+expect '.next == null and (.orders | length) == 9 and ([.orders[].id] | unique | length) == 9' \
+    "every order once"
+all_orders=$(cat "$WORK/body")
+call GET /v1/orders/q1
+[ "$(cat "$WORK/body")" = "$(jq -c '.orders[] | select(.id == "q1")' <<<"$all_orders")" ] ||
+    fail "an order in the list is the order as GET shows it"
+ids=""; after=0
+while [ "$after" != null ]; do
+    call GET "/v1/orders?limit=4&after=$after"; expect_status 200 "a page of orders" || break
+    ids="$ids$(jq -r '[.orders[].id] | join(",")' "$WORK/body"),"; after=$(body_of .next)
+done
+[ "$ids" = "$(jq -r '[.orders[].id] | join(",")' <<<"$all_orders")," ] ||
+    fail "pages of 4 make the whole list: $ids"
+call GET '/v1/orders?sku=Q'; expect '[.orders[].id] == ["q0","q1","q2","q3"]' "orders with a line of Q"
+call GET '/v1/orders?channel=mkt&sku=Q'; expect '[.orders[].id] == ["q2"]' "and of channel mkt"
+call GET '/v1/orders?status=shipped'; expect_status 200 "shipped orders"
+[ "$(jq -c '[.orders[].id]' "$WORK/body")" = \
+  "$(jq -c '[.orders[] | select(.status == "shipped") | .id]' <<<"$all_orders")" ] ||
+    fail "status keeps exactly the orders with that status"
+call GET '/v1/orders?status=done'; expect_error 422 invalid_field status "an unknown order status"
+call GET '/v1/orders?channel=nope'; expect_error 404 not_found channel "orders of an unknown channel"
+call GET '/v1/orders?after=-1'; expect_error 422 invalid_field after "a negative cursor"
 
 stop_server
 finish
