@@ -2,7 +2,8 @@
  * apply_order.c - placing, cancelling and shipping orders (rules 2, 5 and 8). Placing
  * decides every line in the writer on current data; cancelling releases exactly the open
  * remainder once and hands freed units to the waiting queue first; shipping consumes the
- * line's own allocation at the shipping location.
+ * line's own allocation at the shipping location (found per line when the request names none,
+ * decision 54).
  */
 #include "base/platform.h"
 
@@ -395,12 +396,13 @@ static bool location_before(const struct oms_state *state, uint32_t a, uint32_t 
     return la->rank < lb->rank;
 }
 
-/* What a shipment that names no location takes of a line's `want` units at each location
+/* What a shipment that names no location takes of a line's `want` units, in the order taken
  * (decision 54): all of them from one location that holds them (the preferred one), else the
- * line's allocations in order of preference until they are covered. take[l] is set for every
- * location; want is at most what the line has allocated (checked before). */
-static void ship_plan(const struct oms_state *state, const struct oms_line *line, oms_qty want,
-                      oms_qty *take)
+ * line's allocations in order of preference until they are covered. Fills take[] (room for a
+ * move per location) and returns how many; want is at most what the line has allocated
+ * (checked before). */
+static uint32_t ship_plan(const struct oms_state *state, const struct oms_line *line,
+                          oms_qty want, struct oms_ship_move *take)
 {
     oms_qty held[OMS_LOCATIONS_MAX] = {0};
     uint32_t order[OMS_LOCATIONS_MAX], count = 0;
@@ -409,7 +411,6 @@ static void ship_plan(const struct oms_state *state, const struct oms_line *line
         held[line->allocs[a].location] += line->allocs[a].qty;
     }
     for (uint32_t l = 0; l < state->locations_count; l++) {
-        take[l] = 0;
         if (held[l] == 0) continue;
         uint32_t at = count++;
         for (; at > 0 && location_before(state, l, order[at - 1]); at--) order[at] = order[at - 1];
@@ -417,14 +418,17 @@ static void ship_plan(const struct oms_state *state, const struct oms_line *line
     }
     for (uint32_t i = 0; i < count; i++) {
         if (held[order[i]] < want) continue;
-        take[order[i]] = want;
-        return;
+        take[0] = (struct oms_ship_move){OMS_NONE, order[i], want};
+        return 1;
     }
+    uint32_t taken = 0;
     for (uint32_t i = 0; i < count && want > 0; i++) {
-        take[order[i]] = held[order[i]] < want ? held[order[i]] : want;
-        want -= take[order[i]];
+        oms_qty qty = held[order[i]] < want ? held[order[i]] : want;
+        take[taken++] = (struct oms_ship_move){OMS_NONE, order[i], qty};
+        want -= qty;
     }
     OMS_ASSERT(want == 0);
+    return taken;
 }
 
 /* Ships qty of a line's units allocated at a location: they leave the allocation (latest
@@ -473,21 +477,20 @@ enum oms_err oms__apply_order_ship(struct oms_writer *w, struct oms_command *cmd
     char cause[OMS_ID_BYTES_MAX + 16];
     snprintf(cause, sizeof cause, "shipment of order %s", c->id);
     w->cause = cause;
-    oms_qty take[OMS_LOCATIONS_MAX];
+    struct oms_ship_move take[OMS_LOCATIONS_MAX];
     for (uint32_t k = 0; k < o->lines_count; k++) {
         if (want[k] == 0) continue;
         uint32_t index = o->first_line + k;
+        uint32_t count = 1;
         if (location == OMS_NONE) {
-            ship_plan(state, &state->lines[index], want[k], take);
+            count = ship_plan(state, &state->lines[index], want[k], take);
         } else {
-            memset(take, 0, sizeof take);
-            take[location] = want[k];
+            take[0] = (struct oms_ship_move){OMS_NONE, location, want[k]};
         }
         uint32_t first = c->moves_count;
-        for (uint32_t l = 0; l < state->locations_count; l++) {
-            if (take[l] == 0) continue;
-            ship_at(w, index, l, take[l]);
-            oms__ship_move_add(c, &moves_cap, index, l, take[l]);
+        for (uint32_t m = 0; m < count; m++) {
+            ship_at(w, index, take[m].location, take[m].qty);
+            oms__ship_move_add(c, &moves_cap, index, take[m].location, take[m].qty);
         }
         const struct oms_line *line = &state->lines[index];
         if (line->allocs_count + line->pegs_count == 0) oms_state_queue_remove(state, index);

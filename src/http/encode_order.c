@@ -5,7 +5,9 @@
  * dumping it (issue 4, bench/README.md "The write path"). The bytes are exactly those json_dumps
  * wrote for the tree the previous encoder built (keys in insertion order, compact, jansson's
  * escaping through base/jbuf.h): stored answers and retries compare byte for byte.
- * tests/integration/order_oracle.c keeps that tree encoder, and the tests compare both.
+ * tests/integration/order_oracle.c keeps that tree encoder, and the tests compare both. The
+ * answers built of order lines are here too: a shipment's, an item's backorder queue and the
+ * list of orders.
  */
 #include "base/platform.h"
 

@@ -487,6 +487,17 @@ static void test_engine__a_shipment_without_location_splits_over_the_allocations
     assert_level(e, "A", "WH-B", 1, 1);
     assert_int_equal(harness_get_line(e, "O1", 1).shipped, 5);
     assert_int_equal(harness_count_events(e, "line.shipped", "O1"), 2);
+    /* Preference is priority, not creation: with WH-A now third, WH-B's units go first. */
+    harness_set_stock(e, "A", "WH-A", 2);
+    harness_set_stock(e, "A", "WH-B", 5);
+    assert_int_equal(order1(e, "O2", "web", "A", 6), OMS_OK);
+    harness_location(e, "WH-A", "US", 3, 0);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_SHIP, "O2", NULL, 6, moves, &count), OMS_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(moves[0].location, 1);
+    assert_int_equal(moves[0].qty, 4);
+    assert_int_equal(moves[1].location, 0);
+    assert_int_equal(moves[1].qty, 2);
     finish(e, path);
 }
 
