@@ -103,6 +103,18 @@ expect_error() {
 # body_of JQ_EXPR: prints a value of the last body.
 body_of() { jq -r "$1" "$WORK/body"; }
 
+API="$OMS_SRC/docs/openapi.json"
+SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
+
+# conforms METHOD PATH WHAT: the last body matches docs/openapi.json's schema of PATH's answer
+# with the last status (tests/e2e/schema.jq); fails WHAT with the problems otherwise.
+conforms() {
+    local problems
+    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
+        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
+    [ -z "$problems" ] || fail "$3: $problems"
+}
+
 finish() {
     if [ "$FAILURES" -gt 0 ]; then
         echo "$FAILURES check(s) failed" >&2

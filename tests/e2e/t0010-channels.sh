@@ -5,15 +5,6 @@
 # taking effect at once with their status events, bad input refused naming the field with
 # nothing changed, and the rules surviving a restart.
 source "$(dirname "$0")/lib.sh"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
-API="$OMS_SRC/docs/openapi.json"
-
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 avail() { # avail CHANNEL SKU: sets the body to the availability of one SKU.
     call GET "/v1/availability?channel=$1&sku=$2"

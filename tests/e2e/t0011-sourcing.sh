@@ -6,15 +6,6 @@
 # field named and nothing changed, and reasons and distances kept across a restart. The
 # answers conform to docs/openapi.json.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
-
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 # order ID BODY_REST: places an order on channel web and checks the answer's contract.
 order() {

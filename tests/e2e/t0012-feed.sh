@@ -6,15 +6,6 @@
 # cursors (400 naming after), limits and channels; after a restart an old cursor gets a full
 # snapshot flagged reset. The answers conform to docs/openapi.json.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
-
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 # feed CHANNEL [CURSOR] [LIMIT]: one page, checked against the contract and for negatives.
 feed() {

@@ -7,15 +7,6 @@
 # row and changes nothing; `oms import snapshot` applies a CSV file through the same command,
 # all or nothing with row-numbered errors; reports survive a restart.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
-
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 # Instants relative to the wall clock: the server refuses counts taken in the future.
 ago() { date -u -d "-$1" +%Y-%m-%dT%H:%M:%SZ; }

@@ -6,15 +6,6 @@
 # orders and their retries (other key order, same fingerprint) still work. Every route of
 # docs/openapi.json is swept, so a new route that forgot the rule fails here.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
-
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 # state: what a refused request must leave as it was (master data, rules, stock, orders,
 # holds, supply, snapshots and the event feed, whose last seq moves with any commit).

@@ -6,15 +6,6 @@
 # accept: null as no value on every optional field, answers that show no value as null, and an
 # answer sent back as a request is taken.
 source "$(dirname "$0")/lib.sh"
-API="$OMS_SRC/docs/openapi.json"
-SCHEMA="$OMS_SRC/tests/e2e/schema.jq"
-
-conforms() {
-    local problems
-    problems=$(jq -r --slurpfile api "$API" --arg path "$2" --arg method "$1" \
-        --arg status "$STATUS" -f "$SCHEMA" "$WORK/body" 2>&1) || problems="jq failed: $problems"
-    [ -z "$problems" ] || fail "$3: $problems"
-}
 
 # state: what a refused request must leave as it was (the event feed's last seq moves with any
 # commit; HB and H-S2 must not come into being).
