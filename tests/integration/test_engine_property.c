@@ -35,6 +35,7 @@
 #include "engine/tz.h"
 #include "harness.h"
 #include "order_oracle.h"
+#include "../test_random.h"
 
 #define SEEDS 10
 #define OPS_PER_SEED 600
@@ -53,29 +54,6 @@
 
 static const char *const CHANNELS[] = {"C0", "C1"};
 static const char *const REGIONS[] = {"N", "S", "X"};
-
-/* xorshift64: fixed seeds, the same sequence on every run. */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
-static int64_t random_in(uint64_t *state, int64_t low, int64_t high)
-{
-    return low + (int64_t)(next_random(state) % (uint64_t)(high - low + 1));
-}
-
-static bool one_in(uint64_t *state, int64_t n) { return random_in(state, 1, n) == 1; }
-
-static uint32_t pick(uint64_t *state, uint32_t count)
-{
-    return (uint32_t)random_in(state, 0, (int64_t)count - 1);
-}
 
 struct sim_order {
     char id[16];

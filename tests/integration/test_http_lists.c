@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "http/encode.h"
+#include "../test_random.h"
 
 #define SEEDS 3
 #define ORDERS 40
@@ -28,21 +29,6 @@
 
 static const uint32_t PAGE_SIZES[] = {1, 3, 500};
 static const char *const SKUS[] = {"A", "B", "NOPE"};
-
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
-static uint32_t pick(uint64_t *rng, uint32_t count)
-{
-    return (uint32_t)(next_random(rng) % count);
-}
 
 /* The filters tried: none, each status, a channel, a SKU, a channel and a status. */
 static struct oms_order_filter filter_of(const struct oms_state *state, uint32_t f)

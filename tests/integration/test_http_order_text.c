@@ -25,6 +25,7 @@
 #include "engine/clock.h"
 #include "harness.h"
 #include "order_oracle.h"
+#include "../test_random.h"
 
 #define SEEDS 3
 #define OPS_PER_SEED 250
@@ -39,21 +40,6 @@ static const char *const UNKNOWN_SKUS[] = {"zz\tnope", "ünknown\n", "x\b\f\r"};
 static const char *const REGIONS[] = {"N", "S", "E", "W\"z"};
 static const char *const TEXTS[] = {"ref \"7\"", "c\\d", "mail@é.example", "\x02\x1b[0m",
                                     "line\nbreak", "𝄞 ok"};
-
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
-static uint32_t pick(uint64_t *rng, uint32_t count)
-{
-    return (uint32_t)(next_random(rng) % count);
-}
 
 #define PICK(rng, array) ((array)[pick((rng), OMS_ARRAY_LEN(array))])
 

@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "http/encode.h"
+#include "../test_random.h"
 
 #define SEEDS 4
 #define ORDERS 60
@@ -31,21 +32,6 @@ static const uint32_t PAGE_SIZES[] = {1, 2, 3, 7, 1000};
 
 /* What the checks saw, so the test cannot pass on a world that never exercised them. */
 static uint32_t most_waiting, ties_by_id;
-
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
-static uint32_t pick(uint64_t *rng, uint32_t count)
-{
-    return (uint32_t)(next_random(rng) % count);
-}
 
 /* A waiting line as the oracle sees it, copied out of the model. */
 struct waiting {

@@ -13,25 +13,10 @@
 #include <cmocka.h>
 
 #include "core/calendar.h"
+#include "../test_random.h"
 
 #define MASK_MON_SAT 0x3Fu
 #define PROPERTY_CASES 20000
-
-/* xorshift64: a fixed-seed generator, so every run checks the same cases. */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
-static uint32_t random_below(uint64_t *state, uint32_t bound)
-{
-    return (uint32_t)(next_random(state) % bound);
-}
 
 static oms_day day_of(const char *text)
 {
@@ -225,9 +210,9 @@ static void test_calendar__add_working_matches_a_day_by_day_count(void **state)
     (void)state;
     uint64_t seed = 0x9E3779B97F4A7C15u;
     for (int i = 0; i < PROPERTY_CASES; i++) {
-        oms_day start = (oms_day)random_below(&seed, 80000) - 30000;
-        int32_t count = (int32_t)random_below(&seed, i % 10 == 0 ? 3000u : 40u);
-        uint32_t mask = 1u + random_below(&seed, 0x7Fu); /* Any non-zero 7-bit mask. */
+        oms_day start = (oms_day)pick(&seed, 80000) - 30000;
+        int32_t count = (int32_t)pick(&seed, i % 10 == 0 ? 3000u : 40u);
+        uint32_t mask = 1u + pick(&seed, 0x7Fu); /* Any non-zero 7-bit mask. */
         oms_day fast = oms_day_add_working(start, count, mask);
         oms_day slow = reference_add_working(start, count, mask);
         if (fast != slow) {
@@ -245,7 +230,7 @@ static void test_calendar__ymd_round_trips_at_random_over_the_whole_range(void *
     uint64_t seed = 0xD1B54A32D192ED03u;
     oms_day first = oms_day_from_ymd(1, 1, 1);
     for (int i = 0; i < PROPERTY_CASES; i++) {
-        oms_day day = first + (oms_day)random_below(&seed, (uint32_t)(OMS_DAY_MAX - first + 1));
+        oms_day day = first + (oms_day)pick(&seed, (uint32_t)(OMS_DAY_MAX - first + 1));
         int32_t y = 0, m = 0, d = 0;
         oms_day_to_ymd(day, &y, &m, &d);
         assert_true(oms_ymd_valid(y, m, d));

@@ -20,20 +20,11 @@
 
 #include "core/calendar.h"
 #include "engine/tz.h"
+#include "../test_random.h"
 
 static const char *const zones[] = {"Europe/London", "America/Santiago", "Australia/Lord_Howe",
                                     "Asia/Kolkata", "UTC", "America/New_York",
                                     "Pacific/Apia", "Pacific/Chatham"};
-
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
 
 /* ICU's day for ms, from a calendar with no history. */
 static oms_day fresh_day(const char *zone, int64_t ms)

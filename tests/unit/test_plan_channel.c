@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "core/plan.h"
+#include "../test_random.h"
 
 #define TODAY 20000
 #define SHIP (TODAY + 1)
@@ -258,21 +259,6 @@ static void test_plan_channel__a_waiting_line_is_never_capped(void **state)
 #define WORLD_CHANNELS 4
 #define CASES 3000
 #define ORDERS 30
-
-static uint64_t next_random(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *s = x;
-    return x;
-}
-
-static int64_t random_in(uint64_t *s, int64_t low, int64_t high)
-{
-    return low + (int64_t)(next_random(s) % (uint64_t)(high - low + 1));
-}
 
 static oms_qty available_over(const struct fixture *fx, uint64_t mask)
 {

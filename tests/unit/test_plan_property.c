@@ -17,6 +17,7 @@
 
 #include "base/assert.h"
 #include "core/plan.h"
+#include "../test_random.h"
 
 #define TODAY 20000
 #define WORLD_LOCATIONS_MAX 8
@@ -29,24 +30,6 @@
 
 _Static_assert(WORLD_LOCATIONS_MAX <= OMS_LOCATIONS_MAX, "a world fits the core's limits");
 _Static_assert(WORLD_SUPPLIES_MAX <= OMS_SUPPLIES_MAX, "a world fits the core's limits");
-
-/* xorshift64: fixed seeds, the same cases on every run. */
-static uint64_t next_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
-static int64_t random_in(uint64_t *state, int64_t low, int64_t high)
-{
-    return low + (int64_t)(next_random(state) % (uint64_t)(high - low + 1));
-}
-
-static bool one_in(uint64_t *state, int64_t n) { return random_in(state, 1, n) == 1; }
 
 /* One item's state as the caller keeps it: consumed line by line. */
 struct world {
