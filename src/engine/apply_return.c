@@ -45,8 +45,9 @@ enum oms_err oms__apply_order_return(struct oms_writer *w, struct oms_command *c
                             (long long)line->shipped, (long long)line->returned,
                             (long long)want[no - 1]);
         }
+        if (err) break; /* A line that shipped nothing may have no item (an unknown SKU). */
         const struct oms_stock_level *level = &state->items[line->item].levels[location];
-        if (!err && level->on_hand + want[no - 1] > OMS_QTY_MAX) {
+        if (level->on_hand + want[no - 1] > OMS_QTY_MAX) {
             err = oms__fail(cmd, OMS_EINVAL, field, "on_hand would exceed its limit");
         }
     }
@@ -167,6 +168,41 @@ static void unship_at(struct oms_writer *w, uint32_t index, uint32_t location, o
     oms__save_line(w, index);
 }
 
+/* A cancelled shipment that names its location takes back there no more of a SKU than the
+ * order's shipments took from there and did not bring back (the ledger's moves, as above):
+ * the rest left another shelf, and taking it back here would make stock this location never
+ * had. Lines of one SKU share what left. */
+static enum oms_err check_shipped_there(struct oms_writer *w, struct oms_command *cmd,
+                                        uint32_t order, const oms_qty *want, uint32_t location)
+{
+    const struct oms_order *o = &w->state.orders[order];
+    const struct oms_line *lines = &w->state.lines[o->first_line];
+    for (uint32_t k = 0; k < o->lines_count; k++) {
+        if (want[k] == 0) continue;
+        oms_qty asked = 0;
+        bool told = false; /* An earlier line of the SKU was checked with this one. */
+        for (uint32_t j = 0; j < o->lines_count; j++) {
+            if (lines[j].item != lines[k].item) continue;
+            told |= j < k && want[j] > 0;
+            asked += want[j];
+        }
+        if (told) continue;
+        struct shipped_from found = {.state = &w->state};
+        enum oms_err err = oms_store_shipped_from(w->store, lines[k].sku, o->id, add_shipped,
+                                                  &found);
+        if (err) return oms__fail(cmd, err, NULL, "cannot read where order '%s' shipped from",
+                                  o->id);
+        if (asked > found.units[location]) {
+            return oms__fail(cmd, OMS_EINSUFFICIENT_SHIPPED, "location",
+                             "%lld of '%s' left '%s' for order '%s' and did not come back; "
+                             "cannot take back %lld there",
+                             (long long)found.units[location], lines[k].sku,
+                             w->state.locations[location].code, o->id, (long long)asked);
+        }
+    }
+    return OMS_OK;
+}
+
 /* A shipment cancelled before it left the dock (B28): the units are on hand again and bound to
  * the line again at that location, as they were before the shipment; free stock does not move,
  * so no queue runs. Never more than the line shipped and did not get back. */
@@ -199,6 +235,7 @@ enum oms_err oms__apply_order_unship(struct oms_writer *w, struct oms_command *c
                         c->location, o->id);
     } else {
         for (uint32_t k = 0; k < o->lines_count; k++) from[k] = location;
+        err = check_shipped_there(w, cmd, order, want, location);
     }
     for (uint32_t k = 0; !err && k < o->lines_count; k++) {
         if (want[k] == 0) continue;

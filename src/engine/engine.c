@@ -563,7 +563,7 @@ enum oms_err oms_engine_open(const struct oms_engine_options *options, struct om
     /* The rows of the levels the load replayed are stale: the sweep's first pass saves them
      * before it moves the checkpoint past the ledger rows it replayed. */
     if (!err) err = oms_store_each_tail_level(w->store, &w->state, level_stale, w);
-    w->sweep_seq = oms_store_ledger_seq(w->store);
+    if (!err) w->sweep_seq = oms_store_ledger_seq(w->store);
     if (!err) err = oms_store_last_event_seq(w->store, &w->event_seq);
     if (!err) err = oms_store_defer_sync(w->store); /* The syncer makes commits durable. */
     if (!err) err = oms_store_open(options->db_path, false, false, &engine->checkpoint_store);

@@ -75,6 +75,25 @@ static enum oms_err open_engine(const char *path)
     return err;
 }
 
+/* A file the engine cannot open is an error for the caller to tell, not a crash: no folder,
+ * not a database, a database another engine holds. */
+static void test_load__a_file_it_cannot_open_is_an_error(void **state)
+{
+    (void)state;
+    char path[512], junk[540];
+    assert_int_not_equal(open_engine("/nonexistent-oms-dir/x.db"), OMS_OK);
+    struct oms_engine *e = start(path, sizeof path, "load_cannot_open");
+    assert_int_not_equal(open_engine(path), OMS_OK); /* Held by e. */
+    oms_engine_close(e);
+    assert_int_equal(open_engine(path), OMS_OK);
+    snprintf(junk, sizeof junk, "%s.junk", path);
+    FILE *f = fopen(junk, "wb");
+    assert_non_null(f);
+    fputs("garbage, not a database; garbage, not a database; garbage, not a database\n", f);
+    fclose(f);
+    assert_int_not_equal(open_engine(junk), OMS_OK);
+}
+
 static void test_load__refuses_two_orders_of_one_id(void **state)
 {
     (void)state;
@@ -182,6 +201,7 @@ static void test_load__migration_13_keeps_every_order_and_its_first_answer(void 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load__a_file_it_cannot_open_is_an_error),
         cmocka_unit_test(test_load__refuses_two_orders_of_one_id),
         cmocka_unit_test(test_load__refuses_a_line_out_of_its_order),
         cmocka_unit_test(test_load__migration_13_keeps_every_order_and_its_first_answer),

@@ -1,7 +1,7 @@
 /*
  * test_engine_property.c - random operation sequences through the whole engine on a real
  * SQLite file: orders (with unknown SKUs, ship-complete lines, retries), cancellations,
- * shipments, supply and receipts, adjustments and counts, ERP snapshots (also late, refused
+ * shipments, returns, supply and receipts, adjustments and counts, ERP snapshots (also late, refused
  * or dry runs), settings changes and clock ticks, holds (placed, released, expired, consumed
  * by orders),
  * drawn from fixed seeds (xorshift64), so a failure names the seed and operation that
@@ -106,7 +106,7 @@ struct line_view {
     uint32_t line_no;
     bool found;
     uint32_t item;
-    oms_qty qty, open, shipped, cancelled;
+    oms_qty qty, open, shipped, cancelled, returned;
     oms_qty at[SIM_LOCATIONS_MAX]; /* Allocated at each location. */
 };
 
@@ -123,6 +123,7 @@ static void get_line_view(const struct oms_state *state, void *ctx)
     v->open = oms_line_allocated(line) + oms_line_backordered(line);
     v->shipped = line->shipped;
     v->cancelled = line->cancelled;
+    v->returned = line->returned;
     memset(v->at, 0, sizeof v->at);
     for (uint32_t a = 0; a < line->allocs_count; a++) {
         if (line->allocs[a].location < SIM_LOCATIONS_MAX) {
@@ -710,6 +711,40 @@ static void op_ship(struct sim *s)
     SIM_CHECK(s, after.at[location] == here - qty);
 }
 
+/* A return at any location: never more than the line shipped and did not get back, refused
+ * whole otherwise, whatever the line is (an unknown SKU's line has no item and shipped
+ * nothing); the units are on hand again where they came back, sellable or not. */
+static void op_return(struct sim *s)
+{
+    s->what = "return";
+    const struct sim_order *o = &s->orders[pick(&s->rng, s->orders_count)];
+    uint32_t line_no = (uint32_t)random_in(&s->rng, 1, o->lines_count);
+    const char *code = s->locations[random_location(s)];
+    struct line_view before = line_view(s, o->id, line_no);
+    oms_qty returnable = before.shipped - before.returned;
+    struct oms_cmd_return_line back = {.line_no = line_no, .sellable = one_in(&s->rng, 2)};
+    struct oms_command cmd = {.kind = OMS_CMD_ORDER_RETURN};
+    cmd.u.ret = (struct oms_cmd_return){.id = o->id, .location = code, .lines = &back,
+                                        .lines_count = 1};
+    if (returnable == 0 || one_in(&s->rng, 5)) {
+        back.qty = returnable + 1;
+        uint64_t digest = settle(s);
+        SIM_EXPECT(s, harness_run(s->e, &cmd), OMS_EINSUFFICIENT_SHIPPED);
+        expect_unchanged(s, digest);
+        return;
+    }
+    back.qty = random_in(&s->rng, 1, returnable);
+    const char *sku = o->skus[line_no - 1];
+    struct oms_stock_level level = harness_get_level(s->e, sku, code);
+    SIM_EXPECT(s, harness_run(s->e, &cmd), OMS_OK);
+    struct oms_stock_level now = harness_get_level(s->e, sku, code);
+    SIM_CHECK(s, now.on_hand == level.on_hand + back.qty);
+    SIM_CHECK(s, now.unavailable == level.unavailable + (back.sellable ? 0 : back.qty));
+    struct line_view after = line_view(s, o->id, line_no);
+    SIM_CHECK(s, after.returned == before.returned + back.qty);
+    SIM_CHECK(s, after.shipped == before.shipped);
+}
+
 static void op_supply(struct sim *s)
 {
     s->what = "supply";
@@ -1177,8 +1212,10 @@ static void run_op(struct sim *s)
         op_retry(s);
     } else if (roll <= 45) {
         op_cancel(s);
-    } else if (roll <= 58) {
+    } else if (roll <= 54) {
         op_ship(s);
+    } else if (roll <= 58) {
+        op_return(s);
     } else if (roll <= 66) {
         op_supply(s);
     } else if (roll <= 74) {

@@ -539,6 +539,40 @@ static void test_engine__b28_a_cancelled_shipment_comes_back_where_it_left(void 
     finish(e, path);
 }
 
+/* A cancelled shipment that names its location takes back there no more than the order's
+ * shipments took from there: 2 left WH-B, so 4 coming back to WH-B would be stock WH-B never
+ * had (and WH-A's 4 would be lost from its shelf). Refused whole, nothing changes. */
+static void test_engine__a_cancelled_shipment_takes_back_only_what_left_there(void **state)
+{
+    (void)state;
+    char path[512];
+    struct oms_ship_move moves[4];
+    uint32_t count;
+    struct oms_engine *e = two_warehouses(path, sizeof path, "unship_there", 4, 4);
+    assert_int_equal(order1(e, "O1", "web", "A", 6), OMS_OK);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_SHIP, "O1", NULL, 6, moves, &count), OMS_OK);
+    assert_level(e, "A", "WH-A", 0, 0);
+    assert_level(e, "A", "WH-B", 2, 0);
+    uint64_t before = harness_digest(e);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", "WH-B", 4, moves, &count),
+                     OMS_EINSUFFICIENT_SHIPPED);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", "WH-B", 3, moves, &count),
+                     OMS_EINSUFFICIENT_SHIPPED);
+    assert_true(harness_digest(e) == before);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", "WH-B", 2, moves, &count),
+                     OMS_OK);
+    assert_level(e, "A", "WH-B", 4, 2);
+    /* WH-B gave back all it shipped; WH-A's four are still out, and come back only there. */
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", "WH-B", 1, moves, &count),
+                     OMS_EINSUFFICIENT_SHIPPED);
+    harness_reopen(&e, path);
+    assert_int_equal(ship_or_unship(e, OMS_CMD_ORDER_UNSHIP, "O1", "WH-A", 4, moves, &count),
+                     OMS_OK);
+    assert_level(e, "A", "WH-A", 4, 4);
+    assert_int_equal(harness_get_line(e, "O1", 1).shipped, 0);
+    finish(e, path);
+}
+
 static void test_engine__b19_backorder_after_a_partial_shipment_is_the_rest(void **state)
 {
     (void)state;
@@ -1358,6 +1392,7 @@ int main(void)
         cmocka_unit_test(test_engine__b18_a_shipment_without_location_ships_the_next_proposal),
         cmocka_unit_test(test_engine__a_shipment_without_location_splits_over_the_allocations),
         cmocka_unit_test(test_engine__b28_a_cancelled_shipment_comes_back_where_it_left),
+        cmocka_unit_test(test_engine__a_cancelled_shipment_takes_back_only_what_left_there),
         cmocka_unit_test(test_engine__b19_backorder_after_a_partial_shipment_is_the_rest),
         cmocka_unit_test(test_engine__b24_toggling_an_order_never_multiplies_its_moves),
         cmocka_unit_test(test_engine__b30_split_follows_location_rank),
