@@ -132,3 +132,14 @@ void oms_utf8_trim(char *s)
     size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
     if (len - (start - 1) < need) s[start - 1] = '\0';
 }
+
+size_t oms_text_control(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < 0x20 || p[i] == 0x7f) return i;
+        /* 0xC2 is only ever a lead byte: in well-formed text this is the character U+0080.. */
+        if (p[i] == 0xC2 && i + 1 < len && p[i + 1] <= 0x9F) return i;
+    }
+    return len;
+}

@@ -45,4 +45,10 @@ size_t oms_utf8_repair(const char *s, size_t len, char *out);
  * (the text itself was). Nothing else is changed. */
 void oms_utf8_trim(char *s);
 
+/* The offset of the first control character in the well-formed s[0..len), or len when it holds
+ * none: C0 (U+0000..U+001F), DEL and C1 (U+0080..U+009F, `C2 80`..`C2 9F`). No name, code or id
+ * the engine keeps holds one (decisions 45 and 51): each is invisible or moves the cursor where
+ * it is shown, and C1 is what a Latin-1 file read as UTF-8 becomes. */
+size_t oms_text_control(const char *s, size_t len);
+
 #endif

@@ -346,13 +346,11 @@ bool cli_text_ok(const char *text, size_t max_bytes, char *why, size_t why_len)
                  (unsigned)(unsigned char)text[offset], offset);
         return false;
     }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c < 0x20 || c == 0x7f) {
-            snprintf(why, why_len, "contains a control character (byte 0x%02X at offset %zu)",
-                     (unsigned)c, i);
-            return false;
-        }
+    size_t control = oms_text_control(text, len);
+    if (control < len) {
+        snprintf(why, why_len, "contains a control character (byte 0x%02X at offset %zu)",
+                 (unsigned)(unsigned char)text[control], control);
+        return false;
     }
     return true;
 }

@@ -13,6 +13,7 @@
 
 #include "base/assert.h"
 #include "base/csv.h"
+#include "base/utf8.h"
 #include "cli/import.h"
 #include "core/calendar.h"
 #include "engine/clock.h"
@@ -32,16 +33,14 @@ static const char *keep(struct import_row *row, const char *text)
     return copy;
 }
 
-/* No control byte (C0 or DEL), as the API's text fields (oms_get_text): a cell may hold a line
- * break inside quotes, but a name with one could not be set over HTTP. The CSV reader has
- * already refused NUL and what is not UTF-8 (decision 51). */
+/* No control character (oms_text_control), as the API's text fields (oms_get_text): a cell may
+ * hold a line break inside quotes, but a name with one could not be set over HTTP. The CSV
+ * reader has already refused NUL and what is not UTF-8 (decision 51). */
 static bool check_controls(const char *text, char *why, size_t len)
 {
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            snprintf(why, len, "contains a control character");
-            return false;
-        }
+    if (oms_text_control(text, strlen(text)) < strlen(text)) {
+        snprintf(why, len, "contains a control character");
+        return false;
     }
     return true;
 }
@@ -301,6 +300,10 @@ static bool loc_working_days(struct import_row *r, const char *t, char *why, siz
         }
         if (len > 0 && !bit) {
             snprintf(why, n, "'%.*s' is not a day (mon tue wed thu fri sat sun)", (int)len, p);
+            return false;
+        }
+        if (mask & bit) { /* As the API refuses working_days[i] (a typo for another day?). */
+            snprintf(why, n, "'%.*s' is given twice", (int)len, p);
             return false;
         }
         mask |= bit;

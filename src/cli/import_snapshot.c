@@ -24,6 +24,7 @@
 #include "base/csv.h"
 #include "base/jsonw.h"
 #include "base/strmap.h"
+#include "base/utf8.h"
 #include "cli/common.h"
 #include "cli/import.h"
 #include "engine/clock.h"
@@ -51,11 +52,9 @@ static bool parse_code(const char *text, size_t max, const char **out, char *why
         snprintf(why, why_len, "longer than %zu bytes", max);
         return false;
     }
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            snprintf(why, why_len, "contains a control character");
-            return false;
-        }
+    if (oms_text_control(text, len) < len) {
+        snprintf(why, why_len, "contains a control character");
+        return false;
     }
     *out = cli_xstrdup(text);
     return true;

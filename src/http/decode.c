@@ -370,7 +370,9 @@ bool oms_get_text(struct oms_decoder *d, json_t *obj, const char *path, const ch
         /* No value is said by leaving the field out (or null); "" would be a second way, and
          * a name, code or id that is empty names nothing (decisions.md 53). */
         oms_decoder_fail(d, 422, "invalid_field", name,
-                         "%s must not be empty; leave it out to give no value", name);
+                         required ? "%s must not be empty"
+                                  : "%s must not be empty; leave it out to give no value",
+                         name);
         return false;
     }
     if (json_string_length(value) > max_bytes) {
@@ -378,12 +380,11 @@ bool oms_get_text(struct oms_decoder *d, json_t *obj, const char *path, const ch
                          max_bytes);
         return false;
     }
-    for (const unsigned char *p = (const unsigned char *)json_string_value(value); *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            oms_decoder_fail(d, 422, "invalid_field", name,
-                             "%s must not contain control characters", name);
-            return false;
-        }
+    if (oms_text_control(json_string_value(value), json_string_length(value)) <
+        json_string_length(value)) {
+        oms_decoder_fail(d, 422, "invalid_field", name,
+                         "%s must not contain control characters", name);
+        return false;
     }
     if (strlen(json_string_value(value)) != json_string_length(value)) {
         oms_decoder_fail(d, 422, "invalid_field", name, "%s must not contain NUL bytes", name);
@@ -416,12 +417,12 @@ bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, si
             i += n;
             continue;
         }
-        if (c < 0x20 || c == 0x7f) {
-            oms_decoder_fail(d, 422, "invalid_field", name,
-                             "%s must not contain control characters", name);
-            return false;
-        }
         i++;
+    }
+    if (oms_text_control(value, len) < len) {
+        oms_decoder_fail(d, 422, "invalid_field", name,
+                         "%s must not contain control characters", name);
+        return false;
     }
     return true;
 }

@@ -64,6 +64,15 @@ says "row 1: line 2: column location: byte 0xE9" "snapshot"
 printf 'sku,n\xe4me\nX,y\n' >"$WORK/header.csv"
 refused "a header" 1 import --db "$DB" items "$WORK/header.csv"
 says "header: line 1: field 2: byte 0xE4 at offset 1" "header"
+# C1 controls (U+0080..U+009F, what a Latin-1 file read as UTF-8 becomes) are control
+# characters as C0 and DEL are, in a CSV cell as over HTTP; a working day given twice is refused
+# as the API refuses it.
+printf 'sku,name\nC1,Caf\xc2\x85\n' >"$WORK/c1.csv"
+refused "a C1 control in a name" 1 import --db "$DB" items "$WORK/c1.csv"
+says "column name: contains a control character" "C1 in a CSV name"
+printf 'code,name,working_days\nW9,Nine,mon tue mon\n' >"$WORK/days.csv"
+refused "a repeated working day" 1 import --db "$DB" locations "$WORK/days.csv"
+says "'mon' is given twice" "working days"
 
 # 2. Command-line text: --source, --id, the file's name standing for --source, repeg's SKU.
 printf 'sku,location,on_hand\nOK1,W1,4\n' >"$WORK/count.csv"
@@ -103,6 +112,11 @@ expect_error 400 invalid_query sku "a Latin-1 byte in a query"
 call PUT /v1/items/IDEM1 '{"name":"x"}' -H $'Idempotency-Key: key-\xe9'
 expect_error 400 invalid_header Idempotency-Key "a Latin-1 Idempotency-Key"
 call GET /v1/items/IDEM1; expect_status 404 "no item from a refused key"
+call PUT /v1/items/C1%C2%85 '{"name":"x"}'
+expect_error 422 invalid_field sku "a C1 control in a path"
+call PUT /v1/items/C1OK '{"name":"Caf\u0085"}'
+expect_error 422 invalid_field name "a C1 control in a name"
+call GET /v1/items/C1OK; expect_status 404 "no item from a refused name"
 call GET /healthz; expect_status 200 "the server is up after every refusal"
 stop_server
 

@@ -288,6 +288,22 @@ static void test_utf8__agrees_with_the_reference_on_random_longer_strings(void *
     }
 }
 
+/* C0, DEL and C1 are control characters; U+00A0 (C2 A0) and everything past it are not. */
+static void test_utf8__text_control_finds_c0_del_and_c1(void **state)
+{
+    (void)state;
+    assert_int_equal(oms_text_control("plain", 5), 5);
+    assert_int_equal(oms_text_control("", 0), 0);
+    assert_int_equal(oms_text_control("a\tb", 3), 1);
+    assert_int_equal(oms_text_control("ab\x7f", 3), 2);
+    assert_int_equal(oms_text_control("x\xc2\x80", 3), 1);
+    assert_int_equal(oms_text_control("x\xc2\x9f", 3), 1);
+    assert_int_equal(oms_text_control("\xc2\xa0\xc3\xa9\xe2\x82\xac", 7), 7);
+    assert_int_equal(oms_text_control("\xf0\x9d\x84\x9e", 4), 4);
+    /* A lead byte at the very end (the caller's text was cut): not read past len. */
+    assert_int_equal(oms_text_control("ab\xc2", 3), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_utf8__char_gives_the_length_or_the_maximal_subpart),
         cmocka_unit_test(test_utf8__repairs_with_one_replacement_per_maximal_subpart),
         cmocka_unit_test(test_utf8__trim_drops_only_a_character_cut_short),
+        cmocka_unit_test(test_utf8__text_control_finds_c0_del_and_c1),
         cmocka_unit_test(test_utf8__agrees_with_the_reference_on_every_short_string),
         cmocka_unit_test(test_utf8__agrees_with_the_reference_on_random_longer_strings),
     };
