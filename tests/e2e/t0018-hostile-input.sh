@@ -94,6 +94,11 @@ refused POST /v1/stock/adjustments "$ADJ" 400 invalid_header Content-Type "two c
     -H 'Content-Type: text/plain'
 refused POST /v1/stock/adjustments "$ADJ" 400 invalid_header Idempotency-Key "an empty key" \
     -H 'Idempotency-Key;'
+# A body said to be compressed is not read as it came: 415 naming Content-Encoding.
+refused POST /v1/stock/adjustments "$ADJ" 415 unsupported_media_type Content-Encoding \
+    "a plain body labelled gzip" -H 'Content-Encoding: gzip'
+refused POST /v1/stock/adjustments "$ADJ" 400 invalid_header Content-Encoding \
+    "two content codings" -H 'Content-Encoding: identity' -H 'Content-Encoding: identity'
 call GET /v1/stock/HA '' -H 'Idempotency-Key: r-1' -H 'Idempotency-Key: r-2'
 expect_status 200 "a read takes no key: two are not looked at"
 
