@@ -137,9 +137,7 @@ size_t oms_text_control(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len; i++) {
-        if (p[i] < 0x20 || p[i] == 0x7f) return i;
-        /* 0xC2 is only ever a lead byte: in well-formed text this is the character U+0080.. */
-        if (p[i] == 0xC2 && i + 1 < len && p[i + 1] <= 0x9F) return i;
+        if (oms_control_len(p + i, len - i) > 0) return i;
     }
     return len;
 }

@@ -51,4 +51,14 @@ void oms_utf8_trim(char *s);
  * it is shown, and C1 is what a Latin-1 file read as UTF-8 becomes. */
 size_t oms_text_control(const char *s, size_t len);
 
+/* The length (1 or 2) of the control character at p[0..left), left > 0, or 0 when there is
+ * none (also at an ill-formed sequence, which is the UTF-8 check's to tell): oms_text_control's
+ * test, for a caller that scans the text already. */
+static inline size_t oms_control_len(const unsigned char *p, size_t left)
+{
+    if (p[0] < 0x20 || p[0] == 0x7f) return 1;
+    /* U+0080..U+009F; C2 followed by anything else is another character or ill-formed. */
+    return p[0] == 0xC2 && left > 1 && p[1] >= 0x80 && p[1] <= 0x9F ? 2 : 0;
+}
+
 #endif

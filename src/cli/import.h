@@ -20,6 +20,7 @@ struct import_row {
     uint64_t row;           /* 1-based data row. */
     bool bad;               /* Some cell was refused. */
     void *user;
+    const char *price_text; /* items: the price cell, read once the row's currency is known. */
     char *texts[IMPORT_TEXTS_MAX]; /* Owned copies of the cells the command points to. */
     uint32_t texts_count;
 };

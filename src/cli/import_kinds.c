@@ -109,14 +109,76 @@ static bool item_name(struct import_row *r, const char *t, char *why, size_t n)
     return true;
 }
 
+/* A price is read with its currency (item_check): its decimals are the currency's. */
 static bool item_price(struct import_row *r, const char *t, char *why, size_t n)
 {
-    if (!oms_parse_money_minor(t, &ITEM(r)->price_minor) || ITEM(r)->price_minor < 0) {
-        snprintf(why, n, "'%s' is not a price like 2.55", t);
-        return false;
-    }
+    (void)why;
+    (void)n;
+    r->price_text = keep(r, t);
     ITEM(r)->fields |= OMS_F_PRICE;
     return true;
+}
+
+/* ISO 4217's minor unit of a currency: 2, but for the currencies with none or three (or four). */
+static int currency_exponent(const char *code)
+{
+    static const char *const none[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
+                                       "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
+                                       "XPF"};
+    static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
+    for (size_t i = 0; i < OMS_ARRAY_LEN(none); i++) {
+        if (strcmp(code, none[i]) == 0) return 0;
+    }
+    for (size_t i = 0; i < OMS_ARRAY_LEN(three); i++) {
+        if (strcmp(code, three[i]) == 0) return 3;
+    }
+    return strcmp(code, "CLF") == 0 || strcmp(code, "UYW") == 0 ? 4 : 2;
+}
+
+/* "2.55" in a currency of `exponent` decimals, in its minor unit: at most that many decimals
+ * (a third decimal of pence is not rounded away: it is refused), not negative, in range. */
+static bool parse_price(const char *text, int exponent, int64_t *minor)
+{
+    int64_t value = 0;
+    int decimals = -1; /* -1: before the point. */
+    const char *p = text;
+    if (*p == '\0' || *p == '.') return false;
+    for (; *p; p++) {
+        if (*p == '.' && decimals < 0) {
+            decimals = 0;
+            continue;
+        }
+        if (*p < '0' || *p > '9' || decimals >= exponent) return false;
+        if (value > (INT64_MAX - 9) / 10) return false;
+        value = value * 10 + (*p - '0');
+        if (decimals >= 0) decimals++;
+    }
+    if (decimals == 0) return false; /* "2." */
+    for (int d = decimals < 0 ? 0 : decimals; d < exponent; d++) {
+        if (value > INT64_MAX / 10) return false;
+        value *= 10;
+    }
+    *minor = value;
+    return value <= INT64_MAX / 4; /* The API's bound of price. */
+}
+
+static void item_check(struct import_row *r, struct cli_errors *errors)
+{
+    if (!r->price_text) return;
+    unsigned long long row = (unsigned long long)r->row;
+    if (!(ITEM(r)->fields & OMS_F_CURRENCY)) {
+        cli_error(errors, "row %llu, column price: give the row's currency too: a price's "
+                  "decimals are its currency's (GBP two, JPY none, KWD three)", row);
+        r->bad = true;
+        return;
+    }
+    int exponent = currency_exponent(ITEM(r)->currency);
+    if (!parse_price(r->price_text, exponent, &ITEM(r)->price_minor)) {
+        cli_error(errors, "row %llu, column price: '%s' is not a price in %s (%d decimal%s at "
+                  "most)", row, r->price_text, ITEM(r)->currency, exponent,
+                  exponent == 1 ? "" : "s");
+        r->bad = true;
+    }
 }
 
 static bool item_currency(struct import_row *r, const char *t, char *why, size_t n)
@@ -543,7 +605,8 @@ static void rule_check(struct import_row *r, struct cli_errors *errors)
 /* --- The table --- */
 
 static const struct import_kind kinds[] = {
-    {"items", OMS_CMD_PUT_ITEM, item_columns, OMS_ARRAY_LEN(item_columns), "sku", item_key, NULL},
+    {"items", OMS_CMD_PUT_ITEM, item_columns, OMS_ARRAY_LEN(item_columns), "sku", item_key,
+     item_check},
     {"locations", OMS_CMD_PUT_LOCATION, location_columns, OMS_ARRAY_LEN(location_columns), "code",
      location_key, NULL},
     {"stock", OMS_CMD_ADJUST, stock_columns, OMS_ARRAY_LEN(stock_columns), "sku",

@@ -652,8 +652,8 @@ static bool check_history(struct replay *rp, struct uci_reader *reader, struct i
     }
     cli_errors_finish(&errors);
     if (errors.count > 0) {
-        fprintf(stderr, "oms: %s: %llu problems; nothing was replayed\n", reader->path,
-                (unsigned long long)errors.count);
+        fprintf(stderr, "oms: %s: %llu problem%s; nothing was replayed\n", reader->path,
+                (unsigned long long)errors.count, errors.count == 1 ? "" : "s");
     }
     return errors.count == 0;
 }

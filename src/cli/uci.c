@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "cli/uci.h"
 
 static const char *const column_names[UCI_COLUMNS] = {
@@ -103,11 +104,31 @@ static enum uci_class classify(const struct uci_row *row)
     return row->qty < 0 ? UCI_WRITEOFF : UCI_OTHER;
 }
 
+/* No text of a row the engine keeps (an order id, a SKU, a customer, an item's name, a
+ * region) holds a control character: the API would refuse each (oms_text_control), and an order
+ * whose id holds one could not be read or cancelled by id over HTTP. */
+static bool check_text(const struct uci_row *row, const char *column, const char *text,
+                       struct cli_errors *errors)
+{
+    size_t len = strlen(text), at = oms_text_control(text, len);
+    if (at == len) return true;
+    cli_error(errors, "row %llu, column %s: a control character (byte 0x%02X at offset %zu)",
+              (unsigned long long)row->row, column, (unsigned)(unsigned char)text[at], at);
+    return false;
+}
+
 /* Invoice and code: present, printable, short enough. */
 static bool check_ids(struct uci_reader *reader, struct uci_row *row, struct cli_errors *errors)
 {
     const char *code = field(reader, UCI_CODE);
     size_t len = strlen(code);
+    if (!check_text(row, "InvoiceNo", row->invoice, errors) ||
+        !check_text(row, "StockCode", code, errors) ||
+        !check_text(row, "Description", row->description, errors) ||
+        !check_text(row, "CustomerID", row->customer, errors) ||
+        !check_text(row, "Country", row->country, errors)) {
+        return false;
+    }
     if (row->invoice[0] == '\0' || strlen(row->invoice) + 8 >= OMS_ID_BYTES_MAX) {
         cli_error(errors, "row %llu, column InvoiceNo: empty or longer than %d bytes",
                   (unsigned long long)row->row, OMS_ID_BYTES_MAX - 8);

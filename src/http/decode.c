@@ -402,27 +402,27 @@ bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, si
                          max_bytes);
         return false;
     }
-    /* One pass: ASCII is compared as before, anything else read as a character. A header's
-     * value (Idempotency-Key) is bytes as sent: it is kept and must be UTF-8 (decision 51). */
+    /* One pass: printable ASCII at a compare, a control character refused, anything else read
+     * as a character. A header's value (Idempotency-Key) is bytes as sent: it is kept and must
+     * be UTF-8 (decision 51). */
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)value[i];
-        if (c >= 0x80) {
-            size_t bad_len = 0, n = oms_utf8_char(value + i, len - i, &bad_len);
-            if (n == 0) {
-                oms_decoder_fail(d, 422, "invalid_field", name,
-                                 "%s is not UTF-8: byte 0x%02X at offset %zu", name, (unsigned)c,
-                                 i);
-                return false;
-            }
-            i += n;
+        if (c >= 0x20 && c < 0x7f) { /* Printable ASCII, the usual byte: nothing to read. */
+            i++;
             continue;
         }
-        i++;
-    }
-    if (oms_text_control(value, len) < len) {
-        oms_decoder_fail(d, 422, "invalid_field", name,
-                         "%s must not contain control characters", name);
-        return false;
+        if (oms_control_len((const unsigned char *)value + i, len - i) > 0) {
+            oms_decoder_fail(d, 422, "invalid_field", name,
+                             "%s must not contain control characters", name);
+            return false;
+        }
+        size_t bad_len = 0, n = oms_utf8_char(value + i, len - i, &bad_len); /* c >= 0x80. */
+        if (n == 0) {
+            oms_decoder_fail(d, 422, "invalid_field", name,
+                             "%s is not UTF-8: byte 0x%02X at offset %zu", name, (unsigned)c, i);
+            return false;
+        }
+        i += n;
     }
     return true;
 }

@@ -438,7 +438,8 @@ size_t oms_http_query_values(const struct oms_http_query_pair *pairs, size_t pai
 {
     size_t found = 0;
     for (size_t i = 0; i < pairs_count; i++) {
-        if (strcmp(pairs[i].key, key) != 0) continue;
+        /* First bytes first: an availability read asks 5 keys of 21 pairs, 20 of them "sku". */
+        if (pairs[i].key[0] != key[0] || strcmp(pairs[i].key, key) != 0) continue;
         if (found < values_max) values[found] = pairs[i].value;
         found++;
     }

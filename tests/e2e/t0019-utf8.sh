@@ -70,6 +70,31 @@ says "header: line 1: field 2: byte 0xE4 at offset 1" "header"
 printf 'sku,name\nC1,Caf\xc2\x85\n' >"$WORK/c1.csv"
 refused "a C1 control in a name" 1 import --db "$DB" items "$WORK/c1.csv"
 says "column name: contains a control character" "C1 in a CSV name"
+# Not about UTF-8, but about reading a cell as its writer meant it: a price has its currency's
+# decimals (ISO 4217), none in JPY and three in KWD; a fourth decimal of pence is refused, not
+# rounded, and a price without its currency cannot be read.
+printf 'sku,name,price,currency\nPJ,Yen,999,JPY\nPK,Dinar,1.234,KWD\nPG,Pound,2.5,GBP\n' \
+    >"$WORK/prices.csv"
+"$OMS_BIN" import --db "$DB" items "$WORK/prices.csv" >"$WORK/out" 2>"$WORK/err" ||
+    fail "prices in JPY, KWD and GBP were refused: $(cat "$WORK/err")"
+printf 'sku,name,price,currency\nPX,Pence,9.999,GBP\nPY,Yen,1.5,JPY\nPZ,None,3.00,\n' \
+    >"$WORK/badprices.csv"
+refused "prices with more decimals than their currency, or none" 1 \
+    import --db "$DB" items "$WORK/badprices.csv"
+says "row 1, column price: '9.999' is not a price in GBP (2 decimals at most)" "GBP"
+says "row 2, column price: '1.5' is not a price in JPY (0 decimals at most)" "JPY"
+says "row 3, column price: give the row's currency too" "no currency"
+
+# The UCI history of `oms replay` too: an order id with a control character could not be read
+# or cancelled over HTTP. The whole history is refused, the row and column named.
+{
+    printf 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n'
+    printf '536365,85123A,HEART,6,12/1/10 8:26,2.55,17850,United Kingdom\n'
+    printf '5363\xc2\x8566,71053,LANTERN,6,12/1/10 8:27,3.39,17850,United Kingdom\n'
+} >"$WORK/uci.csv"
+refused "a C1 control in an InvoiceNo" 1 replay --db "$DB" "$WORK/uci.csv"
+says "row 2, column InvoiceNo: a control character (byte 0xC2 at offset 4)" "replay"
+says "1 problem; nothing was replayed" "replay all or nothing"
 printf 'code,name,working_days\nW9,Nine,mon tue mon\n' >"$WORK/days.csv"
 refused "a repeated working day" 1 import --db "$DB" locations "$WORK/days.csv"
 says "'mon' is given twice" "working days"
@@ -117,6 +142,10 @@ expect_error 422 invalid_field sku "a C1 control in a path"
 call PUT /v1/items/C1OK '{"name":"Caf\u0085"}'
 expect_error 422 invalid_field name "a C1 control in a name"
 call GET /v1/items/C1OK; expect_status 404 "no item from a refused name"
+call GET /v1/items/PJ; expect '.price == 999 and .currency == "JPY"' "999 yen is 999"
+call GET /v1/items/PK; expect '.price == 1234 and .currency == "KWD"' "1.234 dinars are 1234 fils"
+call GET /v1/items/PG; expect '.price == 250' "2.5 pounds are 250 pence"
+call GET /v1/items/PX; expect_status 404 "no item from the refused prices"
 call GET /healthz; expect_status 200 "the server is up after every refusal"
 stop_server
 

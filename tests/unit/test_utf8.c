@@ -302,6 +302,11 @@ static void test_utf8__text_control_finds_c0_del_and_c1(void **state)
     assert_int_equal(oms_text_control("\xf0\x9d\x84\x9e", 4), 4);
     /* A lead byte at the very end (the caller's text was cut): not read past len. */
     assert_int_equal(oms_text_control("ab\xc2", 3), 3);
+    /* C2 before a byte that cannot continue it is ill-formed, not a control character: the
+     * UTF-8 check, not this one, tells it (oms_check_id scans with both). */
+    assert_int_equal(oms_control_len((const unsigned char *)"\xc2\x41", 2), 0);
+    assert_int_equal(oms_control_len((const unsigned char *)"\xc2\x85", 2), 2);
+    assert_int_equal(oms_control_len((const unsigned char *)"\x1b", 1), 1);
 }
 
 int main(void)
