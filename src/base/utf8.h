@@ -51,6 +51,14 @@ void oms_utf8_trim(char *s);
  * it is shown, and C1 is what a Latin-1 file read as UTF-8 becomes. */
 size_t oms_text_control(const char *s, size_t len);
 
+/* True when s[0..len) begins or ends with a space. An identifier (a SKU, a code, an id) that does
+ * is refused: " A14 " and "A14" would be two items no one can tell apart on a screen, and a
+ * space at an end is what a spreadsheet's export leaves by mistake. */
+static inline bool oms_text_padded(const char *s, size_t len)
+{
+    return len > 0 && (s[0] == ' ' || s[len - 1] == ' ');
+}
+
 /* The length (1 or 2) of the control character at p[0..left), left > 0, or 0 when there is
  * none (also at an ill-formed sequence, which is the UTF-8 check's to tell): oms_text_control's
  * test, for a caller that scans the text already. */

@@ -352,6 +352,10 @@ bool cli_text_ok(const char *text, size_t max_bytes, char *why, size_t why_len)
                  (unsigned)(unsigned char)text[control], control);
         return false;
     }
+    if (oms_text_padded(text, len)) {
+        snprintf(why, why_len, "begins or ends with a space");
+        return false;
+    }
     return true;
 }
 

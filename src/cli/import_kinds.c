@@ -52,6 +52,10 @@ static bool check_id(const char *text, size_t max, char *why, size_t len)
         snprintf(why, len, "longer than %zu bytes", max - 1);
         return false;
     }
+    if (oms_text_padded(text, strlen(text))) {
+        snprintf(why, len, "'%s' begins or ends with a space", text);
+        return false;
+    }
     return check_controls(text, why, len);
 }
 

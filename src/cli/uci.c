@@ -122,6 +122,12 @@ static bool check_ids(struct uci_reader *reader, struct uci_row *row, struct cli
 {
     const char *code = field(reader, UCI_CODE);
     size_t len = strlen(code);
+    if (oms_text_padded(row->invoice, strlen(row->invoice)) || oms_text_padded(code, len)) {
+        cli_error(errors, "row %llu, column %s: begins or ends with a space",
+                  (unsigned long long)row->row,
+                  oms_text_padded(code, len) ? "StockCode" : "InvoiceNo");
+        return false;
+    }
     if (!check_text(row, "InvoiceNo", row->invoice, errors) ||
         !check_text(row, "StockCode", code, errors) ||
         !check_text(row, "Description", row->description, errors) ||

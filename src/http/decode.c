@@ -424,6 +424,11 @@ bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, si
         }
         i += n;
     }
+    if (oms_text_padded(value, len)) {
+        oms_decoder_fail(d, 422, "invalid_field", name, "%s must not begin or end with a space",
+                         name);
+        return false;
+    }
     return true;
 }
 

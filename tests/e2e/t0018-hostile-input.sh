@@ -102,6 +102,14 @@ refused POST /v1/stock/adjustments "$ADJ" 400 invalid_header Content-Encoding \
 call GET /v1/stock/HA '' -H 'Idempotency-Key: r-1' -H 'Idempotency-Key: r-2'
 expect_status 200 "a read takes no key: two are not looked at"
 
+# An identifier does not begin or end with a space (" HB " and "HB" would be two items no one
+# can tell apart): in a path, in a body, in a line.
+refused PUT '/v1/items/%20HB' '{"name":"x"}' 422 invalid_field sku "a SKU with a leading space"
+refused POST /v1/orders '{"id":"H-O9 ","channel":"hweb","lines":[{"sku":"HA","qty":1}]}' \
+    422 invalid_field id "an order id with a trailing space"
+refused POST /v1/orders '{"id":"H-O9","channel":"hweb","lines":[{"sku":" HA","qty":1}]}' \
+    422 invalid_field 'lines[0].sku' "a line's SKU with a leading space"
+
 # c. No text field is empty: a name, a code, an id, a contact, a reason.
 refused PUT /v1/items/HA '{"name":""}' 422 invalid_field name "an empty item name"
 expect '.error.message | contains("empty")' "the message says empty"
