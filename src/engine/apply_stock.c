@@ -262,6 +262,13 @@ enum oms_err oms__apply_supply_receive(struct oms_writer *w, struct oms_command 
                          (long long)OMS_QTY_MAX);
     }
     oms_qty outstanding = supply->qty - supply->received;
+    if (supply->transfer && c->qty > outstanding) {
+        /* A supplier may deliver more than ordered; units in transit between our own
+         * locations cannot multiply: more arriving than left the source is a counting error. */
+        return oms__fail(cmd, OMS_ECONFLICT, "qty",
+                         "transfer '%s' has %lld in transit; it cannot deliver %lld", c->id,
+                         (long long)outstanding, (long long)c->qty);
+    }
     c->over_received = c->qty > outstanding ? c->qty - (outstanding > 0 ? outstanding : 0) : 0;
     supply->received += c->qty;
     uint32_t item = supply->item, location = supply->location;

@@ -99,6 +99,12 @@ expect_error 409 conflict qty "transfer beyond the source's free stock"
 call POST '/v1/supply/T1/receipts?dry_run=true' '{"qty":6}'
 expect '.dry_run == true and ([.allocated_to[].qty] | add) == 6' "dry-run receipt"
 call GET /v1/stock/A; expect '(.locations[] | select(.location == "WH1") | .on_hand) == 0' "dry-run receipt changed nothing"
+# A transfer brings what left its source, never more: a purchase order may come over, units
+# in transit cannot multiply (7 arriving of 6 sent would be a unit made from nothing).
+call POST /v1/supply/T1/receipts '{"qty":7}'
+expect_error 409 conflict qty "a transfer received beyond what left"
+expect '.error.message | contains("6 in transit")' "the message says what is in transit"
+call GET /v1/stock/A; expect '(.locations[] | select(.location == "WH1") | .on_hand) == 0' "the refused receipt changed nothing"
 call POST /v1/supply/T1/receipts '{"qty":6}'
 expect '.allocated_to == [{"order":"O1","line":1,"qty":4},{"order":"O2","line":1,"qty":2}]' "queue order on receipt"
 
