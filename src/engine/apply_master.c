@@ -23,6 +23,15 @@ enum oms_err oms__apply_put_item(struct oms_writer *w, struct oms_command *cmd)
     const struct oms_cmd_item *c = &cmd->u.item;
     uint32_t index = oms_state_item(state, c->sku);
     bool created = index == OMS_NONE;
+    if (!created && (c->fields & OMS_F_CURRENCY) && !(c->fields & OMS_F_PRICE) &&
+        state->items[index].price_minor != 0 &&
+        strcmp(state->items[index].currency, c->currency) != 0) {
+        /* A price is a number of the currency's minor units: 999 JPY kept as 999 KWD fils
+         * would be another price, set by no one (decision 57). */
+        return oms__fail(cmd, OMS_EINVAL, "price",
+                         "item '%s' costs %lld in %s; a new currency needs its price", c->sku,
+                         (long long)state->items[index].price_minor, state->items[index].currency);
+    }
     if (created) {
         oms_grow((void **)&state->items, &state->items_cap, state->items_count + 1,
                  sizeof *state->items);

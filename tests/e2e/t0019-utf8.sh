@@ -149,6 +149,13 @@ call GET /v1/items/PJ; expect '.price == 999 and .currency == "JPY"' "999 yen is
 call GET /v1/items/PK; expect '.price == 1234 and .currency == "KWD"' "1.234 dinars are 1234 fils"
 call GET /v1/items/PG; expect '.price == 250' "2.5 pounds are 250 pence"
 call GET /v1/items/PX; expect_status 404 "no item from the refused prices"
+# A new currency without its price would re-read 999 yen as 999 fils: refused, nothing changes;
+# with its price, or on an item without one, it is taken.
+call PUT /v1/items/PJ '{"currency":"KWD"}'
+expect_error 422 invalid_field price "a new currency without its price"
+call GET /v1/items/PJ; expect '.price == 999 and .currency == "JPY"' "the refused change changed nothing"
+call PUT /v1/items/PJ '{"currency":"KWD","price":1500}'; expect_status 200 "currency with its price"
+call PUT /v1/items/OK1 '{"currency":"EUR"}'; expect_status 200 "a currency for an item without a price"
 call GET /healthz; expect_status 200 "the server is up after every refusal"
 stop_server
 
