@@ -141,3 +141,17 @@ size_t oms_text_control(const char *s, size_t len)
     }
     return len;
 }
+
+size_t oms_text_invisible(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i + 2 < len; i++) {
+        if (p[i] == 0xE2 && p[i + 1] == 0x80 &&
+            ((p[i + 2] >= 0x8B && p[i + 2] <= 0x8F) || (p[i + 2] >= 0xA8 && p[i + 2] <= 0xAE))) {
+            return i;
+        }
+        if (p[i] == 0xE2 && p[i + 1] == 0x81 && p[i + 2] >= 0xA0 && p[i + 2] <= 0xA4) return i;
+        if (p[i] == 0xEF && p[i + 1] == 0xBB && p[i + 2] == 0xBF) return i;
+    }
+    return len;
+}

@@ -356,6 +356,11 @@ bool cli_text_ok(const char *text, size_t max_bytes, char *why, size_t why_len)
         snprintf(why, why_len, "begins or ends with a space");
         return false;
     }
+    size_t invisible = oms_text_invisible(text, len);
+    if (invisible < len) {
+        snprintf(why, why_len, "holds an invisible character at offset %zu", invisible);
+        return false;
+    }
     return true;
 }
 

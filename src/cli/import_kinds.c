@@ -56,6 +56,11 @@ static bool check_id(const char *text, size_t max, char *why, size_t len)
         snprintf(why, len, "'%s' begins or ends with a space", text);
         return false;
     }
+    if (oms_text_invisible(text, strlen(text)) < strlen(text)) {
+        snprintf(why, len, "holds an invisible character (a zero width, a direction mark or a "
+                 "byte order mark)");
+        return false;
+    }
     return check_controls(text, why, len);
 }
 

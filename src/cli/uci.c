@@ -122,10 +122,14 @@ static bool check_ids(struct uci_reader *reader, struct uci_row *row, struct cli
 {
     const char *code = field(reader, UCI_CODE);
     size_t len = strlen(code);
-    if (oms_text_padded(row->invoice, strlen(row->invoice)) || oms_text_padded(code, len)) {
-        cli_error(errors, "row %llu, column %s: begins or ends with a space",
-                  (unsigned long long)row->row,
-                  oms_text_padded(code, len) ? "StockCode" : "InvoiceNo");
+    size_t invoice_len = strlen(row->invoice);
+    if (oms_text_padded(row->invoice, invoice_len) || oms_text_padded(code, len) ||
+        oms_text_invisible(row->invoice, invoice_len) < invoice_len ||
+        oms_text_invisible(code, len) < len) {
+        bool in_code = oms_text_padded(code, len) || oms_text_invisible(code, len) < len;
+        cli_error(errors, "row %llu, column %s: begins or ends with a space, or holds an "
+                  "invisible character", (unsigned long long)row->row,
+                  in_code ? "StockCode" : "InvoiceNo");
         return false;
     }
     if (!check_text(row, "InvoiceNo", row->invoice, errors) ||

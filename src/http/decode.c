@@ -429,6 +429,13 @@ bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, si
                          name);
         return false;
     }
+    size_t invisible = oms_text_invisible(value, len);
+    if (invisible < len) {
+        oms_decoder_fail(d, 422, "invalid_field", name,
+                         "%s holds an invisible character at offset %zu (a zero width, a "
+                         "direction mark or a byte order mark)", name, invisible);
+        return false;
+    }
     return true;
 }
 

@@ -109,6 +109,10 @@ refused POST /v1/orders '{"id":"H-O9 ","channel":"hweb","lines":[{"sku":"HA","qt
     422 invalid_field id "an order id with a trailing space"
 refused POST /v1/orders '{"id":"H-O9","channel":"hweb","lines":[{"sku":" HA","qty":1}]}' \
     422 invalid_field 'lines[0].sku' "a line's SKU with a leading space"
+# Nor an invisible character: a SKU pasted with a zero width space looks like the one without.
+refused PUT '/v1/items/H%E2%80%8BB' '{"name":"x"}' 422 invalid_field sku "a zero width space"
+refused POST /v1/orders '{"id":"H-O9\ufeff","channel":"hweb","lines":[{"sku":"HA","qty":1}]}' \
+    422 invalid_field id "a byte order mark in an order id"
 
 # c. No text field is empty: a name, a code, an id, a contact, a reason.
 refused PUT /v1/items/HA '{"name":""}' 422 invalid_field name "an empty item name"

@@ -145,6 +145,8 @@ expect_error 422 invalid_field sku "a C1 control in a path"
 call PUT /v1/items/C1OK '{"name":"Caf\u0085"}'
 expect_error 422 invalid_field name "a C1 control in a name"
 call GET /v1/items/C1OK; expect_status 404 "no item from a refused name"
+call PUT /v1/items/ZWNJ '{"name":"Mehr\u200cnaz"}'
+expect_status 201 "a name may hold a zero width non-joiner (Persian): ids may not"
 call GET /v1/items/PJ; expect '.price == 999 and .currency == "JPY"' "999 yen is 999"
 call GET /v1/items/PK; expect '.price == 1234 and .currency == "KWD"' "1.234 dinars are 1234 fils"
 call GET /v1/items/PG; expect '.price == 250' "2.5 pounds are 250 pence"

@@ -309,6 +309,25 @@ static void test_utf8__text_control_finds_c0_del_and_c1(void **state)
     assert_int_equal(oms_control_len((const unsigned char *)"\x1b", 1), 1);
 }
 
+/* Zero widths, direction marks and overrides, separators, joiners and the BOM are found; the
+ * characters around them in the same blocks, and ordinary text, are not. */
+static void test_utf8__text_invisible_finds_format_characters(void **state)
+{
+    (void)state;
+    assert_int_equal(oms_text_invisible("A14", 3), 3);
+    assert_int_equal(oms_text_invisible("A\xe2\x80\x8b" "14", 6), 1);     /* U+200B */
+    assert_int_equal(oms_text_invisible("A\xe2\x80\x8f", 4), 1);          /* U+200F */
+    assert_int_equal(oms_text_invisible("AB\xe2\x80\xae", 5), 2);         /* U+202E */
+    assert_int_equal(oms_text_invisible("\xe2\x80\xa8", 3), 0);            /* U+2028 */
+    assert_int_equal(oms_text_invisible("x\xe2\x81\xa0", 4), 1);          /* U+2060 */
+    assert_int_equal(oms_text_invisible("\xef\xbb\xbf" "A", 4), 0);        /* U+FEFF */
+    assert_int_equal(oms_text_invisible("\xe2\x80\x8a", 3), 3);            /* U+200A, a space */
+    assert_int_equal(oms_text_invisible("\xe2\x80\x90", 3), 3);            /* U+2010, a hyphen */
+    assert_int_equal(oms_text_invisible("\xe2\x80\xaf", 3), 3);            /* U+202F */
+    assert_int_equal(oms_text_invisible("\xe2\x82\xac" "5", 4), 4);        /* "€5" */
+    assert_int_equal(oms_text_invisible("ab\xe2\x80", 4), 4);              /* Cut short. */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_utf8__repairs_with_one_replacement_per_maximal_subpart),
         cmocka_unit_test(test_utf8__trim_drops_only_a_character_cut_short),
         cmocka_unit_test(test_utf8__text_control_finds_c0_del_and_c1),
+        cmocka_unit_test(test_utf8__text_invisible_finds_format_characters),
         cmocka_unit_test(test_utf8__agrees_with_the_reference_on_every_short_string),
         cmocka_unit_test(test_utf8__agrees_with_the_reference_on_random_longer_strings),
     };
