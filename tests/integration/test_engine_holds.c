@@ -617,6 +617,9 @@ static void test_holds__the_timer_moves_a_live_clock_past_midnight(void **state)
     harness_db_path(path, sizeof path, "holds_midnight");
     struct oms_engine *e = harness_open(path);
     harness_location(e, "WH1", "UK", 1, 0);
+    /* Every day a working day: the days of this test are the real calendar's, and a promise
+     * made on a Saturday would otherwise be Monday's (this failed on weekends). */
+    harness_location_days(e, "WH1", 0x7Fu);
     harness_channel(e, "web", WH1, 1, 0, true, 10);
     harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
     harness_set_stock(e, "A", "WH1", 5);
@@ -634,6 +637,7 @@ static void test_holds__the_timer_moves_a_live_clock_past_midnight(void **state)
     harness_db_path(path, sizeof path, "holds_midnight_old");
     e = harness_open(path);
     harness_location(e, "WH1", "UK", 1, 0);
+    harness_location_days(e, "WH1", 0x7Fu);
     harness_channel(e, "web", WH1, 1, 0, true, 10);
     harness_item(e, "A", OMS_POLICY_DENY, -1, -1, true);
     harness_set_stock(e, "A", "WH1", 5);
