@@ -405,12 +405,14 @@ bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, si
     /* One pass: printable ASCII at a compare, a control character refused, anything else read
      * as a character. A header's value (Idempotency-Key) is bytes as sent: it is kept and must
      * be UTF-8 (decision 51). */
+    bool ascii = true; /* Only text past ASCII can hold an invisible character. */
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)value[i];
         if (c >= 0x20 && c < 0x7f) { /* Printable ASCII, the usual byte: nothing to read. */
             i++;
             continue;
         }
+        ascii = false;
         if (oms_control_len((const unsigned char *)value + i, len - i) > 0) {
             oms_decoder_fail(d, 422, "invalid_field", name,
                              "%s must not contain control characters", name);
@@ -429,7 +431,7 @@ bool oms_check_id(struct oms_decoder *d, const char *name, const char *value, si
                          name);
         return false;
     }
-    size_t invisible = oms_text_invisible(value, len);
+    size_t invisible = ascii ? len : oms_text_invisible(value, len);
     if (invisible < len) {
         oms_decoder_fail(d, 422, "invalid_field", name,
                          "%s holds an invisible character at offset %zu (a zero width, a "
