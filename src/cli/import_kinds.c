@@ -769,6 +769,14 @@ static void check_state(void *ctx, const struct oms_state *state)
         case OMS_CMD_ADJUST: check_stock(c, state, r); break;
         case OMS_CMD_SUPPLY_CREATE: check_supply(c, state, r, open_lines); break;
         case OMS_CMD_PUT_CHANNEL_ITEM: check_rule(c, state, r); break;
+        case OMS_CMD_PUT_ITEM: {
+            char why[192];
+            if (!oms_item_put_allowed(state, &r->cmd.u.item, why, sizeof why)) {
+                cli_error(c->errors, "row %llu, column currency: %s", (unsigned long long)r->row,
+                          why);
+            }
+            break;
+        }
         case OMS_CMD_PUT_LOCATION:
             if (oms_state_location(state, r->cmd.u.location.code) == OMS_NONE &&
                 ++locations == OMS_LOCATIONS_MAX + 1) {
@@ -776,7 +784,7 @@ static void check_state(void *ctx, const struct oms_state *state)
                           "(locations_max)", (unsigned long long)r->row, OMS_LOCATIONS_MAX);
             }
             break;
-        default: break; /* Items refer to nothing. */
+        default: break;
         }
     }
     free(open_lines);

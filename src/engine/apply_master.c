@@ -17,21 +17,32 @@
 #define DEFAULT_CURRENCY "USD"
 #define DEFAULT_PRIORITY 100
 
+bool oms_item_put_allowed(const struct oms_state *state, const struct oms_cmd_item *c, char *why,
+                          size_t why_len)
+{
+    uint32_t index = oms_state_item(state, c->sku);
+    if (index == OMS_NONE || !(c->fields & OMS_F_CURRENCY) || (c->fields & OMS_F_PRICE)) {
+        return true;
+    }
+    const struct oms_item *item = &state->items[index];
+    if (item->price_minor == 0 || strcmp(item->currency, c->currency) == 0) return true;
+    /* A price is a number of the currency's minor units: 999 JPY kept as 999 KWD fils would be
+     * another price, set by no one (decision 57). */
+    snprintf(why, why_len, "item '%s' costs %lld in %s; a new currency needs its price", c->sku,
+             (long long)item->price_minor, item->currency);
+    return false;
+}
+
 enum oms_err oms__apply_put_item(struct oms_writer *w, struct oms_command *cmd)
 {
     struct oms_state *state = &w->state;
     const struct oms_cmd_item *c = &cmd->u.item;
+    char why[160];
+    if (!oms_item_put_allowed(state, c, why, sizeof why)) {
+        return oms__fail(cmd, OMS_EINVAL, "price", "%s", why);
+    }
     uint32_t index = oms_state_item(state, c->sku);
     bool created = index == OMS_NONE;
-    if (!created && (c->fields & OMS_F_CURRENCY) && !(c->fields & OMS_F_PRICE) &&
-        state->items[index].price_minor != 0 &&
-        strcmp(state->items[index].currency, c->currency) != 0) {
-        /* A price is a number of the currency's minor units: 999 JPY kept as 999 KWD fils
-         * would be another price, set by no one (decision 57). */
-        return oms__fail(cmd, OMS_EINVAL, "price",
-                         "item '%s' costs %lld in %s; a new currency needs its price", c->sku,
-                         (long long)state->items[index].price_minor, state->items[index].currency);
-    }
     if (created) {
         oms_grow((void **)&state->items, &state->items_cap, state->items_count + 1,
                  sizeof *state->items);

@@ -506,6 +506,12 @@ struct oms_availability {
         oms_qty available;
     } locations[OMS_LOCATIONS_MAX];
 };
+/* False, with why, when a PUT of an item would be refused against the state (a new currency
+ * without its price on a priced item, decision 57): the writer's rule, which the CSV import
+ * asks before it sends a row, so that a file is applied whole or not at all. */
+bool oms_item_put_allowed(const struct oms_state *state, const struct oms_cmd_item *c, char *why,
+                          size_t why_len);
+
 /* OMS_ENOTFOUND for an unknown channel; an unknown SKU answers status OMS_AVAIL_UNKNOWN_SKU. */
 OMS_MUST_CHECK enum oms_err oms_engine_availability(struct oms_engine *engine,
                                                     const char *channel, const char *sku,

@@ -160,6 +160,13 @@ call PUT /v1/items/PJ '{"currency":"KWD","price":1500}'; expect_status 200 "curr
 call PUT /v1/items/OK1 '{"currency":"EUR"}'; expect_status 200 "a currency for an item without a price"
 call GET /healthz; expect_status 200 "the server is up after every refusal"
 stop_server
+# The import asks the writer's rule before it sends a row: a file with a row the writer would
+# refuse (a new currency without its price, on PJ, priced in KWD now) is refused whole.
+printf 'sku,name,price,currency\nNEWC1,first,,\nPJ,,,JPY\nNEWC2,third,,\n' >"$WORK/currency.csv"
+refused "a new currency without its price, in a CSV" 1 import --db "$DB" items "$WORK/currency.csv"
+says "row 2, column currency: item 'PJ' costs 1500 in KWD; a new currency needs its price" \
+    "the CSV names the row"
+says "nothing was imported" "the other rows are not imported either"
 
 # 4. A database written before the check: text that is not UTF-8 in an item's SKU and another's
 # name, and in the events. Every answer that shows it says U+FFFD; nothing aborts, nothing is
