@@ -145,12 +145,14 @@ size_t oms_text_control(const char *s, size_t len)
 size_t oms_text_invisible(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i + 2 < len; i++) {
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (p[i] == 0xD8 && p[i + 1] == 0x9C) return i; /* U+061C, the Arabic letter mark. */
+        if (i + 2 >= len) continue;
         if (p[i] == 0xE2 && p[i + 1] == 0x80 &&
             ((p[i + 2] >= 0x8B && p[i + 2] <= 0x8F) || (p[i + 2] >= 0xA8 && p[i + 2] <= 0xAE))) {
             return i;
         }
-        if (p[i] == 0xE2 && p[i + 1] == 0x81 && p[i + 2] >= 0xA0 && p[i + 2] <= 0xA4) return i;
+        if (p[i] == 0xE2 && p[i + 1] == 0x81 && p[i + 2] >= 0xA0 && p[i + 2] <= 0xA9) return i;
         if (p[i] == 0xEF && p[i + 1] == 0xBB && p[i + 2] == 0xBF) return i;
     }
     return len;

@@ -61,8 +61,9 @@ static inline bool oms_text_padded(const char *s, size_t len)
 
 /* The offset of the first invisible format character in the well-formed s[0..len), or len when
  * it holds none: U+200B..U+200F (zero widths, direction marks), U+202A..U+202E (direction
- * overrides), U+2028 and U+2029 (line and paragraph separators), U+2060..U+2064 (word joiner,
- * invisible operators) and U+FEFF (a byte order mark). An identifier holding one looks like
+ * overrides), U+2028 and U+2029 (line and paragraph separators), U+2060..U+2069 (word joiner,
+ * invisible operators, direction isolates), U+061C (the Arabic letter mark) and U+FEFF (a byte
+ * order mark). An identifier holding one looks like
  * another that does not (a SKU pasted from a web page), or reads in another order than it is
  * stored; names may hold them (a Persian name needs U+200C). */
 size_t oms_text_invisible(const char *s, size_t len);

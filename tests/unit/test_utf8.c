@@ -320,6 +320,11 @@ static void test_utf8__text_invisible_finds_format_characters(void **state)
     assert_int_equal(oms_text_invisible("AB\xe2\x80\xae", 5), 2);         /* U+202E */
     assert_int_equal(oms_text_invisible("\xe2\x80\xa8", 3), 0);            /* U+2028 */
     assert_int_equal(oms_text_invisible("x\xe2\x81\xa0", 4), 1);          /* U+2060 */
+    assert_int_equal(oms_text_invisible("x\xe2\x81\xa6" "y", 5), 1);      /* U+2066, LRI */
+    assert_int_equal(oms_text_invisible("x\xe2\x81\xa9", 4), 1);          /* U+2069, PDI */
+    assert_int_equal(oms_text_invisible("\xe2\x81\xaa", 3), 3);            /* U+206A */
+    assert_int_equal(oms_text_invisible("ab\xd8\x9c", 4), 2);              /* U+061C */
+    assert_int_equal(oms_text_invisible("\xd8\xa7", 2), 2);                /* U+0627, a letter */
     assert_int_equal(oms_text_invisible("\xef\xbb\xbf" "A", 4), 0);        /* U+FEFF */
     assert_int_equal(oms_text_invisible("\xe2\x80\x8a", 3), 3);            /* U+200A, a space */
     assert_int_equal(oms_text_invisible("\xe2\x80\x90", 3), 3);            /* U+2010, a hyphen */
