@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "http/encode.h"
+#include "page_next.h"
 #include "../test_random.h"
 
 #define SEEDS 3
@@ -75,15 +76,6 @@ struct look {
     char *expected[FILTERS]; /* The oracle's list: a JSON array of the orders' texts. */
     char *pages[FILTERS][OMS_ARRAY_LEN(PAGE_SIZES)][PAGES_MAX];
 };
-
-static int64_t next_of(const char *text)
-{
-    json_t *page = json_loads(text, 0, NULL);
-    json_t *next = json_object_get(page, "next");
-    int64_t after = json_is_integer(next) ? json_integer_value(next) : -1;
-    json_decref(page);
-    return after;
-}
 
 static void take_look(const struct oms_state *state, void *ctx)
 {

@@ -21,6 +21,7 @@
 
 #include "harness.h"
 #include "http/encode.h"
+#include "page_next.h"
 #include "../test_random.h"
 
 #define SEEDS 4
@@ -50,15 +51,6 @@ struct look {
     char *full;          /* The answer with every line. */
     char *pages[OMS_ARRAY_LEN(PAGE_SIZES)][PAGES_MAX]; /* Each size's pages, cursor to cursor. */
 };
-
-static int64_t next_of(const char *text)
-{
-    json_t *page = json_loads(text, 0, NULL);
-    json_t *next = json_object_get(page, "next");
-    int64_t after = json_is_integer(next) ? json_integer_value(next) : -1;
-    json_decref(page);
-    return after;
-}
 
 static void take_look(const struct oms_state *state, void *ctx)
 {
